@@ -1,0 +1,163 @@
+//! What each provider needs from a profile: a base URL and a few fields, each of
+//! which is either plain configuration (kept in the database) or a secret (kept only
+//! in the OS keyring). The settings form is drawn from this list, so adding a field
+//! here is all it takes to offer it.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum ProviderId {
+    Mykaarma,
+    Dollarpe,
+    Qitech,
+    Signzy,
+}
+
+impl ProviderId {
+    pub const ALL: [ProviderId; 4] =
+        [ProviderId::Mykaarma, ProviderId::Dollarpe, ProviderId::Qitech, ProviderId::Signzy];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderId::Mykaarma => "mykaarma",
+            ProviderId::Dollarpe => "dollarpe",
+            ProviderId::Qitech => "qitech",
+            ProviderId::Signzy => "signzy",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProviderId> {
+        ProviderId::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ProviderId::Mykaarma => "myKaarma (KPay)",
+            ProviderId::Dollarpe => "DollarPe",
+            ProviderId::Qitech => "QI Tech",
+            ProviderId::Signzy => "Signzy",
+        }
+    }
+
+    /// A placeholder for the empty base URL field; never used as a value. Only
+    /// DollarPe documents its host, so the others show the scheme the field needs.
+    pub fn base_url_hint(self) -> &'static str {
+        match self {
+            ProviderId::Dollarpe => "https://sandbox.dollarpe.xyz",
+            _ => "https://",
+        }
+    }
+
+    pub fn fields(self) -> &'static [FieldSpec] {
+        match self {
+            ProviderId::Mykaarma => MYKAARMA,
+            ProviderId::Dollarpe => DOLLARPE,
+            ProviderId::Qitech => QITECH,
+            ProviderId::Signzy => SIGNZY,
+        }
+    }
+
+    pub fn field(self, key: &str) -> Option<&'static FieldSpec> {
+        self.fields().iter().find(|f| f.key == key)
+    }
+}
+
+impl std::fmt::Display for ProviderId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum FieldKind {
+    /// Plain configuration, stored in the database.
+    Text,
+    /// A one-line secret (password, API key, token): keyring only.
+    Secret,
+    /// A PEM private key, pasted or read from a file: keyring only.
+    PrivateKeyPem,
+    /// A PEM public key: not secret, stored in the database.
+    PublicKeyPem,
+}
+
+impl FieldKind {
+    pub fn is_secret(self) -> bool {
+        matches!(self, FieldKind::Secret | FieldKind::PrivateKeyPem)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSpec {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub required: bool,
+    pub help: &'static str,
+}
+
+const fn field(
+    key: &'static str,
+    label: &'static str,
+    kind: FieldKind,
+    required: bool,
+    help: &'static str,
+) -> FieldSpec {
+    FieldSpec { key, label, kind, required, help }
+}
+
+const MYKAARMA: &[FieldSpec] = &[
+    field("username", "Username", FieldKind::Text, true, "The service-subscriber username for HTTP Basic authentication."),
+    field("password", "Password", FieldKind::Secret, true, "The service-subscriber password."),
+];
+
+const DOLLARPE: &[FieldSpec] = &[
+    field("api_key", "API key", FieldKind::Secret, true, "Sent as X-API-KEY and part of every signature."),
+    field("api_secret", "API secret", FieldKind::Secret, true, "Signs each request (HMAC-SHA256); never sent."),
+];
+
+const QITECH: &[FieldSpec] = &[
+    field("api_client_key", "API client key", FieldKind::Secret, true, "Sent as API-CLIENT-KEY."),
+    field("private_key", "Private key (ES512, PEM)", FieldKind::PrivateKeyPem, true, "Your P-521 private key; signs the AUTHORIZATION token of every request."),
+    field("public_key", "QI Tech public key (PEM)", FieldKind::PublicKeyPem, false, "Optional: QI Tech's public key, to verify the responses it signs."),
+];
+
+const SIGNZY: &[FieldSpec] = &[
+    field("access_token", "Access token", FieldKind::Secret, true, "Sent in the Authorization header."),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_fields_are_unique() {
+        for p in ProviderId::ALL {
+            assert_eq!(ProviderId::parse(p.as_str()), Some(p));
+            let mut keys: Vec<_> = p.fields().iter().map(|f| f.key).collect();
+            keys.sort();
+            keys.dedup();
+            assert_eq!(keys.len(), p.fields().len(), "{p} has a duplicate field key");
+        }
+        assert_eq!(ProviderId::parse("paypal"), None);
+    }
+
+    #[test]
+    fn every_credential_that_authenticates_is_secret() {
+        for (p, key) in [
+            (ProviderId::Mykaarma, "password"),
+            (ProviderId::Dollarpe, "api_key"),
+            (ProviderId::Dollarpe, "api_secret"),
+            (ProviderId::Qitech, "api_client_key"),
+            (ProviderId::Qitech, "private_key"),
+            (ProviderId::Signzy, "access_token"),
+        ] {
+            assert!(p.field(key).unwrap().kind.is_secret(), "{p}.{key} must live in the keyring");
+        }
+        assert!(!ProviderId::Qitech.field("public_key").unwrap().kind.is_secret());
+    }
+}

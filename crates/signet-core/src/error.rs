@@ -1,0 +1,79 @@
+//! One error type for the core, and the `{code, message, field?}` shape it takes
+//! when it leaves the process (IPC, `--json`). Codes are stable: the UI branches on them.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::secrets::KeyringError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// Bad input from the operator; `field` names the form field to fix.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("{what} was not found")]
+    NotFound { what: String },
+    #[error("{0}")]
+    ReadOnly(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Keyring(#[from] KeyringError),
+    #[error("the local database failed: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("the local database could not be brought up to date: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl CoreError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        CoreError::Invalid { field: field.into(), message: message.into() }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        CoreError::NotFound { what: what.into() }
+    }
+
+    /// The stable code the UI and scripts branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CoreError::Invalid { .. } => "invalid_input",
+            CoreError::NotFound { .. } => "not_found",
+            CoreError::ReadOnly(_) => "read_only",
+            CoreError::Conflict(_) => "conflict",
+            CoreError::Keyring(e) => e.code(),
+            CoreError::Database(_) | CoreError::Migration(_) => "database",
+            CoreError::Io { .. } => "io",
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code().to_string(),
+            message: self.to_string(),
+            field: match self {
+                CoreError::Invalid { field, .. } => Some(field.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// What an error looks like outside the process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[ts(export)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
+}
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;

@@ -1,0 +1,11 @@
+//! Signet's domain, free of Tauri so that the desk, the command line and the tests
+//! all enter the same code.
+
+pub mod catalog;
+pub mod error;
+pub mod secrets;
+pub mod settings;
+pub mod store;
+pub mod validate;
+
+pub use error::{CoreError, ErrorBody};

@@ -1,0 +1,270 @@
+//! Secrets live in the OS keyring and nowhere else. The desk may set, replace and
+//! delete one, and ask whether one is set; reading one back is for provider clients.
+//!
+//! On Linux the keyring is the Secret Service (GNOME Keyring, KWallet). If it is
+//! missing or locked we say so and refuse: there is no fallback to a file or memory.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::catalog::ProviderId;
+
+/// The keyring "service" every Signet entry is filed under.
+pub const KEYRING_SERVICE: &str = "signet";
+
+/// Where one secret is filed: the keyring account is `profile/<id>/<provider>/<field>`,
+/// so `secret-tool lookup service signet username profile/...` finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRef {
+    pub profile_id: String,
+    pub provider: ProviderId,
+    pub field: String,
+}
+
+impl SecretRef {
+    pub fn new(profile_id: &str, provider: ProviderId, field: &str) -> Self {
+        SecretRef { profile_id: profile_id.to_string(), provider, field: field.to_string() }
+    }
+
+    pub fn account(&self) -> String {
+        format!("profile/{}/{}/{}", self.profile_id, self.provider.as_str(), self.field)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum KeyringState {
+    Available,
+    Locked,
+    Unavailable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct KeyringStatus {
+    pub state: KeyringState,
+    /// Plain words for the status bar and settings page: what is wrong and what to do.
+    pub message: String,
+}
+
+impl KeyringStatus {
+    pub fn from_result(r: Result<(), KeyringError>) -> Self {
+        match r {
+            Ok(()) => KeyringStatus {
+                state: KeyringState::Available,
+                message: "The OS keyring is unlocked; secrets are stored there.".into(),
+            },
+            Err(e) => KeyringStatus {
+                state: if matches!(e, KeyringError::Locked) { KeyringState::Locked } else { KeyringState::Unavailable },
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyringError {
+    #[error("The OS keyring is locked. Unlock your login keyring (log in again, or open \"Passwords and Keys\" and unlock \"Login\"), then try again. Nothing was saved.")]
+    Locked,
+    #[error("The OS keyring cannot be reached: {0}. Signet keeps secrets only there; on Linux start a Secret Service (GNOME Keyring or KWallet) in your desktop session, then try again. Nothing was saved.")]
+    Unavailable(String),
+    #[error("The OS keyring refused the request: {0}")]
+    Failed(String),
+}
+
+impl KeyringError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            KeyringError::Locked => "keyring_locked",
+            KeyringError::Unavailable(_) => "keyring_unavailable",
+            KeyringError::Failed(_) => "keyring_failed",
+        }
+    }
+}
+
+/// The keyring as the rest of Signet sees it.
+pub trait SecretStore: Send + Sync {
+    /// Whether secrets can be stored now (reachable and unlocked).
+    fn check(&self) -> Result<(), KeyringError>;
+    fn set(&self, at: &SecretRef, value: &SecretString) -> Result<(), KeyringError>;
+    fn get(&self, at: &SecretRef) -> Result<Option<SecretString>, KeyringError>;
+    /// Removes the secret; `Ok(false)` when there was none.
+    fn delete(&self, at: &SecretRef) -> Result<bool, KeyringError>;
+
+    fn is_set(&self, at: &SecretRef) -> Result<bool, KeyringError> {
+        Ok(self.get(at)?.is_some())
+    }
+
+    fn status(&self) -> KeyringStatus {
+        KeyringStatus::from_result(self.check())
+    }
+}
+
+/// The real OS keyring, through the `keyring` crate with its platform stores enabled.
+#[derive(Debug, Default, Clone)]
+pub struct OsKeyring;
+
+impl OsKeyring {
+    fn entry(at: &SecretRef) -> Result<keyring::Entry, KeyringError> {
+        keyring::Entry::new(KEYRING_SERVICE, &at.account()).map_err(map_keyring_error)
+    }
+}
+
+impl SecretStore for OsKeyring {
+    fn check(&self) -> Result<(), KeyringError> {
+        platform_check()
+    }
+
+    fn set(&self, at: &SecretRef, value: &SecretString) -> Result<(), KeyringError> {
+        // Asked first so a locked keyring is refused plainly instead of popping a prompt.
+        self.check()?;
+        Self::entry(at)?.set_password(value.expose_secret()).map_err(map_keyring_error)
+    }
+
+    fn get(&self, at: &SecretRef) -> Result<Option<SecretString>, KeyringError> {
+        self.check()?;
+        match Self::entry(at)?.get_password() {
+            Ok(v) => Ok(Some(SecretString::from(v))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_keyring_error(e)),
+        }
+    }
+
+    fn delete(&self, at: &SecretRef) -> Result<bool, KeyringError> {
+        self.check()?;
+        match Self::entry(at)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(map_keyring_error(e)),
+        }
+    }
+}
+
+fn map_keyring_error(e: keyring::Error) -> KeyringError {
+    match e {
+        keyring::Error::NoStorageAccess(inner) => KeyringError::Unavailable(inner.to_string()),
+        keyring::Error::PlatformFailure(inner) => KeyringError::Unavailable(inner.to_string()),
+        other => KeyringError::Failed(other.to_string()),
+    }
+}
+
+/// Linux: ask the Secret Service for its default collection and whether it is locked.
+#[cfg(target_os = "linux")]
+fn platform_check() -> Result<(), KeyringError> {
+    use dbus_secret_service::{EncryptionType, SecretService};
+    let service = SecretService::connect(EncryptionType::Plain)
+        .map_err(|e| KeyringError::Unavailable(format!("no Secret Service on the session bus ({e})")))?;
+    let collection = service
+        .get_default_collection()
+        .map_err(|e| KeyringError::Unavailable(format!("the Secret Service has no default keyring ({e})")))?;
+    match collection.is_locked() {
+        Ok(false) => Ok(()),
+        Ok(true) => Err(KeyringError::Locked),
+        Err(e) => Err(KeyringError::Unavailable(e.to_string())),
+    }
+}
+
+/// macOS and Windows: their stores unlock with the user's session; a probe read
+/// tells whether the store answers at all.
+#[cfg(not(target_os = "linux"))]
+fn platform_check() -> Result<(), KeyringError> {
+    let probe = keyring::Entry::new(KEYRING_SERVICE, "keyring-probe").map_err(map_keyring_error)?;
+    match probe.get_password() {
+        Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(map_keyring_error(e)),
+    }
+}
+
+/// A keyring kept in memory, for tests of the code above this crate only: it is
+/// compiled out of every build (feature `test-support` is enabled by dev-dependencies).
+#[cfg(any(test, feature = "test-support"))]
+pub mod memory {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    #[derive(Default)]
+    pub struct MemorySecrets {
+        entries: Mutex<HashMap<String, String>>,
+        failure: Mutex<Option<KeyringError>>,
+    }
+
+    impl MemorySecrets {
+        /// Makes every call fail as a locked or missing keyring would.
+        pub fn fail_with(&self, e: Option<KeyringError>) {
+            *self.failure.lock().unwrap() = e;
+        }
+
+        pub fn accounts(&self) -> Vec<String> {
+            let mut v: Vec<_> = self.entries.lock().unwrap().keys().cloned().collect();
+            v.sort();
+            v
+        }
+    }
+
+    impl SecretStore for MemorySecrets {
+        fn check(&self) -> Result<(), KeyringError> {
+            match &*self.failure.lock().unwrap() {
+                Some(e) => Err(e.clone()),
+                None => Ok(()),
+            }
+        }
+
+        fn set(&self, at: &SecretRef, value: &SecretString) -> Result<(), KeyringError> {
+            self.check()?;
+            self.entries.lock().unwrap().insert(at.account(), value.expose_secret().to_string());
+            Ok(())
+        }
+
+        fn get(&self, at: &SecretRef) -> Result<Option<SecretString>, KeyringError> {
+            self.check()?;
+            Ok(self.entries.lock().unwrap().get(&at.account()).cloned().map(SecretString::from))
+        }
+
+        fn delete(&self, at: &SecretRef) -> Result<bool, KeyringError> {
+            self.check()?;
+            Ok(self.entries.lock().unwrap().remove(&at.account()).is_some())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::memory::MemorySecrets;
+    use super::*;
+
+    #[test]
+    fn accounts_are_stable_and_readable_by_secret_tool() {
+        let r = SecretRef::new("p-1", ProviderId::Dollarpe, "api_secret");
+        assert_eq!(r.account(), "profile/p-1/dollarpe/api_secret");
+    }
+
+    #[test]
+    fn memory_store_sets_replaces_and_deletes() {
+        let s = MemorySecrets::default();
+        let r = SecretRef::new("p", ProviderId::Signzy, "access_token");
+        assert!(!s.is_set(&r).unwrap());
+        s.set(&r, &SecretString::from("one")).unwrap();
+        s.set(&r, &SecretString::from("two")).unwrap();
+        assert_eq!(s.get(&r).unwrap().unwrap().expose_secret(), "two");
+        assert!(s.delete(&r).unwrap());
+        assert!(!s.delete(&r).unwrap());
+        assert!(!s.is_set(&r).unwrap());
+    }
+
+    #[test]
+    fn status_reports_locked_and_unavailable_in_plain_words() {
+        let s = MemorySecrets::default();
+        assert_eq!(s.status().state, KeyringState::Available);
+        s.fail_with(Some(KeyringError::Locked));
+        let st = s.status();
+        assert_eq!(st.state, KeyringState::Locked);
+        assert!(st.message.contains("Unlock"), "{}", st.message);
+        s.fail_with(Some(KeyringError::Unavailable("no bus".into())));
+        assert_eq!(s.status().state, KeyringState::Unavailable);
+        assert_eq!(KeyringError::Locked.code(), "keyring_locked");
+    }
+}
