@@ -1,1 +1,21 @@
-fn main() {}
+//! App commands are declared here so Tauri generates an `allow-<command>` permission
+//! for each; a window can call only those its capability grants.
+
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "list_profiles",
+    "get_profile",
+    "create_profile",
+    "rename_profile",
+    "delete_profile",
+    "set_active_profile",
+    "save_provider_settings",
+    "set_secret",
+    "set_secret_from_file",
+    "delete_secret",
+];
+
+fn main() {
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)))
+        .expect("tauri-build failed");
+}

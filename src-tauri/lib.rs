@@ -1,1 +1,45 @@
-pub fn run() {}
+//! The Tauri shell: it opens the window, holds the state, and turns IPC calls into
+//! calls on `signet-core`. Logic lives in the core; commands here only parse, call
+//! and map errors.
+
+pub mod commands;
+mod error;
+mod logging;
+mod state;
+
+pub use error::IpcError;
+pub use state::{AppPaths, AppState};
+
+use tauri::Manager;
+
+/// Registers every command and plugin; shared by `run` and the mock-runtime tests.
+pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.plugin(tauri_plugin_dialog::init()).invoke_handler(tauri::generate_handler![
+        commands::status::app_status,
+        commands::settings::list_profiles,
+        commands::settings::get_profile,
+        commands::settings::create_profile,
+        commands::settings::rename_profile,
+        commands::settings::delete_profile,
+        commands::settings::set_active_profile,
+        commands::settings::save_provider_settings,
+        commands::settings::set_secret,
+        commands::settings::set_secret_from_file,
+        commands::settings::delete_secret,
+    ])
+}
+
+pub fn run() {
+    builder(tauri::Builder::default())
+        .setup(|app| {
+            let paths = AppPaths::resolve(app.handle())?;
+            let guard = logging::init(&paths.log_dir)?;
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %paths.data_dir.display(), "Signet starting");
+            let state = AppState::open(paths, std::sync::Arc::new(signet_core::secrets::OsKeyring))?;
+            app.manage(state);
+            app.manage(guard);
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("the Signet window could not be started");
+}

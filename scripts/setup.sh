@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what Signet needs on a Debian/Ubuntu machine, skipping what is present.
+#   scripts/setup.sh run    what building and opening the desk needs
+#   scripts/setup.sh test   that, plus what the test suites need (Xvfb, keyring, WebDriver)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode="${1:-run}"
+
+build_pkgs=(build-essential pkg-config file libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev libgtk-3-dev
+  libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev)
+# The keyring daemon is what a desktop session already runs; a bare machine needs it too.
+run_pkgs=(gnome-keyring)
+test_pkgs=(xvfb xauth dbus dbus-x11 webkit2gtk-driver libsecret-tools imagemagick)
+
+wanted=("${build_pkgs[@]}" "${run_pkgs[@]}")
+[ "$mode" = test ] && wanted+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null; then
+    echo "setup: install these packages with your package manager: ${missing[*]}" >&2
+    exit 1
+  fi
+  if [ "$(id -u)" -eq 0 ]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else
+    echo "setup: these Debian packages are missing and there is no sudo: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+for tool in cargo node npm; do
+  command -v "$tool" >/dev/null || { echo "setup: $tool is required (Rust via rustup, Node 20+ with npm)" >&2; exit 1; }
+done
+
+# The UI's packages, exactly as locked; reinstalled only when the lock file changes.
+if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  echo "setup: installing the UI's npm packages"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null; then
+  echo "setup: installing tauri-driver"
+  cargo install tauri-driver --locked --version '^2'
+fi

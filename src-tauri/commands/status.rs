@@ -1,0 +1,32 @@
+use serde::Serialize;
+use signet_core::secrets::KeyringStatus;
+use signet_core::settings::ProfileSummary;
+use tauri::State;
+use ts_rs::TS;
+
+use crate::error::CmdResult;
+use crate::state::AppState;
+
+/// What the status bar shows.
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AppStatus {
+    pub version: String,
+    pub active_profile: ProfileSummary,
+    pub keyring: KeyringStatus,
+    pub data_dir: String,
+    pub log_dir: String,
+}
+
+#[tauri::command]
+pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
+    let active_profile = state.with_settings(|s| s.active_profile())?;
+    Ok(AppStatus {
+        version: env!("CARGO_PKG_VERSION").into(),
+        active_profile,
+        keyring: state.secrets().status(),
+        data_dir: state.paths.data_dir.display().to_string(),
+        log_dir: state.paths.log_dir.display().to_string(),
+    })
+}

@@ -1,0 +1,27 @@
+//! The error every command returns: `{code, message, field?}` on the wire, the same
+//! shape the CLI prints with `--json`.
+
+use serde::Serialize;
+use signet_core::{CoreError, ErrorBody};
+
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct IpcError(pub ErrorBody);
+
+impl From<CoreError> for IpcError {
+    fn from(e: CoreError) -> Self {
+        // Messages name fields and causes but never carry secret values.
+        tracing::warn!(code = e.code(), "command failed: {e}");
+        IpcError(e.body())
+    }
+}
+
+impl IpcError {
+    pub fn internal(message: impl Into<String>) -> Self {
+        let message = message.into();
+        tracing::error!("internal error: {message}");
+        IpcError(ErrorBody { code: "internal".into(), message, field: None })
+    }
+}
+
+pub type CmdResult<T> = Result<T, IpcError>;

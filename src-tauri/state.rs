@@ -1,0 +1,61 @@
+//! What the desk holds while it runs: where its files are, the database, the keyring.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use signet_core::secrets::SecretStore;
+use signet_core::settings::Settings;
+use signet_core::store::Store;
+
+use crate::error::IpcError;
+
+/// `SIGNET_DATA_DIR` moves the database and logs (tests use a throwaway folder).
+pub const DATA_DIR_ENV: &str = "SIGNET_DATA_DIR";
+
+#[derive(Debug, Clone)]
+pub struct AppPaths {
+    pub data_dir: PathBuf,
+    pub log_dir: PathBuf,
+}
+
+impl AppPaths {
+    pub fn resolve<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<AppPaths> {
+        use tauri::Manager;
+        if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
+            let data_dir = PathBuf::from(dir);
+            return Ok(AppPaths { log_dir: data_dir.join("logs"), data_dir });
+        }
+        Ok(AppPaths { data_dir: app.path().app_data_dir()?, log_dir: app.path().app_log_dir()? })
+    }
+}
+
+pub struct AppState {
+    pub paths: AppPaths,
+    store: Mutex<Store>,
+    secrets: Arc<dyn SecretStore>,
+}
+
+impl AppState {
+    pub fn open(paths: AppPaths, secrets: Arc<dyn SecretStore>) -> signet_core::error::Result<AppState> {
+        let store = Store::open_in(&paths.data_dir)?;
+        Ok(AppState { paths, store: Mutex::new(store), secrets })
+    }
+
+    pub fn secrets(&self) -> &dyn SecretStore {
+        self.secrets.as_ref()
+    }
+
+    /// Runs `f` with the settings service over the locked database.
+    pub fn with_settings<T>(
+        &self,
+        f: impl FnOnce(&mut Settings<'_>) -> signet_core::error::Result<T>,
+    ) -> Result<T, IpcError> {
+        let mut store = self.store()?;
+        let mut settings = Settings::new(&mut store, self.secrets.as_ref());
+        Ok(f(&mut settings)?)
+    }
+
+    fn store(&self) -> Result<MutexGuard<'_, Store>, IpcError> {
+        self.store.lock().map_err(|_| IpcError::internal("the database lock was poisoned by an earlier failure; restart Signet"))
+    }
+}

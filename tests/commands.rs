@@ -1,0 +1,170 @@
+//! The desk's IPC commands through Tauri's mock runtime: real command handlers, a
+//! real SQLite file, and an in-memory keyring standing in for the OS one.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use signet_core::secrets::memory::MemorySecrets;
+use signet_core::secrets::KeyringError;
+use signet_desk::{AppPaths, AppState};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+
+struct Desk {
+    _dir: tempfile::TempDir,
+    _app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    secrets: Arc<MemorySecrets>,
+}
+
+impl Desk {
+    fn start() -> Desk {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Arc::new(MemorySecrets::default());
+        let paths = AppPaths { data_dir: dir.path().to_path_buf(), log_dir: dir.path().join("logs") };
+        let state = AppState::open(paths, secrets.clone()).unwrap();
+        // The real context: tauri.conf.json, its "main" window and the capabilities that grant it commands.
+        let app = signet_desk::builder(mock_builder()).manage(state).build(tauri::generate_context!(test = true)).unwrap();
+        let config = app.config().app.windows.iter().find(|w| w.label == "main").expect("tauri.conf.json declares the main window");
+        let window = tauri::WebviewWindowBuilder::from_config(&app, config).unwrap().build().unwrap();
+        Desk { _dir: dir, _app: app, window, secrets }
+    }
+
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        invoke_in(&self.window, cmd, args)
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.invoke(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn err(&self, cmd: &str, args: Value) -> Value {
+        match self.invoke(cmd, args) {
+            Ok(v) => panic!("{cmd} should have failed, returned {v}"),
+            Err(e) => e,
+        }
+    }
+
+    fn create_profile(&self, name: &str) -> String {
+        self.ok("create_profile", json!({ "name": name }))["id"].as_str().unwrap().to_string()
+    }
+}
+
+fn invoke_in(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            // The desk's own pages are served from here on Linux; capabilities grant local pages only.
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
+}
+
+fn field<'a>(detail: &'a Value, provider: &str, key: &str) -> &'a Value {
+    let view = detail["providers"].as_array().unwrap().iter().find(|p| p["provider"] == provider).unwrap();
+    view["fields"].as_array().unwrap().iter().find(|f| f["key"] == key).unwrap()
+}
+
+#[test]
+fn the_desk_starts_on_the_sandbox_with_the_keyring_usable() {
+    let desk = Desk::start();
+    let status = desk.ok("app_status", json!({}));
+    assert_eq!(status["activeProfile"], json!({ "id": "sandbox", "name": "Sandbox", "builtin": true }));
+    assert_eq!(status["keyring"]["state"], "available");
+    assert_eq!(desk.ok("list_profiles", json!({})).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_profile_is_created_configured_and_made_active() {
+    let desk = Desk::start();
+    let id = desk.create_profile("Production");
+    let view = desk.ok(
+        "save_provider_settings",
+        json!({ "profileId": id, "provider": "mykaarma", "input": { "baseUrl": "https://kpay.example.com/", "values": { "username": "desk" } } }),
+    );
+    assert_eq!(view["baseUrl"], "https://kpay.example.com");
+    desk.ok("set_active_profile", json!({ "id": id }));
+    assert_eq!(desk.ok("app_status", json!({}))["activeProfile"]["name"], "Production");
+
+    let detail = desk.ok("get_profile", json!({ "id": id }));
+    assert_eq!(field(&detail, "mykaarma", "username")["value"], "desk");
+    assert_eq!(field(&detail, "mykaarma", "password")["isSet"], false);
+}
+
+#[test]
+fn a_secret_is_set_reported_as_set_and_never_returned() {
+    let desk = Desk::start();
+    let id = desk.create_profile("Production");
+    let marker = "MARKER-dollarpe-secret-91";
+    let reply = desk.ok("set_secret", json!({ "profileId": id, "provider": "dollarpe", "field": "api_secret", "value": marker }));
+    assert_eq!(reply, Value::Null);
+    assert_eq!(desk.secrets.accounts(), vec![format!("profile/{id}/dollarpe/api_secret")]);
+
+    let detail = desk.ok("get_profile", json!({ "id": id }));
+    assert_eq!(field(&detail, "dollarpe", "api_secret")["isSet"], true);
+    assert_eq!(field(&detail, "dollarpe", "api_secret")["value"], Value::Null);
+    assert!(!detail.to_string().contains(marker));
+
+    desk.ok("delete_secret", json!({ "profileId": id, "provider": "dollarpe", "field": "api_secret" }));
+    let detail = desk.ok("get_profile", json!({ "id": id }));
+    assert_eq!(field(&detail, "dollarpe", "api_secret")["isSet"], false);
+    assert!(desk.secrets.accounts().is_empty());
+}
+
+#[test]
+fn errors_cross_as_code_message_and_field() {
+    let desk = Desk::start();
+    let id = desk.create_profile("Production");
+    let e = desk.err(
+        "save_provider_settings",
+        json!({ "profileId": id, "provider": "dollarpe", "input": { "baseUrl": "http://dollarpe.example.com" } }),
+    );
+    assert_eq!(e["code"], "invalid_input");
+    assert_eq!(e["field"], "dollarpe.base_url");
+    assert!(e["message"].as_str().unwrap().contains("https"), "{e}");
+    assert_eq!(e.as_object().unwrap().len(), 3, "only code, message and field: {e}");
+
+    let e = desk.err("set_secret", json!({ "profileId": "sandbox", "provider": "signzy", "field": "access_token", "value": "x" }));
+    assert_eq!(e, json!({ "code": "read_only", "message": e["message"] }));
+
+    let e = desk.err("get_profile", json!({ "id": "no-such-profile" }));
+    assert_eq!(e["code"], "not_found");
+
+    let e = desk.err("create_profile", json!({ "name": "  " }));
+    assert_eq!((e["code"].as_str(), e["field"].as_str()), (Some("invalid_input"), Some("name")));
+}
+
+#[test]
+fn a_locked_keyring_is_reported_and_refuses_secrets() {
+    let desk = Desk::start();
+    let id = desk.create_profile("Production");
+    desk.secrets.fail_with(Some(KeyringError::Locked));
+
+    let status = desk.ok("app_status", json!({}));
+    assert_eq!(status["keyring"]["state"], "locked");
+    assert!(status["keyring"]["message"].as_str().unwrap().contains("Unlock"));
+
+    let e = desk.err("set_secret", json!({ "profileId": id, "provider": "signzy", "field": "access_token", "value": "tok" }));
+    assert_eq!(e["code"], "keyring_locked");
+    assert!(desk.secrets.accounts().is_empty());
+    let detail = desk.ok("get_profile", json!({ "id": id }));
+    assert_eq!(field(&detail, "signzy", "access_token")["isSet"], Value::Null);
+}
+
+#[test]
+fn a_window_without_a_capability_cannot_call_commands() {
+    let desk = Desk::start();
+    let other = tauri::WebviewWindowBuilder::new(&desk.window, "signer", Default::default()).build().unwrap();
+    let e = invoke_in(&other, "list_profiles", json!({})).unwrap_err();
+    assert!(e.as_str().unwrap_or_default().contains("not allowed"), "{e}");
+    assert!(invoke_in(&desk.window, "list_profiles", json!({})).is_ok());
+}

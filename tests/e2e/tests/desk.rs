@@ -1,0 +1,235 @@
+//! The real desk in a real window, driven like an operator would drive it.
+//!
+//! Run by `scripts/e2e.sh`, which provides an X display (Xvfb), a private D-Bus
+//! session with an unlocked GNOME Keyring, a throwaway HOME and data folder, and the
+//! built binary. This test starts tauri-driver itself; every WebDriver session is a
+//! fresh start of the desk.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use serde_json::json;
+
+struct Env {
+    app: PathBuf,
+    data_dir: PathBuf,
+    screenshots: PathBuf,
+}
+
+impl Env {
+    fn from_vars() -> Env {
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| panic!("{name} is not set: run the end-to-end suite through scripts/e2e.sh"))
+        };
+        Env { app: var("SIGNET_E2E_APP"), data_dir: var("SIGNET_DATA_DIR"), screenshots: var("SIGNET_E2E_SCREENSHOTS") }
+    }
+}
+
+/// tauri-driver on a free port, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = free_port();
+        let child = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("tauri-driver must be installed (scripts/setup.sh installs it)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen on port {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver { child, port }
+    }
+
+    /// Starts the desk in a new window and waits until its UI says it is ready.
+    async fn open_desk(&self, env: &Env) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), json!({ "application": env.app }));
+        caps.insert("browserName".into(), json!("wry"));
+        let client = ClientBuilder::rustls()
+            .expect("TLS roots")
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a WebDriver session with the desk");
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("body[data-ready='true']"))
+            .await
+            .expect("the desk reports ready");
+        client
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn find(c: &Client, css: &str) -> Element {
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    find(c, css).await.text().await.unwrap()
+}
+
+/// Waits until `css` matches (e.g. an attribute reaching a state).
+async fn wait_for(c: &Client, css: &str) {
+    find(c, css).await;
+}
+
+async fn click(c: &Client, css: &str) {
+    find(c, css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+async fn type_into(c: &Client, css: &str, value: &str) {
+    let el = find(c, css).await;
+    el.clear().await.unwrap();
+    el.send_keys(value).await.unwrap();
+}
+
+async fn open_profile(c: &Client, name: &str) {
+    for item in c.find_all(Locator::Css("[data-testid='profile-item']")).await.unwrap() {
+        if item.text().await.unwrap().starts_with(name) {
+            item.click().await.unwrap();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while text(c, "[data-testid='profile-title']").await != name {
+                assert!(Instant::now() < deadline, "profile {name} did not open");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            return;
+        }
+    }
+    panic!("no profile called {name} in the list");
+}
+
+/// Saves what the window shows; waits two frames so the picture is not a stale one.
+async fn screenshot(c: &Client, env: &Env, name: &str) {
+    c.execute_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));", vec![])
+        .await
+        .unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::create_dir_all(&env.screenshots).unwrap();
+    std::fs::write(env.screenshots.join(name), png).unwrap();
+}
+
+fn secret_tool_lookup(account: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", "signet", "username", account])
+        .output()
+        .expect("secret-tool (libsecret-tools) must be installed");
+    out.status.success().then(|| String::from_utf8(out.stdout).unwrap())
+}
+
+/// Every file under `dir` (database, WAL, logs) that contains `needle`.
+fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            hits.extend(files_containing(&path, needle));
+        } else if std::fs::read(&path).unwrap().windows(needle.len()).any(|w| w == needle.as_bytes()) {
+            hits.push(path);
+        }
+    }
+    hits
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_keeps_a_secret_in_the_os_keyring_across_restarts() {
+    let env = Env::from_vars();
+    let driver = Driver::start();
+    let marker = format!("dp-secret-{}", std::process::id());
+
+    // First start: the Sandbox profile is active and the keyring is usable.
+    let c = driver.open_desk(&env).await;
+    assert!(text(&c, "[data-testid='status-profile']").await.contains("Sandbox"));
+    wait_for(&c, "[data-testid='status-keyring'][data-state='available']").await;
+    assert_eq!(text(&c, "[data-testid='profile-title']").await, "Sandbox");
+    screenshot(&c, &env, "settings-sandbox.png").await;
+
+    // Every area of the sidebar opens.
+    for area in ["payments", "signatures", "optin", "kyc", "activity"] {
+        click(&c, &format!("[data-testid='nav-{area}']")).await;
+        wait_for(&c, &format!("[data-testid='page-{area}']")).await;
+    }
+    click(&c, "[data-testid='nav-settings']").await;
+
+    // Create a profile.
+    type_into(&c, "[data-testid='new-profile-name']", "Production").await;
+    click(&c, "[data-testid='create-profile']").await;
+    wait_for(&c, "[data-testid='provider-dollarpe']").await;
+    assert_eq!(text(&c, "[data-testid='profile-title']").await, "Production");
+    let profile_id = find(&c, "[data-testid='profile-title']").await.attr("data-profile-id").await.unwrap().unwrap();
+
+    // A plain-http base URL is refused with the reason under the field.
+    type_into(&c, "[data-testid='base-url-dollarpe']", "http://dollarpe.example.com").await;
+    click(&c, "[data-testid='save-settings-dollarpe']").await;
+    let err = text(&c, "[data-testid='provider-dollarpe'] [data-testid='form-error']").await;
+    assert!(err.contains("https"), "{err}");
+    type_into(&c, "[data-testid='base-url-dollarpe']", "https://sandbox.dollarpe.xyz").await;
+    click(&c, "[data-testid='save-settings-dollarpe']").await;
+    wait_for(&c, "[data-testid='provider-dollarpe'] .ok").await;
+
+    // Save the DollarPe API secret; the field turns to "set".
+    click(&c, "[data-testid='secret-edit-dollarpe-api_secret']").await;
+    type_into(&c, "[data-testid='secret-input-dollarpe-api_secret']", &marker).await;
+    click(&c, "[data-testid='secret-save-dollarpe-api_secret']").await;
+    wait_for(&c, "[data-testid='secret-dollarpe-api_secret'][data-state='set']").await;
+    screenshot(&c, &env, "settings-profile.png").await;
+
+    // It is in the OS keyring, under Signet's service name.
+    let account = format!("profile/{profile_id}/dollarpe/api_secret");
+    assert_eq!(secret_tool_lookup(&account).as_deref(), Some(marker.as_str()), "secret-tool lookup {account}");
+    c.close().await.unwrap();
+
+    // Restart: the secret shows as set, masked, and its value is nowhere in the page.
+    let c = driver.open_desk(&env).await;
+    open_profile(&c, "Production").await;
+    wait_for(&c, "[data-testid='secret-dollarpe-api_secret'][data-state='set']").await;
+    assert!(text(&c, "[data-testid='secret-dollarpe-api_secret']").await.contains("set"));
+    assert!(!c.source().await.unwrap().contains(&marker), "the secret reached the webview");
+    assert_eq!(
+        find(&c, "[data-testid='base-url-dollarpe']").await.prop("value").await.unwrap().as_deref(),
+        Some("https://sandbox.dollarpe.xyz")
+    );
+
+    // Delete it: gone from the form and from the keyring.
+    click(&c, "[data-testid='secret-delete-dollarpe-api_secret']").await;
+    click(&c, "[data-testid='secret-delete-confirm-dollarpe-api_secret']").await;
+    wait_for(&c, "[data-testid='secret-dollarpe-api_secret'][data-state='unset']").await;
+    assert_eq!(secret_tool_lookup(&account), None, "the keyring still holds {account}");
+
+    // Use the profile: the status bar follows.
+    click(&c, "[data-testid='use-profile']").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !text(&c, "[data-testid='status-profile']").await.contains("Production") {
+        assert!(Instant::now() < deadline, "the status bar did not switch to Production");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.close().await.unwrap();
+
+    // The secret never touched the database, its journal or the logs.
+    let hits = files_containing(&env.data_dir, &marker);
+    assert!(hits.is_empty(), "the secret was written to {hits:?}");
+    let logs = env.data_dir.join("logs");
+    assert!(std::fs::read_dir(&logs).map(|d| d.count() > 0).unwrap_or(false), "no log file in {}", logs.display());
+}

@@ -1,0 +1,38 @@
+// Typed wrappers over the desk's IPC commands. Payload types are generated from
+// the Rust types (ts-rs) into ./bindings; never edit those by hand.
+import { invoke } from "@tauri-apps/api/core";
+import type { AppStatus } from "./bindings/AppStatus";
+import type { ProfileDetail } from "./bindings/ProfileDetail";
+import type { ProfileSummary } from "./bindings/ProfileSummary";
+import type { ProviderId } from "./bindings/ProviderId";
+import type { ProviderSettingsInput } from "./bindings/ProviderSettingsInput";
+import type { ProviderView } from "./bindings/ProviderView";
+import { CommandError, asErrorBody } from "./errors";
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (thrown) {
+    throw new CommandError(asErrorBody(thrown));
+  }
+}
+
+export const api = {
+  appStatus: () => call<AppStatus>("app_status"),
+  listProfiles: () => call<ProfileSummary[]>("list_profiles"),
+  getProfile: (id: string) => call<ProfileDetail>("get_profile", { id }),
+  createProfile: (name: string) => call<ProfileSummary>("create_profile", { name }),
+  renameProfile: (id: string, name: string) => call<ProfileSummary>("rename_profile", { id, name }),
+  deleteProfile: (id: string) => call<null>("delete_profile", { id }),
+  setActiveProfile: (id: string) => call<ProfileSummary>("set_active_profile", { id }),
+  saveProviderSettings: (profileId: string, provider: ProviderId, input: ProviderSettingsInput) =>
+    call<ProviderView>("save_provider_settings", { profileId, provider, input }),
+  /** Sends a secret to the keyring. Nothing can read it back into the webview. */
+  setSecret: (profileId: string, provider: ProviderId, field: string, value: string) =>
+    call<null>("set_secret", { profileId, provider, field, value }),
+  /** Opens a native file dialog in Rust; the file never passes through the webview. */
+  setSecretFromFile: (profileId: string, provider: ProviderId, field: string) =>
+    call<boolean>("set_secret_from_file", { profileId, provider, field }),
+  deleteSecret: (profileId: string, provider: ProviderId, field: string) =>
+    call<null>("delete_secret", { profileId, provider, field }),
+};

@@ -1,0 +1,40 @@
+import type { ErrorBody } from "./bindings/ErrorBody";
+
+/** An IPC command failed; `body` is the `{code, message, field?}` the Rust side sent. */
+export class CommandError extends Error {
+  readonly body: ErrorBody;
+  constructor(body: ErrorBody) {
+    super(body.message);
+    this.name = "CommandError";
+    this.body = body;
+  }
+  get code(): string {
+    return this.body.code;
+  }
+  get field(): string | undefined {
+    return this.body.field;
+  }
+}
+
+/** Whatever a rejected invoke throws, turned into our error shape. */
+export function asErrorBody(thrown: unknown): ErrorBody {
+  if (thrown instanceof CommandError) return thrown.body;
+  if (isErrorBody(thrown)) return thrown;
+  if (thrown instanceof Error) return { code: "internal", message: thrown.message };
+  if (typeof thrown === "string" && thrown.length > 0) return { code: "internal", message: thrown };
+  return { code: "internal", message: "Something went wrong and no reason was given. See the log file for details." };
+}
+
+function isErrorBody(v: unknown): v is ErrorBody {
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof (v as ErrorBody).code === "string" &&
+    typeof (v as ErrorBody).message === "string"
+  );
+}
+
+/** The error message for one form field, if the error names it. */
+export function fieldError(error: ErrorBody | null, field: string): string | null {
+  return error && error.field === field ? error.message : null;
+}
