@@ -36,10 +36,12 @@ struct Driver {
 }
 
 impl Driver {
-    fn start() -> Driver {
+    /// `env` is added to what the desks it starts inherit.
+    fn start(env: &[(&str, &str)]) -> Driver {
         let port = free_port();
         let child = Command::new("tauri-driver")
             .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .expect("tauri-driver must be installed (scripts/setup.sh installs it)");
@@ -97,7 +99,13 @@ async fn wait_for(c: &Client, css: &str) {
 }
 
 async fn click(c: &Client, css: &str) {
-    find(c, css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    let el = find(c, css).await;
+    // Bring it to the middle of its scrolling pane first, as an operator would scroll to it.
+    c.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&el).unwrap()]).await.unwrap();
+    if let Err(e) = el.click().await {
+        screenshot_to(c, Path::new("/tmp/signet-e2e-failure.png")).await;
+        panic!("click {css}: {e:?} (screenshot: /tmp/signet-e2e-failure.png)");
+    }
 }
 
 async fn type_into(c: &Client, css: &str, value: &str) {
@@ -107,28 +115,26 @@ async fn type_into(c: &Client, css: &str, value: &str) {
 }
 
 async fn open_profile(c: &Client, name: &str) {
-    for item in c.find_all(Locator::Css("[data-testid='profile-item']")).await.unwrap() {
-        if item.text().await.unwrap().starts_with(name) {
-            item.click().await.unwrap();
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while text(c, "[data-testid='profile-title']").await != name {
-                assert!(Instant::now() < deadline, "profile {name} did not open");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            return;
-        }
+    click(c, &format!("[data-testid='profile-item'][data-profile-name='{name}']")).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while text(c, "[data-testid='profile-title']").await != name {
+        assert!(Instant::now() < deadline, "profile {name} did not open");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("no profile called {name} in the list");
 }
 
-/// Saves what the window shows; waits two frames so the picture is not a stale one.
+/// Saves what the window shows into the docs' screenshot folder.
 async fn screenshot(c: &Client, env: &Env, name: &str) {
+    std::fs::create_dir_all(&env.screenshots).unwrap();
+    screenshot_to(c, &env.screenshots.join(name)).await;
+}
+
+/// Waits two animation frames first, so the picture is not a stale frame.
+async fn screenshot_to(c: &Client, path: &Path) {
     c.execute_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));", vec![])
         .await
         .unwrap();
-    let png = c.screenshot().await.unwrap();
-    std::fs::create_dir_all(&env.screenshots).unwrap();
-    std::fs::write(env.screenshots.join(name), png).unwrap();
+    std::fs::write(path, c.screenshot().await.unwrap()).unwrap();
 }
 
 fn secret_tool_lookup(account: &str) -> Option<String> {
@@ -137,6 +143,24 @@ fn secret_tool_lookup(account: &str) -> Option<String> {
         .output()
         .expect("secret-tool (libsecret-tools) must be installed");
     out.status.success().then(|| String::from_utf8(out.stdout).unwrap())
+}
+
+/// Locks the login keyring through the Secret Service API, as the screen locker would.
+/// (`secret-tool lock` waits on a prompt that never comes in a headless session.)
+fn lock_login_keyring() {
+    let status = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            "array:objpath:/org/freedesktop/secrets/collection/login",
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .expect("dbus-send (package dbus) must be installed");
+    assert!(status.success(), "could not lock the login keyring");
 }
 
 /// Every file under `dir` (database, WAL, logs) that contains `needle`.
@@ -156,7 +180,7 @@ fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_operator_keeps_a_secret_in_the_os_keyring_across_restarts() {
     let env = Env::from_vars();
-    let driver = Driver::start();
+    let driver = Driver::start(&[]);
     let marker = format!("dp-secret-{}", std::process::id());
 
     // First start: the Sandbox profile is active and the keyring is usable.
@@ -176,6 +200,7 @@ async fn an_operator_keeps_a_secret_in_the_os_keyring_across_restarts() {
     // Create a profile.
     type_into(&c, "[data-testid='new-profile-name']", "Production").await;
     click(&c, "[data-testid='create-profile']").await;
+    click(&c, "[data-testid='tab-dollarpe']").await;
     wait_for(&c, "[data-testid='provider-dollarpe']").await;
     assert_eq!(text(&c, "[data-testid='profile-title']").await, "Production");
     let profile_id = find(&c, "[data-testid='profile-title']").await.attr("data-profile-id").await.unwrap().unwrap();
@@ -204,6 +229,7 @@ async fn an_operator_keeps_a_secret_in_the_os_keyring_across_restarts() {
     // Restart: the secret shows as set, masked, and its value is nowhere in the page.
     let c = driver.open_desk(&env).await;
     open_profile(&c, "Production").await;
+    click(&c, "[data-testid='tab-dollarpe']").await;
     wait_for(&c, "[data-testid='secret-dollarpe-api_secret'][data-state='set']").await;
     assert!(text(&c, "[data-testid='secret-dollarpe-api_secret']").await.contains("set"));
     assert!(!c.source().await.unwrap().contains(&marker), "the secret reached the webview");
@@ -225,6 +251,20 @@ async fn an_operator_keeps_a_secret_in_the_os_keyring_across_restarts() {
         assert!(Instant::now() < deadline, "the status bar did not switch to Production");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+
+    // The keyring locks while the desk is open: saving is refused in plain words and
+    // the status bar and settings page say what to do.
+    click(&c, "[data-testid='secret-edit-dollarpe-api_key']").await;
+    lock_login_keyring();
+    type_into(&c, "[data-testid='secret-input-dollarpe-api_key']", &marker).await;
+    click(&c, "[data-testid='secret-save-dollarpe-api_key']").await;
+    let err = text(&c, "[data-testid='secret-dollarpe-api_key'] [data-testid='form-error']").await;
+    assert!(err.contains("locked") && err.contains("Unlock"), "{err}");
+    wait_for(&c, "[data-testid='status-keyring'][data-state='locked']").await;
+    assert!(text(&c, "[data-testid='keyring-warning']").await.contains("locked"));
+    wait_for(&c, "[data-testid='secret-dollarpe-api_secret'][data-state='unknown']").await;
+    assert!(text(&c, "[data-testid='secret-dollarpe-api_secret']").await.contains("the keyring is locked"));
+    screenshot(&c, &env, "settings-keyring-locked.png").await;
     c.close().await.unwrap();
 
     // The secret never touched the database, its journal or the logs.
