@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 app="${1:-$root/target/debug/signet-desk}"
 [ -x "$app" ] || { echo "e2e: no desk binary at $app; build it first (make test does)" >&2; exit 1; }
+app=$(realpath "$app")  # WebKitWebDriver starts it from another directory
 
 if [ -z "${SIGNET_E2E_INSIDE:-}" ]; then
   work=$(mktemp -d /tmp/signet-e2e.XXXXXX)

@@ -9,6 +9,8 @@ step "UI build (the desk embeds it at compile time)"
 (cd ui && npm run build --silent)
 
 step "Rust: unit tests, provider and shell tests (mock runtime)"
+# This also builds target/debug/signet-desk, the binary the end-to-end suite drives
+# (with the same features, so nothing is compiled twice).
 cargo test --workspace --exclude signet-e2e
 
 step "TypeScript bindings generated from the Rust types are committed"
@@ -23,9 +25,6 @@ fi
 
 step "UI: type check and unit tests"
 (cd ui && npm run check --silent && npm test --silent)
-
-step "Desk binary for the end-to-end suite"
-cargo build --bin signet-desk
 
 step "End to end: real window (Xvfb), real keyring, tauri-driver"
 scripts/e2e.sh target/debug/signet-desk
