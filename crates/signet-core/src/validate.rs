@@ -186,3 +186,74 @@ mod tests {
         assert!(p521_private_key_pem("k", "hello").is_err());
     }
 }
+
+/// A Brazilian CPF: 11 digits (dots and dash allowed on input), not all equal, with
+/// two mod-11 check digits. Returns the 11 digits.
+pub fn cpf(field: &str, raw: &str) -> Result<String> {
+    let digits: String = raw.chars().filter(|c| !matches!(c, '.' | '-' | ' ')).collect();
+    if digits.len() != 11 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(CoreError::invalid(field, "A CPF has 11 digits, for example 123.456.789-09."));
+    }
+    let d: Vec<u32> = digits.chars().map(|c| c.to_digit(10).expect("checked digits")).collect();
+    if d.iter().all(|&x| x == d[0]) {
+        return Err(CoreError::invalid(field, "A CPF cannot be one digit repeated; check the number."));
+    }
+    let check = |len: usize| {
+        let sum: u32 = d[..len].iter().zip((2..=len as u32 + 1).rev()).map(|(x, w)| x * w).sum();
+        match sum % 11 {
+            r if r < 2 => 0,
+            r => 11 - r,
+        }
+    };
+    if check(9) != d[9] || check(10) != d[10] {
+        return Err(CoreError::invalid(field, "This CPF's check digits do not match; check the number for a typo."));
+    }
+    Ok(digits)
+}
+
+/// QI Tech's phone: country code 3 digits (055), area code 2, number up to 10; digits only.
+pub fn phone_part(field: &str, raw: &str, min: usize, max: usize, example: &str) -> Result<String> {
+    let v = raw.trim();
+    if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit()) || v.len() < min || v.len() > max {
+        let size = if min == max { format!("exactly {min}") } else { format!("{min} to {max}") };
+        return Err(CoreError::invalid(field, format!("Use {size} digits and nothing else, for example {example}.")));
+    }
+    Ok(v.to_string())
+}
+
+/// A UUID in its usual 8-4-4-4-12 form (myKaarma department and request ids, GUIDs).
+pub fn uuid(field: &str, raw: &str) -> Result<String> {
+    let v = raw.trim();
+    match ::uuid::Uuid::try_parse(v) {
+        Ok(u) if v.len() == 36 => Ok(u.hyphenated().to_string()),
+        _ => Err(CoreError::invalid(field, format!("\"{v}\" is not a UUID; it looks like 3f2b8c1e-6d4a-4b7e-9c0d-1a2b3c4d5e6f."))),
+    }
+}
+
+#[cfg(test)]
+mod id_tests {
+    use super::*;
+
+    #[test]
+    fn cpf_check_digits() {
+        for good in ["617.669.762-04", "61766976204", "529.982.247-25", "111.444.777-35"] {
+            assert!(cpf("cpf", good).is_ok(), "{good}");
+        }
+        assert_eq!(cpf("cpf", "529.982.247-25").unwrap(), "52998224725");
+        for bad in ["617.669.762-05", "111.111.111-11", "1234567890", "abc.def.ghi-jk", "", "529982247250"] {
+            assert!(cpf("signer.document_number", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn phone_parts_and_uuids() {
+        assert!(phone_part("cc", "055", 3, 3, "055").is_ok());
+        assert!(phone_part("cc", "55", 3, 3, "055").is_err());
+        assert!(phone_part("n", "999999999", 8, 10, "999999999").is_ok());
+        assert!(phone_part("n", "99999-9999", 8, 10, "999999999").is_err());
+        assert!(phone_part("n", "12345678901", 8, 10, "999999999").is_err());
+        assert_eq!(uuid("u", " 4E6F1B20-A73C-11EC-B909-0242AC120002 ").unwrap(), "4e6f1b20-a73c-11ec-b909-0242ac120002");
+        assert!(uuid("u", "4e6f1b20a73c11ecb9090242ac120002").is_err());
+        assert!(uuid("u", "not-a-uuid").is_err());
+    }
+}

@@ -1,0 +1,173 @@
+//! Signzy Contract360: initiate a contract for its signers, then pull its status.
+//! The status document keeps the field names of Crego's `SignzyRefreshSigning`
+//! excerpt, where counts and flags are strings. The two paths are not in the excerpt.
+
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::endpoint::join;
+use crate::error::{ProviderError, Rejection, Result};
+use crate::http::{Http, HttpConfig, Incoming, Outgoing, Repeat};
+
+pub const PROVIDER: &str = "Signzy";
+pub const INITIATE_PATH: &str = "/api/v3/contract/initiate";
+pub const PULL_DATA_PATH: &str = "/api/v3/contract/pullData";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InitiateContract {
+    pub contract_name: String,
+    pub contract_executer_name: String,
+    pub contract_ttl: String,
+    /// The PDF, base64.
+    pub initial_contract: String,
+    pub signers: Vec<NewSigner>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewSigner {
+    pub signer_name: String,
+    pub signer_email: String,
+    pub signer_mobile: String,
+    pub signature_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InitiatedContract {
+    pub contract_id: String,
+    #[serde(default)]
+    pub signerdetail: Vec<InitiatedSigner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InitiatedSigner {
+    pub signer_id: String,
+    pub signer_name: String,
+    pub signer_url: String,
+}
+
+/// The `SignzyRefreshSigning` response, field for field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContractStatus {
+    pub contract_id: String,
+    pub initial_signer_count: Option<String>,
+    pub signed_signer_count: Option<String>,
+    pub deleted_signer_count: Option<String>,
+    pub contract_name: Option<String>,
+    pub contract_executer_name: Option<String>,
+    pub contract_ttl: Option<String>,
+    pub final_signed_contract: Option<String>,
+    pub final_signed_contract_hash: Option<String>,
+    pub initial_contract_hash: Option<String>,
+    pub is_completed: Option<String>,
+    pub contract_completion_time: Option<String>,
+    pub contract_status: Option<String>,
+    pub estamp: Option<serde_json::Value>,
+    pub signerdetail: Vec<SignerDetail>,
+}
+
+impl ContractStatus {
+    pub fn completed(&self) -> bool {
+        self.is_completed.as_deref().is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SignerDetail {
+    pub signer_name: Option<String>,
+    pub signer_id: Option<String>,
+    pub signature_type: Option<String>,
+    pub contract_last_sign_time: Option<String>,
+    pub status: Option<String>,
+    pub error_message: Option<String>,
+    pub aadhaar_status: Option<String>,
+    #[serde(rename = "signerIP")]
+    pub signer_ip: Option<String>,
+    pub no_of_successful_attempts: Option<String>,
+    pub no_of_failure_attempts: Option<String>,
+    pub esign_attempts: Option<serde_json::Value>,
+}
+
+pub struct Signzy {
+    http: Http,
+    base_url: String,
+    token: SecretString,
+}
+
+impl Signzy {
+    pub fn new(base_url: &str, token: SecretString, config: HttpConfig) -> Self {
+        Signzy { http: Http::new(PROVIDER, config), base_url: base_url.to_string(), token }
+    }
+
+    pub async fn initiate(&self, body: &InitiateContract, operation_key: &str) -> Result<InitiatedContract> {
+        let resp = self.post(INITIATE_PATH, body, Repeat::Never { operation_key: operation_key.into() }).await?;
+        decode(&resp)
+    }
+
+    /// The "refresh signing" read: safe to retry.
+    pub async fn pull_data(&self, contract_id: &str, base64_encoded_output: bool) -> Result<ContractStatus> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body<'a> {
+            contract_id: &'a str,
+            base64_encoded_output: bool,
+        }
+        let resp = self.post(PULL_DATA_PATH, &Body { contract_id, base64_encoded_output }, Repeat::Safe).await?;
+        decode(&resp)
+    }
+
+    async fn post<B: Serialize>(&self, path: &str, body: &B, repeat: Repeat) -> Result<Incoming> {
+        let url = join(&self.base_url, path)?;
+        let bytes = serde_json::to_vec(body).expect("wire types serialize");
+        self.http
+            .send(repeat, || {
+                let mut headers = HeaderMap::new();
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                headers.insert(AUTHORIZATION, HeaderValue::from_str(self.token.expose_secret()).map_err(|_| {
+                    ProviderError::invalid("signzy.access_token", "The access token contains characters HTTP cannot carry.")
+                })?);
+                Ok(Outgoing { method: Method::POST, url: url.clone(), headers, body: Some(bytes.clone()) })
+            })
+            .await
+    }
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(resp: &Incoming) -> Result<T> {
+    if resp.status < 300 {
+        return serde_json::from_slice(&resp.body).map_err(|e| ProviderError::BadResponse {
+            provider: PROVIDER,
+            status: resp.status,
+            reason: format!("{e}: {}", resp.body_excerpt()),
+        });
+    }
+    // Signzy errors: {"error": {"message", "statusCode", ...}}.
+    let err = serde_json::from_slice::<serde_json::Value>(&resp.body).ok().and_then(|v| v.get("error").cloned());
+    let message = err.as_ref().and_then(|e| e.get("message")).and_then(|m| m.as_str()).unwrap_or_default().to_string();
+    if resp.status == 401 || resp.status == 403 {
+        return Err(ProviderError::Unauthorized {
+            provider: PROVIDER,
+            detail: if message.is_empty() { resp.body_excerpt() } else { message },
+            clock_skew_secs: None,
+        });
+    }
+    match err {
+        Some(e) => Err(ProviderError::Rejected(Rejection {
+            provider: PROVIDER,
+            http_status: resp.status,
+            code: e.get("statusCode").map(|c| c.to_string()).unwrap_or_else(|| resp.status.to_string()),
+            title: message.clone(),
+            message: String::new(),
+            translation: None,
+        })),
+        None => Err(ProviderError::BadResponse { provider: PROVIDER, status: resp.status, reason: resp.body_excerpt() }),
+    }
+}
