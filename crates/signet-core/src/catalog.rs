@@ -98,6 +98,8 @@ pub struct FieldSpec {
     pub kind: FieldKind,
     pub required: bool,
     pub help: &'static str,
+    /// The values a plain field may take; empty for free text.
+    pub choices: &'static [&'static str],
 }
 
 const fn field(
@@ -107,7 +109,7 @@ const fn field(
     required: bool,
     help: &'static str,
 ) -> FieldSpec {
-    FieldSpec { key, label, kind, required, help }
+    FieldSpec { key, label, kind, required, help, choices: &[] }
 }
 
 const MYKAARMA: &[FieldSpec] = &[
@@ -118,6 +120,10 @@ const MYKAARMA: &[FieldSpec] = &[
 const DOLLARPE: &[FieldSpec] = &[
     field("api_key", "API key", FieldKind::Secret, true, "Sent as X-API-KEY and part of every signature."),
     field("api_secret", "API secret", FieldKind::Secret, true, "Signs each request (HMAC-SHA256); never sent."),
+    FieldSpec {
+        choices: &["python", "compact"],
+        ..field("json_style", "Signed JSON style", FieldKind::Text, false, "How the sorted body is written before signing: \"python\" (json.dumps, the default) or \"compact\" (no spaces). Change only if DollarPe refuses signatures.")
+    },
 ];
 
 const QITECH: &[FieldSpec] = &[

@@ -23,6 +23,8 @@ pub enum CoreError {
     Database(#[from] rusqlite::Error),
     #[error("the local database could not be brought up to date: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    #[error(transparent)]
+    Provider(#[from] signet_providers::ProviderError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -50,6 +52,7 @@ impl CoreError {
             CoreError::Keyring(e) => e.code(),
             CoreError::Database(_) | CoreError::Migration(_) => "database",
             CoreError::Io { .. } => "io",
+            CoreError::Provider(e) => e.code(),
         }
     }
 
@@ -59,6 +62,7 @@ impl CoreError {
             message: self.to_string(),
             field: match self {
                 CoreError::Invalid { field, .. } => Some(field.clone()),
+                CoreError::Provider(signet_providers::ProviderError::Invalid { field, .. }) => Some(field.clone()),
                 _ => None,
             },
         }

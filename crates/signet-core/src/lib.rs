@@ -1,7 +1,9 @@
 //! Signet's domain, free of Tauri so that the desk, the command line and the tests
 //! all enter the same code.
 
+pub mod access;
 pub mod catalog;
+pub mod clients;
 pub mod error;
 pub mod secrets;
 pub mod settings;

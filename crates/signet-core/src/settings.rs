@@ -57,6 +57,8 @@ pub struct FieldView {
     pub kind: FieldKind,
     pub required: bool,
     pub help: String,
+    /// Allowed values of a plain field (shown as a list); empty for free text.
+    pub choices: Vec<String>,
     /// The stored value of a non-secret field; always null for a secret.
     pub value: Option<String>,
     /// For a secret: whether the keyring holds one. Null when the keyring cannot be
@@ -172,6 +174,7 @@ impl<'a> Settings<'a> {
                     kind: spec.kind,
                     required: spec.required,
                     help: spec.help.into(),
+                    choices: spec.choices.iter().map(|c| c.to_string()).collect(),
                     value: if spec.kind.is_secret() { None } else { stored.get(spec.key).cloned() },
                     is_set,
                 });
@@ -211,6 +214,9 @@ impl<'a> Settings<'a> {
                     return Err(CoreError::invalid(&field, format!("{} is a secret: save it with Set secret, which stores it in the OS keyring.", spec.label)))
                 }
                 _ if raw.trim().is_empty() => String::new(),
+                FieldKind::Text if !spec.choices.is_empty() && !spec.choices.contains(&raw.trim()) => {
+                    return Err(CoreError::invalid(&field, format!("Choose one of: {}.", spec.choices.join(", "))))
+                }
                 FieldKind::Text => raw.trim().to_string(),
                 FieldKind::PublicKeyPem => validate::p521_public_key_pem(&field, raw)?,
             };
@@ -243,6 +249,14 @@ impl<'a> Settings<'a> {
         let existed = self.secrets.delete(&at)?;
         tracing::info!(profile = %profile_id, provider = provider.as_str(), field = key, existed, "secret deleted from the OS keyring");
         Ok(())
+    }
+
+    pub(crate) fn stored_provider_settings(&self, profile_id: &str, provider: ProviderId) -> Result<BTreeMap<String, String>> {
+        self.store.provider_settings(profile_id, provider)
+    }
+
+    pub(crate) fn secret_store(&self) -> &dyn SecretStore {
+        self.secrets
     }
 
     fn secret_ref(&self, profile_id: &str, provider: ProviderId, key: &str) -> Result<SecretRef> {

@@ -9,6 +9,7 @@ const field = (over: Partial<FieldView>): FieldView => ({
   kind: "text",
   required: true,
   help: "",
+  choices: [],
   value: null,
   isSet: null,
   ...over,

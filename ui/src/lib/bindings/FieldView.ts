@@ -3,6 +3,10 @@ import type { FieldKind } from "./FieldKind";
 
 export type FieldView = { key: string, label: string, kind: FieldKind, required: boolean, help: string, 
 /**
+ * Allowed values of a plain field (shown as a list); empty for free text.
+ */
+choices: Array<string>, 
+/**
  * The stored value of a non-secret field; always null for a secret.
  */
 value: string | null, 
