@@ -1,0 +1,214 @@
+//! Each client against the Sandbox over real HTTP: the flows, wrong credentials,
+//! bad signatures, and injected faults producing a retry or "outcome unknown".
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde_json::Value;
+use signet_providers::canonical::JsonStyle;
+use signet_providers::dollarpe::{DocumentDetails, DollarPe, UpdateDocumentInfo};
+use signet_providers::http::HttpConfig;
+use signet_providers::kpay::{Kpay, PaymentRequest};
+use signet_providers::qitech::{Authenticity, DataSignature, Phone, QiTech, Signer};
+use signet_providers::signzy::Signzy;
+use signet_providers::ProviderError;
+use signet_sandbox::{demo, demo_credentials, Faults, Sandbox, SandboxConfig, StyleCheck};
+
+fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_string())
+}
+
+fn fast() -> HttpConfig {
+    HttpConfig { total_timeout: Duration::from_secs(2), base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20), ..HttpConfig::default() }
+}
+
+async fn start(config: SandboxConfig) -> Sandbox {
+    Sandbox::start(config).await.unwrap()
+}
+
+fn kpay(sb: &Sandbox, password: &str) -> Kpay {
+    Kpay::new(&sb.base_url(), demo_credentials().kpay_username, secret(password), fast())
+}
+
+fn requests_to(sb: &Sandbox, path_part: &str) -> usize {
+    sb.journal().iter().filter(|e| e.path.contains(path_part)).count()
+}
+
+#[tokio::test]
+async fn kpay_payment_request_then_signature_capture() {
+    let sb = start(SandboxConfig::default()).await;
+    let client = kpay(&sb, demo_credentials().kpay_password);
+    let ask = PaymentRequest { invoice_guid: demo::INVOICE_BRAKES.into(), send_as_text: true, send_as_email: true, esign_required: true, ..Default::default() };
+    let reply = client.send_payment_request(demo::DEPARTMENT_SERVICE, &ask, "op-1").await.unwrap();
+    assert!(reply.failed_channels(&ask).is_empty());
+    assert!(reply.payment_link.unwrap().starts_with(&sb.base_url()));
+
+    // The sandbox's listing finds the signature request the payment request created.
+    let listing: Value = reqwest::get(format!("{}/_sandbox/kpay/signature-requests?invoiceGuid={}", sb.base_url(), demo::INVOICE_BRAKES))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let spi = listing.as_array().and_then(|a| a.first()).and_then(|r| r["spiRequestUUID"].as_str()).expect("a signature request").to_string();
+    assert!(!client.get_signature_request(&spi).await.unwrap().is_signed);
+    let captured = client.capture_signature(&spi, "https://docs.example.com/signed.pdf", "op-2").await.unwrap();
+    assert_eq!(captured.status.as_deref(), Some("SUCCESS"));
+    assert!(client.get_signature_request(&spi).await.unwrap().is_signed);
+    // Capturing twice is a FAILURE in a 200, reported as a rejection.
+    assert_eq!(client.capture_signature(&spi, "https://docs.example.com/signed.pdf", "op-3").await.unwrap_err().code(), "provider_rejected");
+
+    let wrong = kpay(&sb, "not-the-password");
+    assert_eq!(wrong.send_payment_request(demo::DEPARTMENT_SERVICE, &ask, "op-4").await.unwrap_err().code(), "provider_auth");
+}
+
+fn kyc(customer: &str, number: &str) -> UpdateDocumentInfo {
+    UpdateDocumentInfo {
+        customer_id: customer.into(),
+        full_address: "Avenida Paulista, 1000, São Paulo".into(),
+        document_type: "PASSPORT".into(),
+        document_front_image_url: "https://files.example.com/front.jpg".into(),
+        document_back_image_url: None,
+        document_details: DocumentDetails { document_number: number.into(), additional_data: [("issuing_country".to_string(), Value::from("BR"))].into() },
+    }
+}
+
+#[tokio::test]
+async fn dollarpe_signatures_are_checked_in_each_style() {
+    let creds = demo_credentials();
+    for (sandbox_style, client_style, accepted) in [
+        (StyleCheck::Python, JsonStyle::Python, true),
+        (StyleCheck::Compact, JsonStyle::Compact, true),
+        (StyleCheck::Python, JsonStyle::Compact, false),
+        (StyleCheck::Either, JsonStyle::Compact, true),
+    ] {
+        let sb = start(SandboxConfig { dollarpe_style: sandbox_style, ..Default::default() }).await;
+        let client = DollarPe::new(&sb.base_url(), secret(creds.dollarpe_api_key), secret(creds.dollarpe_api_secret), client_style, fast());
+        let result = client.update_document_info(&kyc(demo::CUSTOMER_NEW, "BR1234567"), "op").await;
+        assert_eq!(result.is_ok(), accepted, "sandbox {sandbox_style:?}, client {client_style:?}: {result:?}");
+        if !accepted {
+            assert_eq!(result.unwrap_err().code(), "provider_auth");
+        }
+    }
+    let sb = start(SandboxConfig::default()).await;
+    let wrong = DollarPe::new(&sb.base_url(), secret(creds.dollarpe_api_key), secret("wrong-secret"), JsonStyle::Python, fast());
+    assert_eq!(wrong.kyc_configuration(demo::CUSTOMER_NEW).await.unwrap_err().code(), "provider_auth");
+    let right = DollarPe::new(&sb.base_url(), secret(creds.dollarpe_api_key), secret(creds.dollarpe_api_secret), JsonStyle::Python, fast());
+    match right.update_document_info(&kyc(demo::CUSTOMER_SECOND, demo::DOCUMENT_IN_USE), "op").await.unwrap_err() {
+        ProviderError::Rejected(r) => assert_eq!(r.title, "KYC already in use"),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn qitech(sb: &Sandbox, private_pem: &str, verify: bool) -> QiTech {
+    let creds = demo_credentials();
+    QiTech::new(&sb.base_url(), secret(creds.qitech_api_client_key), &secret(private_pem), verify.then_some(creds.qitech_public_key_pem), fast()).unwrap()
+}
+
+fn opt_in(cpf: &str) -> DataSignature {
+    DataSignature::opt_in(
+        "CONTRATO DE CRÉDITO BANCÁRIO\nCláusula única.".into(),
+        Authenticity { timestamp: "2026-11-21 05:24:00".into(), ip_address: "179.104.42.245".into(), session_id: "ddb1d063-4fdf-4330-af9c-3316e9142ff3".into(), geolocation: None },
+        Signer { name: "Maria da Silva".into(), email: "maria@example.com".into(), phone: Phone { country_code: "055".into(), area_code: "11".into(), number: "999999999".into() }, document_number: cpf.into() },
+    )
+}
+
+#[tokio::test]
+async fn qitech_opt_in_is_verified_both_ways() {
+    let sb = start(SandboxConfig::default()).await;
+    let creds = demo_credentials();
+    // Responses are signed by the sandbox's QI key and verified here.
+    let got = qitech(&sb, creds.qitech_private_key_pem, true).submit_signature(demo::DEBT_OPEN, &opt_in(demo::VALID_CPF), "op").await.unwrap();
+    assert_eq!((got.status.as_str(), got.key.as_str()), ("signature_received", demo::DEBT_OPEN));
+
+    match qitech(&sb, creds.qitech_private_key_pem, true).submit_signature(demo::DEBT_OPEN_2, &opt_in("61766976205"), "op").await.unwrap_err() {
+        ProviderError::Rejected(r) => {
+            assert_eq!(r.code, "LEG000069");
+            assert!(r.message.contains("document_number"), "{}", r.message);
+            assert!(r.translation.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    // A key the sandbox does not know: the JWT is refused.
+    let stranger = include_str!("../../signet-core/tests/fixtures/p521-private.pem");
+    assert_eq!(qitech(&sb, stranger, false).events().await.unwrap_err().code(), "provider_auth");
+}
+
+#[tokio::test]
+async fn signzy_contract_status_follows_signers() {
+    let sb = start(SandboxConfig::default()).await;
+    let client = Signzy::new(&sb.base_url(), secret(demo_credentials().signzy_token), fast());
+    let before = client.pull_data(demo::CONTRACT_HALF_SIGNED, false).await.unwrap();
+    assert!(!before.completed());
+    reqwest::Client::new()
+        .post(format!("{}/_sandbox/signzy/{}/signers/{}/sign", sb.base_url(), demo::CONTRACT_HALF_SIGNED, demo::CONTRACT_SIGNER_PENDING))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+    let after = client.pull_data(demo::CONTRACT_HALF_SIGNED, false).await.unwrap();
+    assert!(after.completed(), "{after:?}");
+    assert_eq!(Signzy::new(&sb.base_url(), secret("nope"), fast()).pull_data("x", false).await.unwrap_err().code(), "provider_auth");
+}
+
+#[tokio::test]
+async fn faults_give_a_retry_for_reads_and_outcome_unknown_for_writes() {
+    let sb = start(SandboxConfig::default()).await;
+    let client = kpay(&sb, demo_credentials().kpay_password);
+    let ask = |guid: &str| PaymentRequest { invoice_guid: guid.into(), send_as_email: true, ..Default::default() };
+
+    // 500 before the handler: a read is retried to the limit; a write is not resent.
+    sb.set_faults(Faults { error_rate: 1.0, ..Default::default() });
+    assert!(client.get_signature_request("7d1f1d2e-0000-4000-8000-000000000001").await.is_err());
+    assert_eq!(requests_to(&sb, "/spiRequests/7d1f1d2e"), HttpConfig::default().max_attempts as usize);
+    let guid = "7d1f1d2e-0000-4000-8000-0000000000a1";
+    assert!(client.send_payment_request(demo::DEPARTMENT_SERVICE, &ask(guid), "op").await.is_err());
+    assert_eq!(sb.journal().iter().filter(|e| e.body.contains(guid)).count(), 1);
+
+    // Dropped after the provider acted: unknown, and sent exactly once.
+    sb.set_faults(Faults { drop_after_rate: 1.0, ..Default::default() });
+    let guid = "7d1f1d2e-0000-4000-8000-0000000000a2";
+    let e = client.send_payment_request(demo::DEPARTMENT_SERVICE, &ask(guid), "op-x").await.unwrap_err();
+    assert!(matches!(&e, ProviderError::OutcomeUnknown { operation_key, .. } if operation_key == "op-x"), "{e:?}");
+    assert_eq!(sb.journal().iter().filter(|e| e.body.contains(guid)).count(), 1);
+
+    // Dropped before it acted: the client cannot tell, so a write is still unknown...
+    sb.set_faults(Faults { drop_before_rate: 1.0, ..Default::default() });
+    let guid = "7d1f1d2e-0000-4000-8000-0000000000a3";
+    assert_eq!(client.send_payment_request(demo::DEPARTMENT_SERVICE, &ask(guid), "op").await.unwrap_err().code(), "outcome_unknown");
+    assert_eq!(sb.journal().iter().filter(|e| e.body.contains(guid)).count(), 1);
+
+    // ...while a read recovers once the fault clears (here: after one drop).
+    sb.set_faults(Faults { drop_before_rate: 0.5, seed: Some(7), ..Default::default() });
+    let signzy = Signzy::new(&sb.base_url(), secret(demo_credentials().signzy_token), fast());
+    let mut recovered = 0;
+    for _ in 0..5 {
+        if signzy.pull_data(demo::CONTRACT_HALF_SIGNED, false).await.is_ok() {
+            recovered += 1;
+        }
+    }
+    assert!(recovered >= 4, "reads should ride out dropped connections ({recovered}/5)");
+
+    // A provider that stops answering: a write times out as unknown.
+    sb.set_faults(Faults { hang: true, ..Default::default() });
+    let guid = "7d1f1d2e-0000-4000-8000-0000000000a4";
+    assert_eq!(client.send_payment_request(demo::DEPARTMENT_SERVICE, &ask(guid), "op").await.unwrap_err().code(), "outcome_unknown");
+}
+
+#[tokio::test]
+async fn a_skewed_clock_is_named_in_the_error() {
+    let sb = start(SandboxConfig::default()).await;
+    // The provider's clock is ten minutes ahead of ours: our timestamps look stale.
+    sb.set_faults(Faults { clock_offset_secs: 600, ..Default::default() });
+    let creds = demo_credentials();
+    let dp = DollarPe::new(&sb.base_url(), secret(creds.dollarpe_api_key), secret(creds.dollarpe_api_secret), JsonStyle::Python, fast());
+    let e = dp.kyc_configuration(demo::CUSTOMER_NEW).await.unwrap_err();
+    match &e {
+        ProviderError::Unauthorized { clock_skew_secs: Some(s), .. } => assert!((590..=610).contains(s), "{s}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(e.to_string().contains("behind the provider's"), "{e}");
+    let qi = qitech(&sb, creds.qitech_private_key_pem, false).events().await.unwrap_err();
+    assert!(qi.to_string().contains("Your clock is"), "{qi}");
+}
