@@ -29,13 +29,37 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
     ])
 }
 
+/// The Sandbox of every provider, on a free loopback port, for the Sandbox profile.
+/// It lives as long as the desk; if it cannot start, the desk still opens and says why.
+fn start_sandbox() -> Result<signet_sandbox::Sandbox, String> {
+    let started = tauri::async_runtime::block_on(signet_sandbox::Sandbox::start(signet_sandbox::SandboxConfig::default()));
+    match started {
+        Ok(sandbox) => {
+            tracing::info!(url = %sandbox.base_url(), "Sandbox serving every provider");
+            Ok(sandbox)
+        }
+        Err(e) => {
+            tracing::error!("the Sandbox could not start: {e}");
+            Err(format!("The built-in Sandbox could not start: {e}"))
+        }
+    }
+}
+
 pub fn run() {
     builder(tauri::Builder::default())
         .setup(|app| {
             let paths = AppPaths::resolve(app.handle())?;
             let guard = logging::init(&paths.log_dir)?;
             tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %paths.data_dir.display(), "Signet starting");
-            let state = AppState::open(paths, std::sync::Arc::new(signet_core::secrets::OsKeyring))?;
+            let mut state = AppState::open(paths, std::sync::Arc::new(signet_core::secrets::OsKeyring))?;
+            match start_sandbox() {
+                Ok(sandbox) => {
+                    state.sandbox = Ok(sandbox.base_url());
+                    // Managed so it lives, and serves, as long as the desk.
+                    app.manage(sandbox);
+                }
+                Err(problem) => state.sandbox = Err(problem),
+            }
             app.manage(state);
             app.manage(guard);
             Ok(())

@@ -9,8 +9,6 @@ use signet_core::store::Store;
 
 use crate::error::IpcError;
 
-/// `SIGNET_DATA_DIR` moves the database and logs (tests use a throwaway folder).
-pub const DATA_DIR_ENV: &str = "SIGNET_DATA_DIR";
 
 #[derive(Debug, Clone)]
 pub struct AppPaths {
@@ -21,11 +19,16 @@ pub struct AppPaths {
 impl AppPaths {
     pub fn resolve<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<AppPaths> {
         use tauri::Manager;
-        if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
-            let data_dir = PathBuf::from(dir);
+        // The same folder the `signet` command line uses; SIGNET_DATA_DIR moves the logs too.
+        if std::env::var_os(signet_core::paths::DATA_DIR_ENV).is_some_and(|v| !v.is_empty()) {
+            let data_dir = signet_core::paths::data_dir().expect("set by the environment");
             return Ok(AppPaths { log_dir: data_dir.join("logs"), data_dir });
         }
-        Ok(AppPaths { data_dir: app.path().app_data_dir()?, log_dir: app.path().app_log_dir()? })
+        let data_dir = match signet_core::paths::data_dir() {
+            Some(dir) => dir,
+            None => app.path().app_data_dir()?,
+        };
+        Ok(AppPaths { data_dir, log_dir: app.path().app_log_dir()? })
     }
 }
 
@@ -33,12 +36,14 @@ pub struct AppState {
     pub paths: AppPaths,
     store: Mutex<Store>,
     secrets: Arc<dyn SecretStore>,
+    /// The in-process Sandbox the Sandbox profile talks to, or why it is not running.
+    pub sandbox: Result<String, String>,
 }
 
 impl AppState {
     pub fn open(paths: AppPaths, secrets: Arc<dyn SecretStore>) -> signet_core::error::Result<AppState> {
         let store = Store::open_in(&paths.data_dir)?;
-        Ok(AppState { paths, store: Mutex::new(store), secrets })
+        Ok(AppState { paths, store: Mutex::new(store), secrets, sandbox: Err("not started".into()) })
     }
 
     pub fn secrets(&self) -> &dyn SecretStore {

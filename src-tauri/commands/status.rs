@@ -17,6 +17,10 @@ pub struct AppStatus {
     pub keyring: KeyringStatus,
     pub data_dir: String,
     pub log_dir: String,
+    /// Where the built-in Sandbox serves every provider (http://127.0.0.1:PORT).
+    pub sandbox_url: Option<String>,
+    /// Why the Sandbox is not running, if it is not.
+    pub sandbox_problem: Option<String>,
 }
 
 #[tauri::command]
@@ -28,5 +32,7 @@ pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
         keyring: state.secrets().status(),
         data_dir: state.paths.data_dir.display().to_string(),
         log_dir: state.paths.log_dir.display().to_string(),
+        sandbox_url: state.sandbox.as_ref().ok().cloned(),
+        sandbox_problem: state.sandbox.as_ref().err().cloned(),
     })
 }

@@ -18,6 +18,9 @@ pub struct ProviderAccess {
     pub base_url: String,
     pub values: BTreeMap<String, String>,
     pub secrets: BTreeMap<String, SecretString>,
+    /// Why the keyring could not be read, if it could not; the environment may
+    /// still supply the secrets (CI has no keyring).
+    pub keyring_problem: Option<String>,
 }
 
 impl std::fmt::Debug for ProviderAccess {
@@ -38,7 +41,7 @@ impl ProviderAccess {
     }
 
     pub fn secret(&self, key: &str) -> Result<&SecretString> {
-        self.secrets.get(key).ok_or_else(|| missing(self.provider, key))
+        self.secrets.get(key).ok_or_else(|| self.missing(key))
     }
 
     /// Fills gaps from environment variables: `SIGNET_<PROVIDER>_BASE_URL` and
@@ -70,19 +73,24 @@ impl ProviderAccess {
         for spec in self.provider.fields().iter().filter(|f| f.required) {
             let present = if spec.kind.is_secret() { self.secrets.contains_key(spec.key) } else { self.values.contains_key(spec.key) };
             if !present {
-                return Err(missing(self.provider, spec.key));
+                return Err(self.missing(spec.key));
             }
         }
         Ok(())
     }
 }
 
-fn missing(provider: ProviderId, key: &str) -> CoreError {
-    let label = provider.field(key).map(|f| f.label).unwrap_or(key);
-    CoreError::invalid(
-        format!("{}.{key}", provider.as_str()),
-        format!("{provider}: the {label} is not set for this profile. Set it in Settings (or with `signet secret set`)."),
-    )
+impl ProviderAccess {
+    fn missing(&self, key: &str) -> CoreError {
+        let provider = self.provider;
+        let label = provider.field(key).map(|f| f.label).unwrap_or(key);
+        let env = format!("SIGNET_{}_{}", provider.as_str().to_ascii_uppercase(), key.to_ascii_uppercase());
+        let mut message = format!("{provider}: the {label} is not set for this profile. Set it in Settings, with `signet secret set`, or in {env}.");
+        if let Some(problem) = &self.keyring_problem {
+            message.push_str(&format!(" (The OS keyring could not be read: {problem})"));
+        }
+        CoreError::invalid(format!("{}.{key}", provider.as_str()), message)
+    }
 }
 
 impl Settings<'_> {
@@ -96,14 +104,17 @@ impl Settings<'_> {
         let mut values = self.stored_provider_settings(profile_id, provider)?;
         let base_url = values.remove("base_url").unwrap_or_default();
         let mut secrets = BTreeMap::new();
-        for spec in provider.fields() {
-            if matches!(spec.kind, FieldKind::Secret | FieldKind::PrivateKeyPem) {
-                if let Some(v) = self.secret_store().get(&SecretRef::new(profile_id, provider, spec.key))? {
-                    secrets.insert(spec.key.to_string(), v);
+        let keyring_problem = self.secret_store().check().err().map(|e| e.to_string());
+        if keyring_problem.is_none() {
+            for spec in provider.fields() {
+                if matches!(spec.kind, FieldKind::Secret | FieldKind::PrivateKeyPem) {
+                    if let Some(v) = self.secret_store().get(&SecretRef::new(profile_id, provider, spec.key))? {
+                        secrets.insert(spec.key.to_string(), v);
+                    }
                 }
             }
         }
-        Ok(ProviderAccess { provider, base_url, values, secrets })
+        Ok(ProviderAccess { provider, base_url, values, secrets, keyring_problem })
     }
 }
 
@@ -145,5 +156,11 @@ mod tests {
         let bad = ProviderSettingsInput { base_url: String::new(), values: [("json_style".to_string(), "yaml".to_string())].into() };
         assert_eq!(s.save_provider_settings(&p.id, ProviderId::Dollarpe, &bad).unwrap_err().body().field.as_deref(), Some("dollarpe.json_style"));
         assert_eq!(s.provider_access("sandbox", ProviderId::Dollarpe).unwrap_err().code(), "read_only");
+
+        // Without a keyring, the environment can still supply the secrets, and a gap says why.
+        secrets.fail_with(Some(crate::secrets::KeyringError::Locked));
+        let locked = s.provider_access(&p.id, ProviderId::Dollarpe).unwrap();
+        let msg = locked.check_complete().unwrap_err().to_string();
+        assert!(msg.contains("SIGNET_DOLLARPE_API_KEY") && msg.contains("keyring could not be read"), "{msg}");
     }
 }

@@ -5,6 +5,7 @@ pub mod access;
 pub mod catalog;
 pub mod clients;
 pub mod error;
+pub mod paths;
 pub mod secrets;
 pub mod settings;
 pub mod store;

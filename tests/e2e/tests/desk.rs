@@ -188,6 +188,7 @@ async fn an_operator_keeps_a_secret_in_the_os_keyring_across_restarts() {
     assert!(text(&c, "[data-testid='status-profile']").await.contains("Sandbox"));
     wait_for(&c, "[data-testid='status-keyring'][data-state='available']").await;
     assert_eq!(text(&c, "[data-testid='profile-title']").await, "Sandbox");
+    assert!(text(&c, "[data-testid='sandbox-url']").await.contains("http://127.0.0.1:"), "the built-in Sandbox is not serving");
     screenshot(&c, &env, "settings-sandbox.png").await;
 
     // Every area of the sidebar opens.

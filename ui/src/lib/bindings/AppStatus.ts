@@ -5,4 +5,12 @@ import type { ProfileSummary } from "./ProfileSummary";
 /**
  * What the status bar shows.
  */
-export type AppStatus = { version: string, activeProfile: ProfileSummary, keyring: KeyringStatus, dataDir: string, logDir: string, };
+export type AppStatus = { version: string, activeProfile: ProfileSummary, keyring: KeyringStatus, dataDir: string, logDir: string, 
+/**
+ * Where the built-in Sandbox serves every provider (http://127.0.0.1:PORT).
+ */
+sandboxUrl: string | null, 
+/**
+ * Why the Sandbox is not running, if it is not.
+ */
+sandboxProblem: string | null, };

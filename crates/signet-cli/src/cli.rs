@@ -1,0 +1,240 @@
+//! The command line's shape.
+
+use clap::{Args, Parser, Subcommand};
+
+const ENV_HELP: &str = "\
+ENVIRONMENT (for CI and scripts):
+  SIGNET_DATA_DIR                  the data folder (default: the desk's, e.g. ~/.local/share/app.signet.desk)
+  SIGNET_PROFILE                   the profile to use (name or id; default: the desk's active profile)
+  SIGNET_SANDBOX_URL               where the Sandbox profile finds the Sandbox (default http://127.0.0.1:4780)
+  SIGNET_<PROVIDER>_BASE_URL       a base URL the profile lacks; PROVIDER is MYKAARMA, DOLLARPE, QITECH or SIGNZY
+  SIGNET_<PROVIDER>_<FIELD>        a setting or secret the profile lacks, e.g. SIGNET_DOLLARPE_API_SECRET,
+                                   SIGNET_MYKAARMA_USERNAME, SIGNET_QITECH_PRIVATE_KEY (PEM text)
+
+EXIT CODES:
+  0 done   1 local failure (keyring, database, file)   2 invalid input (nothing was sent)
+  3 the provider refused (or its answer could not be trusted)   4 outcome unknown (not resent; check first)
+  5 the provider could not be reached (nothing was sent)";
+
+#[derive(Parser)]
+#[command(name = "signet", version, about = "Signet's desk operations from the command line.", after_help = ENV_HELP)]
+pub struct Cli {
+    /// Print results and errors as JSON ({code, message, field?} for errors).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Clone)]
+pub struct Global {
+    /// Profile name or id (default: the desk's active profile).
+    #[arg(long, global = true, env = "SIGNET_PROFILE")]
+    pub profile: Option<String>,
+    /// The running Sandbox, for the Sandbox profile.
+    #[arg(long, global = true, env = "SIGNET_SANDBOX_URL", default_value = "http://127.0.0.1:4780")]
+    pub sandbox_url: String,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// List, create, use and show profiles.
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+    /// Set, delete or check secrets in the OS keyring.
+    #[command(subcommand)]
+    Secret(SecretCmd),
+    /// myKaarma (KPay) payment requests.
+    #[command(subcommand, name = "payment-request")]
+    PaymentRequest(PaymentCmd),
+    /// myKaarma e-signature requests.
+    #[command(subcommand)]
+    Signature(SignatureCmd),
+    /// DollarPe KYC documents.
+    #[command(subcommand)]
+    Kyc(KycCmd),
+    /// QI Tech opt-in contract signatures.
+    #[command(subcommand)]
+    Optin(OptinCmd),
+    /// Signzy contracts.
+    #[command(subcommand)]
+    Signzy(SignzyCmd),
+    /// Run the local Sandbox of every provider.
+    #[command(subcommand)]
+    Sandbox(SandboxCmd),
+}
+
+#[derive(Subcommand)]
+pub enum ProfileCmd {
+    List,
+    Create { name: String },
+    /// Make a profile the active one (the desk follows).
+    Use { profile: String },
+    Show { profile: Option<String> },
+}
+
+#[derive(Subcommand)]
+pub enum SecretCmd {
+    /// Reads the value from standard input (typed without echo on a terminal).
+    Set(SecretRefArgs),
+    Delete(SecretRefArgs),
+    /// Which secrets the profile has in the keyring (never their values).
+    Status,
+}
+
+#[derive(Args)]
+pub struct SecretRefArgs {
+    /// mykaarma, dollarpe, qitech or signzy.
+    #[arg(long)]
+    pub provider: String,
+    /// e.g. password, api_key, api_secret, api_client_key, private_key, access_token.
+    #[arg(long)]
+    pub field: String,
+}
+
+#[derive(Subcommand)]
+pub enum PaymentCmd {
+    Send(SendPayment),
+}
+
+#[derive(Args)]
+pub struct SendPayment {
+    #[arg(long)]
+    pub department: String,
+    #[arg(long)]
+    pub invoice: String,
+    /// Send the link by text message.
+    #[arg(long)]
+    pub text: bool,
+    /// Send the link by email.
+    #[arg(long)]
+    pub email: bool,
+    #[arg(long)]
+    pub attach_invoice: bool,
+    /// Ask the customer for an e-signature.
+    #[arg(long)]
+    pub esign: bool,
+    #[arg(long)]
+    pub without_kpay: bool,
+}
+
+#[derive(Subcommand)]
+pub enum SignatureCmd {
+    Get { spi_request_uuid: String },
+    Capture {
+        spi_request_uuid: String,
+        /// The signed document's https URL.
+        #[arg(long)]
+        url: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KycCmd {
+    Config { customer_id: String },
+    Update(KycUpdate),
+}
+
+#[derive(Args)]
+pub struct KycUpdate {
+    #[arg(long)]
+    pub customer: String,
+    #[arg(long = "type")]
+    pub document_type: String,
+    #[arg(long)]
+    pub address: String,
+    #[arg(long)]
+    pub number: String,
+    /// URL of the document's front image (JPG, PNG or PDF).
+    #[arg(long)]
+    pub front: String,
+    #[arg(long)]
+    pub back: Option<String>,
+    /// Additional data as key=value, repeatable.
+    #[arg(long = "data", value_parser = parse_key_value)]
+    pub data: Vec<(String, String)>,
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).ok_or_else(|| format!("\"{s}\" is not key=value"))
+}
+
+#[derive(Subcommand)]
+pub enum OptinCmd {
+    Submit(OptinSubmit),
+}
+
+#[derive(Args)]
+pub struct OptinSubmit {
+    #[arg(long)]
+    pub debt: String,
+    /// The exact contract text the signer accepted (UTF-8 file).
+    #[arg(long)]
+    pub text_file: std::path::PathBuf,
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub email: String,
+    /// Country code, 3 digits.
+    #[arg(long, default_value = "055")]
+    pub phone_country: String,
+    /// Area code, 2 digits.
+    #[arg(long)]
+    pub phone_area: String,
+    /// Up to 10 digits.
+    #[arg(long)]
+    pub phone_number: String,
+    #[arg(long)]
+    pub cpf: String,
+    /// The public IP address the acceptance came from.
+    #[arg(long)]
+    pub ip: String,
+    /// The signing session (UUID); a new one is made if absent.
+    #[arg(long)]
+    pub session_id: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum SignzyCmd {
+    Initiate(SignzyInitiate),
+    Refresh { contract_id: String },
+}
+
+#[derive(Args)]
+pub struct SignzyInitiate {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub executer: String,
+    #[arg(long)]
+    pub pdf: std::path::PathBuf,
+    /// "Name|email|mobile[|signatureType]", repeatable.
+    #[arg(long = "signer", required = true)]
+    pub signers: Vec<String>,
+    /// Days the contract stays open.
+    #[arg(long, default_value = "7")]
+    pub ttl_days: u32,
+}
+
+#[derive(Subcommand)]
+pub enum SandboxCmd {
+    /// Serve every provider's API on 127.0.0.1 until interrupted.
+    Serve {
+        #[arg(long, default_value_t = 4780)]
+        port: u16,
+        /// Add this much latency to every provider call.
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+        /// Fraction of calls answered 500 without being processed (0 to 1).
+        #[arg(long, default_value_t = 0.0)]
+        error_rate: f64,
+        /// Fraction of connections dropped before processing (0 to 1).
+        #[arg(long, default_value_t = 0.0)]
+        drop_before_rate: f64,
+        /// Fraction of connections dropped after processing (0 to 1).
+        #[arg(long, default_value_t = 0.0)]
+        drop_after_rate: f64,
+    },
+}

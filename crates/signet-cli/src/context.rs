@@ -1,0 +1,87 @@
+//! The profile a command runs as, and how it reaches each provider: the Sandbox's
+//! published demo credentials for the Sandbox profile; the database, the keyring and
+//! then the environment for the others.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use secrecy::SecretString;
+use signet_core::access::ProviderAccess;
+use signet_core::catalog::ProviderId;
+use signet_core::secrets::OsKeyring;
+use signet_core::settings::{ProfileSummary, Settings};
+use signet_core::store::Store;
+use signet_core::CoreError;
+
+use crate::cli::Global;
+
+pub struct Context {
+    store: Mutex<Store>,
+    keyring: OsKeyring,
+    pub profile: ProfileSummary,
+    sandbox_url: String,
+}
+
+impl Context {
+    pub fn open(global: &Global) -> Result<Context, CoreError> {
+        let dir = signet_core::paths::data_dir()
+            .ok_or_else(|| CoreError::invalid("SIGNET_DATA_DIR", "No data folder could be found for this user; set SIGNET_DATA_DIR."))?;
+        let mut store = Store::open_in(&dir)?;
+        let keyring = OsKeyring;
+        let profile = {
+            let settings = Settings::new(&mut store, &keyring);
+            match &global.profile {
+                Some(wanted) => find_profile(&settings, wanted)?,
+                None => settings.active_profile()?,
+            }
+        };
+        Ok(Context { store: Mutex::new(store), keyring, profile, sandbox_url: global.sandbox_url.clone() })
+    }
+
+    pub fn with_settings<T>(&self, f: impl FnOnce(&mut Settings<'_>) -> Result<T, CoreError>) -> Result<T, CoreError> {
+        let mut store = self.store.lock().expect("one command at a time");
+        f(&mut Settings::new(&mut store, &self.keyring))
+    }
+
+    pub fn find_profile(&self, wanted: &str) -> Result<ProfileSummary, CoreError> {
+        self.with_settings(|s| find_profile(s, wanted))
+    }
+
+    pub fn access(&self, provider: ProviderId) -> Result<ProviderAccess, CoreError> {
+        if self.profile.builtin {
+            return Ok(sandbox_access(provider, &self.sandbox_url));
+        }
+        let mut access = self.with_settings(|s| s.provider_access(&self.profile.id, provider))?;
+        access.fill_from_env(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+        Ok(access)
+    }
+}
+
+fn find_profile(settings: &Settings<'_>, wanted: &str) -> Result<ProfileSummary, CoreError> {
+    settings
+        .profiles()?
+        .into_iter()
+        .find(|p| p.id == wanted || p.name.eq_ignore_ascii_case(wanted))
+        .ok_or_else(|| CoreError::invalid("profile", format!("No profile is called \"{wanted}\"; `signet profile list` shows them.")))
+}
+
+/// The Sandbox's credentials are published demo values, not secrets.
+pub fn sandbox_access(provider: ProviderId, base_url: &str) -> ProviderAccess {
+    let demo = signet_sandbox::demo_credentials();
+    let (values, secrets): (Vec<(&str, &str)>, Vec<(&str, &str)>) = match provider {
+        ProviderId::Mykaarma => (vec![("username", demo.kpay_username)], vec![("password", demo.kpay_password)]),
+        ProviderId::Dollarpe => (vec![], vec![("api_key", demo.dollarpe_api_key), ("api_secret", demo.dollarpe_api_secret)]),
+        ProviderId::Qitech => (
+            vec![("public_key", demo.qitech_public_key_pem)],
+            vec![("api_client_key", demo.qitech_api_client_key), ("private_key", demo.qitech_private_key_pem)],
+        ),
+        ProviderId::Signzy => (vec![], vec![("access_token", demo.signzy_token)]),
+    };
+    ProviderAccess {
+        provider,
+        base_url: base_url.trim_end_matches('/').to_string(),
+        values: values.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+        secrets: secrets.into_iter().map(|(k, v)| (k.to_string(), SecretString::from(v.to_string()))).collect(),
+        keyring_problem: None,
+    }
+}

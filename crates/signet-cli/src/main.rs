@@ -1,0 +1,41 @@
+//! `signet`: the desk's operations from a terminal. It opens the same database and
+//! keyring entries as the desk and enters at the same core services.
+
+mod cli;
+mod context;
+mod ops;
+mod output;
+mod settings_cmds;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() {
+    let args = cli::Cli::parse();
+    let out = output::Output { json: args.json };
+    let result = match args.command {
+        cli::Command::Sandbox(cmd) => ops::sandbox(cmd).await,
+        command => match context::Context::open(&args.global) {
+            Ok(ctx) => run(ctx, command, &out).await,
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(value) => out.success(&value),
+        Err(e) => std::process::exit(out.failure(&e)),
+    }
+}
+
+async fn run(ctx: context::Context, command: cli::Command, out: &output::Output) -> Result<serde_json::Value, signet_core::CoreError> {
+    use cli::Command::*;
+    match command {
+        Profile(cmd) => settings_cmds::profile(&ctx, cmd),
+        Secret(cmd) => settings_cmds::secret(&ctx, cmd),
+        PaymentRequest(cmd) => ops::payment_request(&ctx, cmd, out).await,
+        Signature(cmd) => ops::signature(&ctx, cmd).await,
+        Kyc(cmd) => ops::kyc(&ctx, cmd).await,
+        Optin(cmd) => ops::optin(&ctx, cmd).await,
+        Signzy(cmd) => ops::signzy(&ctx, cmd).await,
+        Sandbox(_) => unreachable!("handled before opening the database"),
+    }
+}

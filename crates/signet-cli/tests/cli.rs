@@ -1,0 +1,129 @@
+//! The built `signet` binary against a Sandbox on a random port, over real HTTP,
+//! with a throwaway data folder. Exit codes and JSON are what scripts rely on.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use signet_sandbox::{demo, Faults, Sandbox, SandboxConfig};
+
+struct Run {
+    code: i32,
+    json: Value,
+}
+
+fn signet(data: &Path, sandbox: &str, args: &[&str]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_signet"))
+        .args(args)
+        .arg("--json")
+        .env("SIGNET_DATA_DIR", data)
+        .env("SIGNET_SANDBOX_URL", sandbox)
+        .env_remove("SIGNET_PROFILE")
+        .output()
+        .expect("signet runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("not JSON: {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr)));
+    Run { code: out.status.code().expect("exited"), json }
+}
+
+async fn sandbox() -> Sandbox {
+    Sandbox::start(SandboxConfig { port: 0, ..Default::default() }).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_operation_runs_against_the_sandbox_profile() {
+    let sb = sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sb.base_url();
+    let run = |args: &[&str]| signet(dir.path(), &url, args);
+
+    let profiles = run(&["profile", "list"]);
+    assert_eq!((profiles.code, profiles.json[0]["name"].as_str(), profiles.json[0]["active"].as_bool()), (0, Some("Sandbox"), Some(true)));
+
+    let sent = run(&["payment-request", "send", "--department", demo::DEPARTMENT_SERVICE, "--invoice", demo::INVOICE_BRAKES, "--text", "--email", "--esign"]);
+    assert_eq!(sent.code, 0, "{}", sent.json);
+    assert!(sent.json["paymentLink"].as_str().unwrap().starts_with(&url));
+    assert_eq!(sent.json["outcome"], "sent");
+
+    let half = run(&["payment-request", "send", "--department", demo::DEPARTMENT_SERVICE, "--invoice", demo::INVOICE_NO_MOBILE, "--text", "--email"]);
+    assert_eq!(half.code, 0);
+    assert_eq!(half.json["textSent"], "FAILURE");
+    assert!(half.json["outcome"].as_str().unwrap().contains("text"), "{}", half.json);
+
+    let config = run(&["kyc", "config", demo::CUSTOMER_NEW]);
+    assert_eq!(config.code, 0, "{}", config.json);
+    assert!(config.json["document_types"].as_array().is_some_and(|t| !t.is_empty()), "{}", config.json);
+
+    let contract = std::env::temp_dir().join(format!("signet-cli-contract-{}.txt", std::process::id()));
+    std::fs::write(&contract, "CONTRATO DE CRÉDITO\nCláusula 1: o cliente aceita.").unwrap();
+    let contract = contract.to_str().unwrap();
+    let signed = run(&["optin", "submit", "--debt", demo::DEBT_OPEN, "--text-file", contract, "--name", "Maria da Silva", "--email", "maria@example.com", "--phone-area", "11", "--phone-number", "999999999", "--cpf", demo::VALID_CPF, "--ip", "179.104.42.245"]);
+    assert_eq!(signed.code, 0, "{}", signed.json);
+    assert_eq!(signed.json["status"], "signature_received");
+    // The text sent is the file's text, byte for byte.
+    let journal = sb.journal();
+    let body = &journal.iter().rev().find(|e| e.path.ends_with("/signed")).unwrap().body;
+    let sent_body: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(sent_body["signatures"][0]["signed_object"]["raw_text"], "CONTRATO DE CRÉDITO\nCláusula 1: o cliente aceita.");
+
+    let status = run(&["signzy", "refresh", demo::CONTRACT_HALF_SIGNED]);
+    assert_eq!(status.code, 0, "{}", status.json);
+    assert_eq!(status.json["contractId"], demo::CONTRACT_HALF_SIGNED);
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_have_distinct_exit_codes_and_json_errors() {
+    let sb = sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sb.base_url();
+    let run = |args: &[&str]| signet(dir.path(), &url, args);
+
+    // Invalid input: nothing is sent.
+    let before = sb.journal().len();
+    let bad = run(&["payment-request", "send", "--department", "not-a-uuid", "--invoice", demo::INVOICE_BRAKES]);
+    assert_eq!((bad.code, bad.json["code"].as_str(), bad.json["field"].as_str()), (2, Some("invalid_input"), Some("department")));
+    let cpf = run(&["optin", "submit", "--debt", demo::DEBT_OPEN_2, "--text-file", "/etc/hostname", "--name", "A", "--email", "a@b.c", "--phone-area", "11", "--phone-number", "9", "--cpf", "617.669.762-05", "--ip", "1.2.3.4"]);
+    assert_eq!((cpf.code, cpf.json["field"].as_str()), (2, Some("cpf")));
+    assert_eq!(sb.journal().len(), before, "invalid input reached the provider");
+
+    // The provider refuses: its own code comes back.
+    let denied = run(&["kyc", "config", demo::CUSTOMER_OTHER_ORG]);
+    assert_eq!((denied.code, denied.json["code"].as_str()), (3, Some("provider_rejected")));
+    assert!(denied.json["message"].as_str().unwrap().contains("Customer not found or access denied"));
+
+    // The connection drops after the provider acted: outcome unknown, sent once.
+    sb.set_faults(Faults { drop_after_rate: 1.0, ..Default::default() });
+    let unknown = run(&["payment-request", "send", "--department", demo::DEPARTMENT_SERVICE, "--invoice", "0b9c0a52-9d3e-4a8f-8f4b-7e1f2d3c4b5a", "--text"]);
+    assert_eq!((unknown.code, unknown.json["code"].as_str()), (4, Some("outcome_unknown")));
+    let sends = sb.journal().iter().filter(|e| e.body.contains("0b9c0a52-9d3e-4a8f-8f4b-7e1f2d3c4b5a")).count();
+    assert_eq!(sends, 1, "an outcome-unknown request was resent");
+    sb.set_faults(Faults::default());
+    sb.shutdown().await;
+
+    // Nobody listening: nothing was sent.
+    let gone = run(&["signzy", "refresh", demo::CONTRACT_HALF_SIGNED]);
+    assert_eq!((gone.code, gone.json["code"].as_str()), (5, Some("transport")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_profile_can_take_its_credentials_from_the_environment() {
+    let sb = sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let created = signet(dir.path(), &sb.base_url(), &["profile", "create", "CI"]);
+    assert_eq!(created.code, 0);
+    let creds = signet_sandbox::demo_credentials();
+    let out = Command::new(env!("CARGO_BIN_EXE_signet"))
+        .args(["--profile", "CI", "--json", "signzy", "refresh", demo::CONTRACT_HALF_SIGNED])
+        .env("SIGNET_DATA_DIR", dir.path())
+        .env("SIGNET_SIGNZY_BASE_URL", sb.base_url())
+        .env("SIGNET_SIGNZY_ACCESS_TOKEN", creds.signzy_token)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // Missing credentials are named, with where to put them.
+    let missing = signet(dir.path(), &sb.base_url(), &["--profile", "CI", "kyc", "config", demo::CUSTOMER_NEW]);
+    assert_eq!((missing.code, missing.json["field"].as_str()), (2, Some("dollarpe.base_url")));
+    sb.shutdown().await;
+}
