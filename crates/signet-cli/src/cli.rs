@@ -97,6 +97,12 @@ pub struct SecretRefArgs {
 #[derive(Subcommand)]
 pub enum PaymentCmd {
     Send(SendPayment),
+    /// What was sent for an invoice, newest first, from this computer's records
+    /// (myKaarma has no read for payment requests).
+    Status {
+        /// The invoice GUID.
+        invoice: String,
+    },
 }
 
 #[derive(Args)]

@@ -43,6 +43,15 @@ impl Context {
         f(&mut Settings::new(&mut store, &self.keyring))
     }
 
+    /// The database, for services that record operations around network calls.
+    pub fn db(&self) -> &Mutex<Store> {
+        &self.store
+    }
+
+    pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> Result<T, CoreError>) -> Result<T, CoreError> {
+        f(&self.store.lock().expect("one command at a time"))
+    }
+
     pub fn find_profile(&self, wanted: &str) -> Result<ProfileSummary, CoreError> {
         self.with_settings(|s| find_profile(s, wanted))
     }

@@ -4,7 +4,7 @@
 use base64::Engine;
 use serde_json::{json, Value};
 use signet_core::catalog::ProviderId;
-use signet_core::{clients, validate, CoreError};
+use signet_core::{clients, outbox, payments, validate, CoreError};
 use signet_providers::dollarpe::{DocumentDetails, UpdateDocumentInfo};
 use signet_providers::kpay::PaymentRequest;
 use signet_providers::qitech::{Authenticity, DataSignature, Phone, Signer};
@@ -15,30 +15,44 @@ use crate::cli::{KycCmd, OptinCmd, PaymentCmd, SandboxCmd, SignatureCmd, SignzyC
 use crate::context::Context;
 use crate::output::Output;
 
-fn operation_key() -> String {
-    uuid::Uuid::new_v4().to_string()
+/// Runs a provider write through the outbox: recorded before it is sent, its
+/// outcome after. Returns the operation key and the provider's answer.
+async fn recorded<T, F, Fut>(ctx: &Context, area: &str, kind: &str, subject: &str, request: Value, send: F) -> Result<(String, T), CoreError>
+where
+    T: serde::Serialize,
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, signet_providers::ProviderError>>,
+{
+    let op = outbox::NewOperation { area, kind, profile_id: &ctx.profile.id, subject, request };
+    outbox::run(ctx.db(), op, send).await
 }
 
 pub async fn payment_request(ctx: &Context, cmd: PaymentCmd, out: &Output) -> Result<Value, CoreError> {
-    let PaymentCmd::Send(a) = cmd;
-    let department = validate::uuid("department", &a.department)?;
+    let a = match cmd {
+        PaymentCmd::Status { invoice } => return Ok(json!(ctx.with_store(|s| payments::history(s, &invoice))?)),
+        PaymentCmd::Send(a) => a,
+    };
     let request = PaymentRequest {
-        invoice_guid: validate::uuid("invoice", &a.invoice)?,
+        invoice_guid: a.invoice,
         send_without_kpay: a.without_kpay,
         attach_invoice: a.attach_invoice,
         send_as_text: a.text,
         send_as_email: a.email,
         esign_required: a.esign,
     };
+    payments::check(&a.department, &request)?;
     let client = clients::kpay(&ctx.access(ProviderId::Mykaarma)?, HttpConfig::default())?;
-    let key = operation_key();
-    out.note(&format!("Sending the payment request for invoice {} (operation {key})...", request.invoice_guid));
-    let reply = client.send_payment_request(&department, &request, &key).await?;
-    let failed = reply.failed_channels(&request);
-    let outcome = if failed.is_empty() { "sent".to_string() } else { format!("link created, but sending by {} failed: share the payment link another way", failed.join(" and ")) };
+    out.note(&format!("Sending the payment request for invoice {}...", request.invoice_guid));
+    let sent = payments::send(ctx.db(), &client, &ctx.profile.id, &a.department, &request).await?;
+    let outcome = if sent.failed_channels.is_empty() {
+        "sent".to_string()
+    } else {
+        format!("link created, but sending by {} failed: share the payment link another way", sent.failed_channels.join(" and "))
+    };
+    let reply = sent.reply;
     Ok(json!({
         "outcome": outcome,
-        "operationKey": key,
+        "operationKey": sent.operation_key,
         "paymentLink": reply.payment_link,
         "invoiceLink": reply.invoice_link,
         "textSent": reply.text_sent,
@@ -58,7 +72,13 @@ pub async fn signature(ctx: &Context, cmd: SignatureCmd) -> Result<Value, CoreEr
         SignatureCmd::Capture { spi_request_uuid, url } => {
             let spi = validate::uuid("spi_request_uuid", &spi_request_uuid)?;
             let url = validate::base_url("url", &url)?;
-            Ok(json!(client.capture_signature(&spi, &url, &operation_key()).await?))
+            let request = json!({ "spiRequestUUID": spi, "signedDocumentUrl": url });
+            let (key, reply) = recorded(ctx, "signatures", "signature.capture", &spi, request, |key| {
+                let (client, spi, url) = (&client, &spi, &url);
+                async move { client.capture_signature(spi, url, &key).await }
+            })
+            .await?;
+            Ok(json!({ "operationKey": key, "status": reply.status, "requestUUID": reply.request_uuid, "warnings": reply.warnings }))
         }
     }
 }
@@ -82,8 +102,11 @@ pub async fn kyc(ctx: &Context, cmd: KycCmd) -> Result<Value, CoreError> {
                     additional_data: a.data.into_iter().map(|(k, v)| (k, Value::String(v))).collect(),
                 },
             };
-            let key = operation_key();
-            let done = client.update_document_info(&body, &key).await?;
+            let (key, done) = recorded(ctx, "kyc", "kyc.update_document_info", &body.customer_id, json!(body), |key| {
+                let (client, body) = (&client, &body);
+                async move { client.update_document_info(body, &key).await }
+            })
+            .await?;
             Ok(json!({"operationKey": key, "id": done.id, "status": done.status}))
         }
     }
@@ -115,8 +138,12 @@ pub async fn optin(ctx: &Context, cmd: OptinCmd) -> Result<Value, CoreError> {
     };
     let body = DataSignature::opt_in(raw_text, Authenticity { timestamp, ip_address: ip.to_string(), session_id: session_id.clone(), geolocation: None }, signer);
     let client = clients::qitech(&ctx.access(ProviderId::Qitech)?, HttpConfig::default())?;
-    let key = operation_key();
-    let got = client.submit_signature(a.debt.trim(), &body, &key).await?;
+    let debt = a.debt.trim();
+    let (key, got) = recorded(ctx, "optin", "optin.submit", debt, json!(body), |key| {
+        let (client, body) = (&client, &body);
+        async move { client.submit_signature(debt, body, &key).await }
+    })
+    .await?;
     Ok(json!({"operationKey": key, "sessionId": session_id, "status": got.status, "key": got.key, "eventDatetime": got.event_datetime}))
 }
 
@@ -129,6 +156,7 @@ pub async fn signzy(ctx: &Context, cmd: SignzyCmd) -> Result<Value, CoreError> {
             if !pdf.starts_with(b"%PDF-") {
                 return Err(CoreError::invalid("pdf", format!("{} is not a PDF file.", a.pdf.display())));
             }
+            let pdf_len = pdf.len();
             let signers = a.signers.iter().map(|s| parse_signer(s)).collect::<Result<Vec<_>, _>>()?;
             let body = InitiateContract {
                 contract_name: non_empty("name", &a.name)?,
@@ -138,7 +166,14 @@ pub async fn signzy(ctx: &Context, cmd: SignzyCmd) -> Result<Value, CoreError> {
                 signers,
                 callback_url: None,
             };
-            Ok(json!(client.initiate(&body, &operation_key()).await?))
+            // The PDF itself is not copied into the record; its size and name are.
+            let summary = json!({ "contractName": body.contract_name, "signers": body.signers, "pdfBytes": pdf_len });
+            let (key, started) = recorded(ctx, "signzy", "signzy.initiate", &body.contract_name, summary, |key| {
+                let (client, body) = (&client, &body);
+                async move { client.initiate(body, &key).await }
+            })
+            .await?;
+            Ok(json!({ "operationKey": key, "contractId": started.contract_id, "signerdetail": started.signerdetail }))
         }
     }
 }

@@ -44,6 +44,9 @@ async fn every_operation_runs_against_the_sandbox_profile() {
     assert_eq!(sent.code, 0, "{}", sent.json);
     assert!(sent.json["paymentLink"].as_str().unwrap().starts_with(&url));
     assert_eq!(sent.json["outcome"], "sent");
+    let history = run(&["payment-request", "status", demo::INVOICE_BRAKES]);
+    assert_eq!((history.json[0]["status"].as_str(), history.json[0]["key"].as_str()), (Some("sent"), sent.json["operationKey"].as_str()));
+    assert_eq!(history.json[0]["response"]["paymentLink"], sent.json["paymentLink"]);
 
     let half = run(&["payment-request", "send", "--department", demo::DEPARTMENT_SERVICE, "--invoice", demo::INVOICE_NO_MOBILE, "--text", "--email"]);
     assert_eq!(half.code, 0);
@@ -99,6 +102,12 @@ async fn failures_have_distinct_exit_codes_and_json_errors() {
     let sends = sb.journal().iter().filter(|e| e.body.contains("0b9c0a52-9d3e-4a8f-8f4b-7e1f2d3c4b5a")).count();
     assert_eq!(sends, 1, "an outcome-unknown request was resent");
     sb.set_faults(Faults::default());
+
+    // The local record says so, with the operation key the error gave.
+    let status = run(&["payment-request", "status", "0b9c0a52-9d3e-4a8f-8f4b-7e1f2d3c4b5a"]);
+    assert_eq!(status.code, 0, "{}", status.json);
+    assert_eq!(status.json[0]["status"], "unknown");
+    assert!(unknown.json["message"].as_str().unwrap().contains(status.json[0]["key"].as_str().unwrap()));
     sb.shutdown().await;
 
     // Nobody listening: nothing was sent.

@@ -56,13 +56,24 @@ impl CoreError {
         }
     }
 
+    /// The outside shape of a provider error, without taking ownership of it.
+    pub fn body_of_provider(e: &signet_providers::ProviderError) -> ErrorBody {
+        let field = match e {
+            signet_providers::ProviderError::Invalid { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        ErrorBody { code: e.code().to_string(), message: e.to_string(), field }
+    }
+
     pub fn body(&self) -> ErrorBody {
+        if let CoreError::Provider(e) = self {
+            return CoreError::body_of_provider(e);
+        }
         ErrorBody {
             code: self.code().to_string(),
             message: self.to_string(),
             field: match self {
                 CoreError::Invalid { field, .. } => Some(field.clone()),
-                CoreError::Provider(signet_providers::ProviderError::Invalid { field, .. }) => Some(field.clone()),
                 _ => None,
             },
         }

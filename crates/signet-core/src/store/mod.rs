@@ -1,6 +1,7 @@
 //! The desk's one SQLite file: WAL, foreign keys on, schema migrations embedded in
 //! the binary and applied on open. Each area keeps its queries in its own module.
 
+mod operations;
 mod profiles;
 
 use std::path::{Path, PathBuf};
@@ -10,12 +11,16 @@ use rusqlite_migration::{Migrations, M};
 
 use crate::error::{CoreError, Result};
 
+pub use operations::{OperationRecord, OperationStatus};
 pub use profiles::StoredProfile;
 
 pub const DATABASE_FILE: &str = "signet.sqlite3";
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../../migrations/0001_settings.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/0001_settings.sql")),
+        M::up(include_str!("../../migrations/0002_operations.sql")),
+    ])
 }
 
 pub struct Store {

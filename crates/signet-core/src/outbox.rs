@@ -1,0 +1,141 @@
+//! Provider calls go through here: the operation is written (pending, with a fresh
+//! operation key) before any network I/O, and its result after. If the process dies
+//! in between, the record stays pending; if the outcome cannot be known, it is
+//! marked unknown so nobody resends it blindly.
+
+use std::future::Future;
+use std::sync::Mutex;
+
+use serde::Serialize;
+use signet_providers::ProviderError;
+
+use crate::error::{CoreError, Result};
+use crate::store::{OperationRecord, OperationStatus, Store};
+
+/// What an operation is, before it is sent.
+pub struct NewOperation<'a> {
+    pub area: &'a str,
+    pub kind: &'a str,
+    pub profile_id: &'a str,
+    pub subject: &'a str,
+    /// A summary of what is sent; never a secret.
+    pub request: serde_json::Value,
+}
+
+pub fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("UTC timestamps always format")
+}
+
+fn lock(db: &Mutex<Store>) -> Result<std::sync::MutexGuard<'_, Store>> {
+    db.lock().map_err(|_| CoreError::Conflict("the database lock was poisoned by an earlier failure; restart Signet".into()))
+}
+
+/// Records `op`, runs `send` with its operation key, records the outcome. Returns
+/// the operation key with the provider's answer.
+pub async fn run<T, F, Fut>(db: &Mutex<Store>, op: NewOperation<'_>, send: F) -> Result<(String, T)>
+where
+    T: Serialize,
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = std::result::Result<T, ProviderError>>,
+{
+    let key = uuid::Uuid::new_v4().to_string();
+    let at = now();
+    let record = OperationRecord {
+        key: key.clone(),
+        area: op.area.into(),
+        kind: op.kind.into(),
+        profile_id: op.profile_id.into(),
+        subject: op.subject.into(),
+        request: op.request,
+        status: OperationStatus::Pending,
+        response: None,
+        created_at: at.clone(),
+        updated_at: at,
+    };
+    lock(db)?.insert_operation(&record)?;
+    tracing::info!(operation = %key, kind = op.kind, "operation recorded; sending");
+
+    let result = send(key.clone()).await;
+    let (status, response) = match &result {
+        Ok(answer) => (OperationStatus::Sent, serde_json::to_value(answer).unwrap_or(serde_json::Value::Null)),
+        Err(e) => (status_after(e), serde_json::to_value(CoreError::body_of_provider(e)).unwrap_or_default()),
+    };
+    // The call already happened: a failure to write its result must not hide it.
+    // The record then stays pending, which is the truth as far as the disk knows.
+    if let Err(e) = lock(db).and_then(|s| s.finish_operation(&key, status, &response, &now())) {
+        tracing::error!(operation = %key, "could not record the outcome: {e}");
+    }
+    tracing::info!(operation = %key, ?status, "operation finished");
+    match result {
+        Ok(answer) => Ok((key, answer)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How a failed call leaves the operation: failed (safe to fix and resend) or
+/// unknown (it may have been acted on).
+fn status_after(e: &ProviderError) -> OperationStatus {
+    match e {
+        ProviderError::OutcomeUnknown { .. } | ProviderError::BadResponse { .. } | ProviderError::ResponseSignature { .. } => {
+            OperationStatus::Unknown
+        }
+        ProviderError::Invalid { .. } | ProviderError::Rejected(_) | ProviderError::Unauthorized { .. } | ProviderError::Unreachable { .. } => {
+            OperationStatus::Failed
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(subject: &str) -> NewOperation<'_> {
+        NewOperation { area: "payments", kind: "payment_request.send", profile_id: "sandbox", subject, request: serde_json::json!({"x": 1}) }
+    }
+
+    #[tokio::test]
+    async fn the_operation_is_on_disk_before_the_call_and_its_outcome_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Mutex::new(Store::open_in(dir.path()).unwrap());
+        let (key, answer) = run(&db, op("inv-1"), |key| {
+            // While the call is under way, the record exists and says pending.
+            let seen = db.lock().unwrap().operation(&key).unwrap().unwrap();
+            assert_eq!(seen.status, OperationStatus::Pending);
+            async move { Ok::<_, ProviderError>(serde_json::json!({"paymentLink": "https://pay/1"})) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(answer["paymentLink"], "https://pay/1");
+        drop(db);
+
+        // Reopened from the file: sent, with the answer.
+        let store = Store::open_in(dir.path()).unwrap();
+        let rec = store.operation(&key).unwrap().unwrap();
+        assert_eq!((rec.status, rec.response.unwrap()["paymentLink"].as_str()), (OperationStatus::Sent, Some("https://pay/1")));
+    }
+
+    #[tokio::test]
+    async fn failures_are_kept_as_failed_or_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Mutex::new(Store::open_in(dir.path()).unwrap());
+        let unknown = run(&db, op("inv-2"), |key| async move {
+            Err::<(), _>(ProviderError::OutcomeUnknown { provider: "myKaarma", operation_key: key, reason: "cut".into() })
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(unknown.code(), "outcome_unknown");
+        let refused = run(&db, op("inv-2"), |_| async {
+            Err::<(), _>(ProviderError::Unreachable { provider: "myKaarma", reason: "no route".into() })
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(refused.code(), "transport");
+
+        let history = db.lock().unwrap().operations_about("payments", "inv-2").unwrap();
+        let statuses: Vec<_> = history.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, vec![OperationStatus::Failed, OperationStatus::Unknown], "newest first");
+        assert_eq!(history[1].response.as_ref().unwrap()["code"], "outcome_unknown");
+    }
+}

@@ -1,0 +1,125 @@
+//! Queries for the operations table (the outbox and history of provider calls).
+
+use rusqlite::{params, OptionalExtension, Row};
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::Store;
+use crate::error::Result;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum OperationStatus {
+    /// Written, not yet (or not known to be) sent.
+    Pending,
+    /// The provider answered and accepted it.
+    Sent,
+    /// The provider refused it, or it never left: safe to correct and send again.
+    Failed,
+    /// It may or may not have arrived: check before sending again.
+    Unknown,
+}
+
+impl OperationStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            OperationStatus::Pending => "pending",
+            OperationStatus::Sent => "sent",
+            OperationStatus::Failed => "failed",
+            OperationStatus::Unknown => "unknown",
+        }
+    }
+
+    fn parse(s: &str) -> OperationStatus {
+        match s {
+            "sent" => OperationStatus::Sent,
+            "failed" => OperationStatus::Failed,
+            "unknown" => OperationStatus::Unknown,
+            _ => OperationStatus::Pending,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OperationRecord {
+    pub key: String,
+    pub area: String,
+    pub kind: String,
+    pub profile_id: String,
+    pub subject: String,
+    #[ts(type = "unknown")]
+    pub request: serde_json::Value,
+    pub status: OperationStatus,
+    #[ts(type = "unknown")]
+    pub response: Option<serde_json::Value>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const COLUMNS: &str = "key, area, kind, profile_id, subject, request, status, response, created_at, updated_at";
+
+fn record(r: &Row<'_>) -> rusqlite::Result<OperationRecord> {
+    let json = |i: usize| -> rusqlite::Result<Option<serde_json::Value>> {
+        Ok(r.get::<_, Option<String>>(i)?.and_then(|t| serde_json::from_str(&t).ok()))
+    };
+    Ok(OperationRecord {
+        key: r.get(0)?,
+        area: r.get(1)?,
+        kind: r.get(2)?,
+        profile_id: r.get(3)?,
+        subject: r.get(4)?,
+        request: json(5)?.unwrap_or(serde_json::Value::Null),
+        status: OperationStatus::parse(&r.get::<_, String>(6)?),
+        response: json(7)?,
+        created_at: r.get(8)?,
+        updated_at: r.get(9)?,
+    })
+}
+
+impl Store {
+    pub fn insert_operation(&self, op: &OperationRecord) -> Result<()> {
+        self.conn().execute(
+            &format!("INSERT INTO operations ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+            params![
+                op.key,
+                op.area,
+                op.kind,
+                op.profile_id,
+                op.subject,
+                op.request.to_string(),
+                op.status.as_str(),
+                op.response.as_ref().map(|v| v.to_string()),
+                op.created_at,
+                op.updated_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn finish_operation(&self, key: &str, status: OperationStatus, response: &serde_json::Value, at: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE operations SET status = ?2, response = ?3, updated_at = ?4 WHERE key = ?1",
+            params![key, status.as_str(), response.to_string(), at],
+        )?;
+        Ok(())
+    }
+
+    pub fn operation(&self, key: &str) -> Result<Option<OperationRecord>> {
+        Ok(self
+            .conn()
+            .query_row(&format!("SELECT {COLUMNS} FROM operations WHERE key = ?1"), [key], record)
+            .optional()?)
+    }
+
+    /// An area's operations about one subject, newest first.
+    pub fn operations_about(&self, area: &str, subject: &str) -> Result<Vec<OperationRecord>> {
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {COLUMNS} FROM operations WHERE area = ?1 AND subject = ?2 ORDER BY created_at DESC, rowid DESC"
+        ))?;
+        let rows = stmt.query_map([area, subject], record)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
