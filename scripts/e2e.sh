@@ -9,6 +9,8 @@ root=$(pwd)
 app="${1:-$root/target/debug/signet-desk}"
 [ -x "$app" ] || { echo "e2e: no desk binary at $app; build it first (make test does)" >&2; exit 1; }
 app=$(realpath "$app")  # WebKitWebDriver starts it from another directory
+cli=$(realpath "$(dirname "$app")/signet")
+[ -x "$cli" ] || { echo "e2e: no signet command line beside the desk at $cli (cargo test builds it)" >&2; exit 1; }
 
 if [ -z "${SIGNET_E2E_INSIDE:-}" ]; then
   work=$(mktemp -d /tmp/signet-e2e.XXXXXX)
@@ -21,7 +23,7 @@ if [ -z "${SIGNET_E2E_INSIDE:-}" ]; then
   export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
   export RUSTUP_HOME="${RUSTUP_HOME:-$(rustup show home 2>/dev/null || echo "$HOME/.rustup")}"
   export HOME="$work/home" XDG_RUNTIME_DIR="$work/run" XDG_DATA_HOME="$work/home/.local/share"
-  export SIGNET_DATA_DIR="$work/data" SIGNET_E2E_APP="$app" SIGNET_E2E_INSIDE=1
+  export SIGNET_DATA_DIR="$work/data" SIGNET_E2E_APP="$app" SIGNET_E2E_CLI="$cli" SIGNET_E2E_INSIDE=1
   export SIGNET_E2E_SCREENSHOTS="${SIGNET_E2E_SCREENSHOTS:-$root/docs/screenshots}"
   exec dbus-run-session -- xvfb-run --auto-servernum --server-args="-screen 0 1280x800x24" "$0" "$app"
 fi

@@ -14,6 +14,7 @@ use serde_json::json;
 
 struct Env {
     app: PathBuf,
+    cli: PathBuf,
     data_dir: PathBuf,
     screenshots: PathBuf,
 }
@@ -25,7 +26,7 @@ impl Env {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| panic!("{name} is not set: run the end-to-end suite through scripts/e2e.sh"))
         };
-        Env { app: var("SIGNET_E2E_APP"), data_dir: var("SIGNET_DATA_DIR"), screenshots: var("SIGNET_E2E_SCREENSHOTS") }
+        Env { app: var("SIGNET_E2E_APP"), cli: var("SIGNET_E2E_CLI"), data_dir: var("SIGNET_DATA_DIR"), screenshots: var("SIGNET_E2E_SCREENSHOTS") }
     }
 }
 
@@ -245,6 +246,27 @@ async fn an_operator_keeps_a_secret_in_the_os_keyring_across_restarts() {
     wait_for(&c, "[data-testid='secret-dollarpe-api_secret'][data-state='unset']").await;
     assert_eq!(secret_tool_lookup(&account), None, "the keyring still holds {account}");
 
+    // The command line shares the desk's profiles and keyring entries: a token set
+    // there is in the same keyring entry, and the desk shows it as set.
+    let token = format!("signzy-token-{}", std::process::id());
+    let mut cli = Command::new(&env.cli)
+        .args(["--profile", "Production", "secret", "set", "--provider", "signzy", "--field", "access_token"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the signet command line runs");
+    std::io::Write::write_all(cli.stdin.as_mut().unwrap(), token.as_bytes()).unwrap();
+    drop(cli.stdin.take());
+    assert!(cli.wait().unwrap().success(), "signet secret set failed");
+    let signzy_account = format!("profile/{profile_id}/signzy/access_token");
+    assert_eq!(secret_tool_lookup(&signzy_account).as_deref(), Some(token.as_str()));
+    open_profile(&c, "Sandbox").await;
+    open_profile(&c, "Production").await;
+    click(&c, "[data-testid='tab-signzy']").await;
+    wait_for(&c, "[data-testid='secret-signzy-access_token'][data-state='set']").await;
+    assert!(!c.source().await.unwrap().contains(&token), "the CLI's secret reached the webview");
+    click(&c, "[data-testid='tab-dollarpe']").await;
+
     // Use the profile: the status bar follows.
     click(&c, "[data-testid='use-profile']").await;
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -269,8 +291,10 @@ async fn an_operator_keeps_a_secret_in_the_os_keyring_across_restarts() {
     c.close().await.unwrap();
 
     // The secret never touched the database, its journal or the logs.
-    let hits = files_containing(&env.data_dir, &marker);
-    assert!(hits.is_empty(), "the secret was written to {hits:?}");
+    for secret in [&marker, &token] {
+        let hits = files_containing(&env.data_dir, secret);
+        assert!(hits.is_empty(), "a secret was written to {hits:?}");
+    }
     let logs = env.data_dir.join("logs");
     assert!(std::fs::read_dir(&logs).map(|d| d.count() > 0).unwrap_or(false), "no log file in {}", logs.display());
 }
