@@ -66,6 +66,15 @@ impl Incoming {
         })
     }
 
+    /// The body as `T`; a body that does not parse is the provider's mistake, named as such.
+    pub fn json<T: for<'de> serde::Deserialize<'de>>(&self, provider: &'static str) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| ProviderError::BadResponse {
+            provider,
+            status: self.status,
+            reason: format!("{e}: {}", self.body_excerpt()),
+        })
+    }
+
     pub fn body_excerpt(&self) -> String {
         let text = String::from_utf8_lossy(&self.body);
         text.chars().take(300).collect()

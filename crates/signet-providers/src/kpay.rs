@@ -207,11 +207,7 @@ fn decode_ok<T: for<'de> Deserialize<'de>>(resp: &Incoming) -> Result<T> {
             _ => Err(ProviderError::BadResponse { provider: PROVIDER, status: resp.status, reason: resp.body_excerpt() }),
         };
     }
-    serde_json::from_slice(&resp.body).map_err(|e| ProviderError::BadResponse {
-        provider: PROVIDER,
-        status: resp.status,
-        reason: format!("{e}: {}", resp.body_excerpt()),
-    })
+    resp.json(PROVIDER)
 }
 
 fn rejected(status: u16, e: &KpayError) -> ProviderError {

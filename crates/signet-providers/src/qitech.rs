@@ -203,11 +203,7 @@ impl QiTech {
 
     fn decode<T: for<'de> Deserialize<'de>>(&self, resp: &Incoming) -> Result<T> {
         if resp.status < 300 {
-            return serde_json::from_slice(&resp.body).map_err(|e| ProviderError::BadResponse {
-                provider: PROVIDER,
-                status: resp.status,
-                reason: format!("{e}: {}", resp.body_excerpt()),
-            });
+            return resp.json(PROVIDER);
         }
         let inner = decode_error(&resp.body).ok_or_else(|| ProviderError::BadResponse {
             provider: PROVIDER,

@@ -143,11 +143,7 @@ impl Signzy {
 
 fn decode<T: for<'de> Deserialize<'de>>(resp: &Incoming) -> Result<T> {
     if resp.status < 300 {
-        return serde_json::from_slice(&resp.body).map_err(|e| ProviderError::BadResponse {
-            provider: PROVIDER,
-            status: resp.status,
-            reason: format!("{e}: {}", resp.body_excerpt()),
-        });
+        return resp.json(PROVIDER);
     }
     // Signzy errors: {"error": {"message", "statusCode", ...}}.
     let err = serde_json::from_slice::<serde_json::Value>(&resp.body).ok().and_then(|v| v.get("error").cloned());
