@@ -19,6 +19,9 @@ pub enum CoreError {
     Conflict(String),
     #[error(transparent)]
     Keyring(#[from] KeyringError),
+    /// A keyring failure during a change, with what it left undone.
+    #[error("{0} {1}")]
+    KeyringRefused(KeyringError, &'static str),
     #[error("the local database failed: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("the local database could not be brought up to date: {0}")]
@@ -49,7 +52,7 @@ impl CoreError {
             CoreError::NotFound { .. } => "not_found",
             CoreError::ReadOnly(_) => "read_only",
             CoreError::Conflict(_) => "conflict",
-            CoreError::Keyring(e) => e.code(),
+            CoreError::Keyring(e) | CoreError::KeyringRefused(e, _) => e.code(),
             CoreError::Database(_) | CoreError::Migration(_) => "database",
             CoreError::Io { .. } => "io",
             CoreError::Provider(e) => e.code(),

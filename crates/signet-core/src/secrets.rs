@@ -66,9 +66,9 @@ impl KeyringStatus {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyringError {
-    #[error("The OS keyring is locked. Unlock your login keyring (log in again, or open \"Passwords and Keys\" and unlock \"Login\"), then try again. Nothing was saved.")]
+    #[error("The OS keyring is locked. Unlock your login keyring (log in again, or open \"Passwords and Keys\" and unlock \"Login\"), then try again.")]
     Locked,
-    #[error("The OS keyring cannot be reached: {0}. Signet keeps secrets only there; on Linux start a Secret Service (GNOME Keyring or KWallet) in your desktop session, then try again. Nothing was saved.")]
+    #[error("The OS keyring cannot be reached: {0}. Signet keeps secrets only there; on Linux start a Secret Service (GNOME Keyring or KWallet) in your desktop session, then try again.")]
     Unavailable(String),
     #[error("The OS keyring refused the request: {0}")]
     Failed(String),

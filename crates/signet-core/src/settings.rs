@@ -238,7 +238,7 @@ impl<'a> Settings<'a> {
             FieldKind::PrivateKeyPem => validate::p521_private_key_pem(&field, value.expose_secret())?,
             _ => validate::one_line_secret(&field, value.expose_secret())?,
         };
-        self.secrets.set(&at, &SecretString::from(clean))?;
+        self.secrets.set(&at, &SecretString::from(clean)).map_err(|e| CoreError::KeyringRefused(e, "Nothing was saved."))?;
         tracing::info!(profile = %profile_id, provider = provider.as_str(), field = key, "secret stored in the OS keyring");
         Ok(())
     }
@@ -246,7 +246,7 @@ impl<'a> Settings<'a> {
     /// Removes a secret from the keyring; removing one that is not set is not an error.
     pub fn delete_secret(&mut self, profile_id: &str, provider: ProviderId, key: &str) -> Result<()> {
         let at = self.secret_ref(profile_id, provider, key)?;
-        let existed = self.secrets.delete(&at)?;
+        let existed = self.secrets.delete(&at).map_err(|e| CoreError::KeyringRefused(e, "Nothing was deleted."))?;
         tracing::info!(profile = %profile_id, provider = provider.as_str(), field = key, existed, "secret deleted from the OS keyring");
         Ok(())
     }
@@ -424,7 +424,8 @@ mod tests {
 
         let e = s.set_secret(&p.id, ProviderId::Signzy, "access_token", &"new".to_string().into()).unwrap_err();
         assert_eq!(e.code(), "keyring_locked");
-        assert!(e.to_string().contains("Unlock"));
+        assert!(e.to_string().contains("Unlock") && e.to_string().ends_with("Nothing was saved."), "{e}");
+        assert!(!s.secrets.status().message.contains("Nothing was"), "a status is not a refusal");
         let detail = s.profile_detail(&p.id).unwrap();
         assert!(detail.providers.iter().flat_map(|v| &v.fields).all(|f| f.is_set.is_none()));
         assert_eq!(s.delete_profile(&p.id).unwrap_err().code(), "keyring_locked");
