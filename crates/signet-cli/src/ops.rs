@@ -71,7 +71,7 @@ pub async fn signature(ctx: &Context, cmd: SignatureCmd) -> Result<Value, CoreEr
         }
         SignatureCmd::Capture { spi_request_uuid, url } => {
             let spi = validate::uuid("spi_request_uuid", &spi_request_uuid)?;
-            let url = validate::base_url("url", &url)?;
+            let url = validate::document_url("url", &url)?;
             let request = json!({ "spiRequestUUID": spi, "signedDocumentUrl": url });
             let (key, reply) = recorded(ctx, "signatures", "signature.capture", &spi, request, |key| {
                 let (client, spi, url) = (&client, &spi, &url);
@@ -86,7 +86,7 @@ pub async fn signature(ctx: &Context, cmd: SignatureCmd) -> Result<Value, CoreEr
 pub async fn kyc(ctx: &Context, cmd: KycCmd) -> Result<Value, CoreError> {
     let client = clients::dollarpe(&ctx.access(ProviderId::Dollarpe)?, HttpConfig::default())?;
     match cmd {
-        KycCmd::Config { customer_id } => Ok(client.kyc_configuration(customer_id.trim()).await?),
+        KycCmd::Config { customer_id } => Ok(client.kyc_configuration(&non_empty("customer_id", &customer_id)?).await?),
         KycCmd::Update(a) => {
             let required = |field: &str, v: &str| {
                 if v.trim().is_empty() { Err(CoreError::invalid(field, format!("--{field} cannot be empty."))) } else { Ok(v.trim().to_string()) }
@@ -95,8 +95,8 @@ pub async fn kyc(ctx: &Context, cmd: KycCmd) -> Result<Value, CoreError> {
                 customer_id: required("customer", &a.customer)?,
                 full_address: required("address", &a.address)?,
                 document_type: required("type", &a.document_type)?,
-                document_front_image_url: validate::base_url("front", &a.front)?,
-                document_back_image_url: a.back.as_deref().map(|b| validate::base_url("back", b)).transpose()?,
+                document_front_image_url: validate::document_url("front", &a.front)?,
+                document_back_image_url: a.back.as_deref().map(|b| validate::document_url("back", b)).transpose()?,
                 document_details: DocumentDetails {
                     document_number: required("number", &a.number)?,
                     additional_data: a.data.into_iter().map(|(k, v)| (k, Value::String(v))).collect(),
@@ -138,7 +138,7 @@ pub async fn optin(ctx: &Context, cmd: OptinCmd) -> Result<Value, CoreError> {
     };
     let body = DataSignature::opt_in(raw_text, Authenticity { timestamp, ip_address: ip.to_string(), session_id: session_id.clone(), geolocation: None }, signer);
     let client = clients::qitech(&ctx.access(ProviderId::Qitech)?, HttpConfig::default())?;
-    let debt = a.debt.trim();
+    let debt = &non_empty("debt", &a.debt)?;
     let (key, got) = recorded(ctx, "optin", "optin.submit", debt, json!(body), |key| {
         let (client, body) = (&client, &body);
         async move { client.submit_signature(debt, body, &key).await }
@@ -150,7 +150,7 @@ pub async fn optin(ctx: &Context, cmd: OptinCmd) -> Result<Value, CoreError> {
 pub async fn signzy(ctx: &Context, cmd: SignzyCmd) -> Result<Value, CoreError> {
     let client = clients::signzy(&ctx.access(ProviderId::Signzy)?, HttpConfig::default())?;
     match cmd {
-        SignzyCmd::Refresh { contract_id } => Ok(json!(client.pull_data(contract_id.trim(), false).await?)),
+        SignzyCmd::Refresh { contract_id } => Ok(json!(client.pull_data(&non_empty("contract_id", &contract_id)?, false).await?)),
         SignzyCmd::Initiate(a) => {
             let pdf = std::fs::read(&a.pdf).map_err(|source| CoreError::Io { context: format!("cannot read {}", a.pdf.display()), source })?;
             if !pdf.starts_with(b"%PDF-") {

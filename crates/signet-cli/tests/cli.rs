@@ -136,3 +136,48 @@ async fn a_user_profile_can_take_its_credentials_from_the_environment() {
     assert_eq!((missing.code, missing.json["field"].as_str()), (2, Some("dollarpe.base_url")));
     sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn capture_kyc_and_contracts_from_the_command_line() {
+    let sb = sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sb.base_url();
+    let run = |args: &[&str]| signet(dir.path(), &url, args);
+
+    // A payment request with e-signature creates a signature request; capture it.
+    let sent = run(&["payment-request", "send", "--department", demo::DEPARTMENT_PARTS, "--invoice", demo::INVOICE_NO_EMAIL, "--text", "--esign"]);
+    assert_eq!(sent.code, 0, "{}", sent.json);
+    let listing: Value = reqwest::get(format!("{url}/_sandbox/kpay/signature-requests?invoiceGuid={}", demo::INVOICE_NO_EMAIL)).await.unwrap().json().await.unwrap();
+    let spi = listing[0]["spiRequestUUID"].as_str().unwrap().to_string();
+    let before = run(&["signature", "get", &spi]);
+    assert_eq!((before.code, before.json["isSigned"].as_bool()), (0, Some(false)), "{}", before.json);
+    let http_url = run(&["signature", "capture", &spi, "--url", "http://docs.example.com/signed.pdf"]);
+    assert_eq!((http_url.code, http_url.json["field"].as_str()), (2, Some("url")));
+    let captured = run(&["signature", "capture", &spi, "--url", "https://docs.example.com/signed.pdf"]);
+    assert_eq!((captured.code, captured.json["status"].as_str()), (0, Some("SUCCESS")), "{}", captured.json);
+    assert_eq!(run(&["signature", "get", &spi]).json["isSigned"], true);
+
+    // KYC documents for a customer; the limit and conflicts come back as refusals.
+    let kyc = |number: &str| {
+        run(&["kyc", "update", "--customer", demo::CUSTOMER_NEW, "--type", "PASSPORT", "--address", "Av. Paulista 1000, São Paulo", "--number", number, "--front", "https://files.example.com/front.jpg", "--data", "issuing_country=BR"])
+    };
+    let first = kyc("BR7654321");
+    assert_eq!((first.code, first.json["status"].as_str()), (0, Some("UNVERIFIED")), "{}", first.json);
+    let taken = kyc(demo::DOCUMENT_IN_USE);
+    assert_eq!(taken.code, 3);
+    assert!(taken.json["message"].as_str().unwrap().contains("KYC already in use"));
+
+    // A Signzy contract from a PDF, then its status.
+    let pdf = dir.path().join("contract.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n%%EOF\n").unwrap();
+    let pdf = pdf.to_str().unwrap();
+    let started = run(&["signzy", "initiate", "--name", "Loan LN-7", "--executer", "Demo Lending", "--pdf", pdf, "--signer", "Asha Rao|asha@example.com|9876543210"]);
+    assert_eq!(started.code, 0, "{}", started.json);
+    let contract = started.json["contractId"].as_str().unwrap().to_string();
+    assert!(started.json["signerdetail"][0]["signerUrl"].as_str().unwrap().starts_with(&url));
+    let status = run(&["signzy", "refresh", &contract]);
+    assert_eq!((status.json["isCompleted"].as_str(), status.json["signedSignerCount"].as_str()), (Some("false"), Some("0")));
+    let not_pdf = run(&["signzy", "initiate", "--name", "X", "--executer", "Y", "--pdf", "/etc/hostname", "--signer", "A|a@b.c|1"]);
+    assert_eq!((not_pdf.code, not_pdf.json["field"].as_str()), (2, Some("pdf")));
+    sb.shutdown().await;
+}

@@ -70,6 +70,10 @@ where
     tracing::info!(operation = %key, ?status, "operation finished");
     match result {
         Ok(answer) => Ok((key, answer)),
+        // An answer we cannot trust leaves the write unknown; say so, with the key.
+        Err(e @ (ProviderError::BadResponse { provider, .. } | ProviderError::ResponseSignature { provider, .. })) => {
+            Err(ProviderError::OutcomeUnknown { provider, operation_key: key, reason: e.to_string() }.into())
+        }
         Err(e) => Err(e.into()),
     }
 }

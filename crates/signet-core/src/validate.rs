@@ -257,3 +257,30 @@ mod id_tests {
         assert!(uuid("u", "not-a-uuid").is_err());
     }
 }
+
+/// A document link a provider will fetch (signed document, KYC image): https only,
+/// since the provider is elsewhere; a query is allowed (pre-signed storage links).
+pub fn document_url(field: &str, raw: &str) -> Result<String> {
+    let v = raw.trim();
+    match url::Url::parse(v) {
+        Ok(u) if u.scheme() == "https" && u.host_str().is_some_and(|h| !h.is_empty()) => Ok(u.to_string()),
+        Ok(u) if u.scheme() == "http" => {
+            Err(CoreError::invalid(field, "Use an https:// link: the provider fetches the document over the internet."))
+        }
+        _ => Err(CoreError::invalid(field, format!("\"{v}\" is not a link; give the document's https:// address."))),
+    }
+}
+
+#[cfg(test)]
+mod document_url_tests {
+    use super::*;
+
+    #[test]
+    fn https_links_with_queries_pass_and_others_do_not() {
+        let signed = "https://bucket.s3.example.com/k/front.jpg?X-Amz-Signature=abc&X-Amz-Expires=900";
+        assert_eq!(document_url("front", signed).unwrap(), signed);
+        for bad in ["http://localhost/front.jpg", "ftp://x/y", "front.jpg", ""] {
+            assert_eq!(document_url("front", bad).unwrap_err().body().field.as_deref(), Some("front"), "{bad}");
+        }
+    }
+}

@@ -134,6 +134,9 @@ fn what_to_do(message: &str) -> &'static str {
     }
 }
 
+/// Credential-bearing header values, marked sensitive so no debug output shows them.
 fn header_value(v: &str) -> HeaderValue {
-    HeaderValue::from_str(v).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+    let mut value = HeaderValue::from_str(v).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
+    value.set_sensitive(true);
+    value
 }

@@ -125,11 +125,23 @@ impl Http {
                     match resp.bytes().await {
                         Ok(body) => {
                             let incoming = Incoming { status, headers, body: body.to_vec() };
-                            let retryable = status == 429 || status >= 500;
-                            if retryable && matches!(repeat, Repeat::Safe) && !last {
+                            // 429 says the request was not processed: retrying is safe for any request.
+                            let retry = status == 429 || (status >= 500 && matches!(repeat, Repeat::Safe));
+                            if retry && !last {
                                 tracing::info!(provider = self.provider, status, attempt, "retrying after a server error");
                                 self.pause(attempt, &incoming).await;
                                 continue;
+                            }
+                            // A server error (or timeout answer) to a one-shot write says nothing
+                            // about whether it was acted on: unknown, never "failed, send again".
+                            if let Repeat::Never { operation_key } = &repeat {
+                                if status >= 500 || status == 408 {
+                                    return Err(ProviderError::OutcomeUnknown {
+                                        provider: self.provider,
+                                        operation_key: operation_key.clone(),
+                                        reason: format!("it answered HTTP {status}: {}", incoming.body_excerpt()),
+                                    });
+                                }
                             }
                             return Ok(incoming);
                         }

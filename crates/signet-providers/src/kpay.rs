@@ -48,6 +48,9 @@ pub struct KpayWarning {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PaymentRequestReply {
+    /// The 200-with-FAILURE shape some KPay replies use; accepted here too.
+    pub error: Option<CaptureError>,
+    pub status: Option<String>,
     pub errors: Vec<KpayError>,
     pub warnings: Vec<KpayWarning>,
     pub payment_link: Option<String>,
@@ -129,8 +132,27 @@ impl Kpay {
         let path = format!("/payment/v4/departments/{}/payment-requests", segment(department_uuid));
         let resp = self.call(Method::POST, &path, Some(body), Repeat::Never { operation_key: operation_key.into() }).await?;
         let reply: PaymentRequestReply = decode_ok(&resp)?;
-        if reply.payment_link.is_none() && !reply.errors.is_empty() {
-            return Err(rejected(resp.status, &reply.errors[0]));
+        if reply.payment_link.is_none() {
+            if let Some(first) = reply.errors.first() {
+                return Err(rejected(resp.status, first));
+            }
+            if reply.status.as_deref() == Some("FAILURE") || reply.error.is_some() {
+                let err = reply.error.clone().unwrap_or_default();
+                return Err(ProviderError::Rejected(Rejection {
+                    provider: PROVIDER,
+                    http_status: resp.status,
+                    code: err.error_code.unwrap_or_else(|| "FAILURE".into()),
+                    title: "Payment request failed".into(),
+                    message: err.error_description.unwrap_or_default(),
+                    translation: None,
+                }));
+            }
+            // Accepted, but with nothing to show for it: the operator must check.
+            return Err(ProviderError::BadResponse {
+                provider: PROVIDER,
+                status: resp.status,
+                reason: format!("no paymentLink and no error in the reply: {}", resp.body_excerpt()),
+            });
         }
         Ok(reply)
     }
@@ -177,9 +199,11 @@ impl Kpay {
             .http
             .send(repeat, || {
                 let mut headers = HeaderMap::new();
-                headers.insert(AUTHORIZATION, HeaderValue::from_str(&format!("Basic {basic}")).map_err(|_| {
+                let mut auth = HeaderValue::from_str(&format!("Basic {basic}")).map_err(|_| {
                     ProviderError::invalid("mykaarma.username", "The username or password contains characters HTTP cannot carry.")
-                })?);
+                })?;
+                auth.set_sensitive(true);
+                headers.insert(AUTHORIZATION, auth);
                 headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
                 if bytes.is_some() {
                     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

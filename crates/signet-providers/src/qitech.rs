@@ -166,10 +166,14 @@ impl QiTech {
                 let claims = RequestClaims::for_request(payload, method.as_str(), &uri, time::OffsetDateTime::now_utc());
                 let token = jws::sign(&self.signing_key, &claims);
                 let mut headers = HeaderMap::new();
-                headers.insert("API-CLIENT-KEY", HeaderValue::from_str(self.client_key.expose_secret()).map_err(|_| {
+                let mut client_key = HeaderValue::from_str(self.client_key.expose_secret()).map_err(|_| {
                     ProviderError::invalid("qitech.api_client_key", "The API client key contains characters HTTP cannot carry.")
-                })?);
-                headers.insert("AUTHORIZATION", HeaderValue::from_str(&token).expect("a JWS is ASCII"));
+                })?;
+                client_key.set_sensitive(true);
+                let mut auth = HeaderValue::from_str(&token).expect("a JWS is ASCII");
+                auth.set_sensitive(true);
+                headers.insert("API-CLIENT-KEY", client_key);
+                headers.insert("AUTHORIZATION", auth);
                 if let Some((ct, _)) = &body {
                     headers.insert(CONTENT_TYPE, HeaderValue::from_str(ct).expect("content types are ASCII"));
                 }

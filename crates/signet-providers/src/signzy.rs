@@ -53,22 +53,44 @@ pub struct InitiatedSigner {
     pub signer_url: String,
 }
 
+/// The excerpt types every scalar as a string; a live service may send a number or a
+/// boolean instead, which is read as its text rather than failing the whole status.
+fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(other) => Some(other.to_string()),
+    })
+}
+
 /// The `SignzyRefreshSigning` response, field for field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContractStatus {
     pub contract_id: String,
+    #[serde(deserialize_with = "lenient")]
     pub initial_signer_count: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub signed_signer_count: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub deleted_signer_count: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub contract_name: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub contract_executer_name: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub contract_ttl: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub final_signed_contract: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub final_signed_contract_hash: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub initial_contract_hash: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub is_completed: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub contract_completion_time: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub contract_status: Option<String>,
     pub estamp: Option<serde_json::Value>,
     pub signerdetail: Vec<SignerDetail>,
@@ -83,16 +105,26 @@ impl ContractStatus {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SignerDetail {
+    #[serde(deserialize_with = "lenient")]
     pub signer_name: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub signer_id: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub signature_type: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub contract_last_sign_time: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub status: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub error_message: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub aadhaar_status: Option<String>,
     #[serde(rename = "signerIP")]
+    #[serde(deserialize_with = "lenient")]
     pub signer_ip: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub no_of_successful_attempts: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub no_of_failure_attempts: Option<String>,
     pub esign_attempts: Option<serde_json::Value>,
 }
@@ -132,9 +164,11 @@ impl Signzy {
             .send(repeat, || {
                 let mut headers = HeaderMap::new();
                 headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                headers.insert(AUTHORIZATION, HeaderValue::from_str(self.token.expose_secret()).map_err(|_| {
+                let mut auth = HeaderValue::from_str(self.token.expose_secret()).map_err(|_| {
                     ProviderError::invalid("signzy.access_token", "The access token contains characters HTTP cannot carry.")
-                })?);
+                })?;
+                auth.set_sensitive(true);
+                headers.insert(AUTHORIZATION, auth);
                 Ok(Outgoing { method: Method::POST, url: url.clone(), headers, body: Some(bytes.clone()) })
             })
             .await

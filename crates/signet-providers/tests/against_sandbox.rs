@@ -163,7 +163,9 @@ async fn faults_give_a_retry_for_reads_and_outcome_unknown_for_writes() {
     assert!(client.get_signature_request("7d1f1d2e-0000-4000-8000-000000000001").await.is_err());
     assert_eq!(requests_to(&sb, "/spiRequests/7d1f1d2e"), HttpConfig::default().max_attempts as usize);
     let guid = "7d1f1d2e-0000-4000-8000-0000000000a1";
-    assert!(client.send_payment_request(demo::DEPARTMENT_SERVICE, &ask(guid), "op").await.is_err());
+    // A 500 does not say whether the provider acted: unknown, not "failed, send again".
+    let e = client.send_payment_request(demo::DEPARTMENT_SERVICE, &ask(guid), "op-500").await.unwrap_err();
+    assert!(matches!(&e, ProviderError::OutcomeUnknown { operation_key, reason, .. } if operation_key == "op-500" && reason.contains("500")), "{e:?}");
     assert_eq!(sb.journal().iter().filter(|e| e.body.contains(guid)).count(), 1);
 
     // Dropped after the provider acted: unknown, and sent exactly once.
@@ -211,4 +213,29 @@ async fn a_skewed_clock_is_named_in_the_error() {
     assert!(e.to_string().contains("behind the provider's"), "{e}");
     let qi = qitech(&sb, creds.qitech_private_key_pem, false).events().await.unwrap_err();
     assert!(qi.to_string().contains("Your clock is"), "{qi}");
+}
+
+#[tokio::test]
+async fn qitech_upload_and_signzy_initiate() {
+    let sb = start(SandboxConfig::default()).await;
+    let creds = demo_credentials();
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n";
+    let uploaded = qitech(&sb, creds.qitech_private_key_pem, true).upload("contrato.pdf", "application/pdf", pdf, "op-up").await.unwrap();
+    assert!(uploaded["document_key"].as_str().is_some_and(|k| !k.is_empty()), "{uploaded}");
+    assert_eq!(uploaded["document_md5"], signet_providers::jws::md5_hex(pdf));
+
+    use base64::Engine;
+    let signzy = Signzy::new(&sb.base_url(), secret(creds.signzy_token), fast());
+    let body = signet_providers::signzy::InitiateContract {
+        contract_name: "Loan LN-9".into(),
+        contract_executer_name: "Demo Lending".into(),
+        contract_ttl: "7".into(),
+        initial_contract: base64::engine::general_purpose::STANDARD.encode(pdf),
+        signers: vec![signet_providers::signzy::NewSigner { signer_name: "Asha Rao".into(), signer_email: "asha@example.com".into(), signer_mobile: "9876543210".into(), signature_type: "AADHAAR".into() }],
+        callback_url: None,
+    };
+    let started = signzy.initiate(&body, "op-in").await.unwrap();
+    assert_eq!(started.signerdetail.len(), 1);
+    let status = signzy.pull_data(&started.contract_id, false).await.unwrap();
+    assert_eq!((status.initial_signer_count.as_deref(), status.completed()), (Some("1"), false));
 }

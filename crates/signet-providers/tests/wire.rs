@@ -264,7 +264,7 @@ async fn signzy_pulls_status_with_the_excerpts_field_names() {
         .and(header("authorization", "tok-1"))
         .and(body_string(r#"{"contractId":"c-1","base64EncodedOutput":false}"#))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "contractId": "c-1", "initialSignerCount": "2", "signedSignerCount": "1", "isCompleted": "false", "contractStatus": "IN_PROGRESS",
+            "contractId": "c-1", "initialSignerCount": "2", "signedSignerCount": 1, "isCompleted": false, "contractStatus": "IN_PROGRESS",
             "signerdetail": [{"signerName": "A", "signerId": "s1", "status": "SIGNED", "aadhaarStatus": "VERIFIED", "signerIP": "1.2.3.4", "noOfSuccessfulAttempts": "1", "noOfFailureAttempts": "0"}]
         })))
         .mount(&server)
@@ -302,6 +302,17 @@ async fn reads_are_retried_and_a_post_that_timed_out_is_not_resent() {
         other => panic!("{other:?}"),
     }
     assert_eq!(slow.received_requests().await.unwrap().len(), 1, "a non-idempotent request was resent");
+
+    // A 200 that carries no link and no error: not a success, and not a refusal.
+    let empty = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"errors": [], "warnings": []}))).mount(&empty).await;
+    assert_eq!(kpay(&empty).send_payment_request(DEPT, &payment(), "op").await.unwrap_err().code(), "provider_response");
+    let failure = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"error": {"errorCode": "INVOICE_CLOSED", "errorDescription": "closed"}, "status": "FAILURE"}))).mount(&failure).await;
+    match kpay(&failure).send_payment_request(DEPT, &payment(), "op").await.unwrap_err() {
+        ProviderError::Rejected(r) => assert_eq!(r.code, "INVOICE_CLOSED"),
+        other => panic!("{other:?}"),
+    }
 
     // Nothing listening: nothing was sent, so it says so.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
