@@ -4,12 +4,16 @@
 pub mod access;
 pub mod catalog;
 pub mod clients;
+pub mod contracts;
 pub mod error;
+pub mod kyc;
+pub mod optin;
 pub mod outbox;
 pub mod paths;
 pub mod payments;
 pub mod secrets;
 pub mod settings;
+pub mod signatures;
 pub mod store;
 pub mod validate;
 

@@ -284,3 +284,25 @@ mod document_url_tests {
         }
     }
 }
+
+/// A field that must not be blank; returned trimmed.
+pub fn required(field: &str, raw: &str) -> Result<String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Err(CoreError::invalid(field, format!("Fill in the {}.", field.replace('_', " "))));
+    }
+    Ok(v.to_string())
+}
+
+/// An email address of the plain `name@domain.tld` form providers accept.
+pub fn email(field: &str, raw: &str) -> Result<String> {
+    let v = raw.trim();
+    let ok = match v.split_once('@') {
+        Some((local, domain)) => !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !v.contains(char::is_whitespace),
+        None => false,
+    };
+    if !ok {
+        return Err(CoreError::invalid(field, format!("\"{v}\" is not an email address; it looks like name@example.com.")));
+    }
+    Ok(v.to_string())
+}
