@@ -25,7 +25,9 @@ if [ -z "${SIGNET_E2E_INSIDE:-}" ]; then
   export HOME="$work/home" XDG_RUNTIME_DIR="$work/run" XDG_DATA_HOME="$work/home/.local/share"
   export SIGNET_DATA_DIR="$work/data" SIGNET_E2E_APP="$app" SIGNET_E2E_CLI="$cli" SIGNET_E2E_INSIDE=1
   export SIGNET_E2E_SCREENSHOTS="${SIGNET_E2E_SCREENSHOTS:-$root/docs/screenshots}"
-  exec dbus-run-session -- xvfb-run --auto-servernum --server-args="-screen 0 1280x800x24" "$0" "$app"
+  # Not exec: the trap above must still remove the throwaway folders afterwards.
+  dbus-run-session -- xvfb-run --auto-servernum --server-args="-screen 0 1280x800x24" "$0" "$app"
+  exit $?
 fi
 
 # Inside the private session: start the keyring daemon unlocked with a throwaway password.

@@ -35,9 +35,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-for tool in cargo node npm; do
-  command -v "$tool" >/dev/null || { echo "setup: $tool is required (Rust via rustup, Node 20+ with npm)" >&2; exit 1; }
+for tool in cargo node npm git; do
+  command -v "$tool" >/dev/null || { echo "setup: $tool is required (Rust 1.90+ via rustup, Node 20.19+ with npm, git)" >&2; exit 1; }
 done
+# Versions the build needs: rust-version in Cargo.toml, and Vite's Node requirement.
+version_at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+rust=$(rustc --version | awk '{print $2}')
+version_at_least "$rust" 1.90.0 || { echo "setup: Rust $rust is too old; 1.90 or newer is needed (rustup update stable)" >&2; exit 1; }
+node=$(node --version | tr -d v)
+version_at_least "$node" 20.19.0 || { echo "setup: Node $node is too old; 20.19 or newer is needed (Vite 8)" >&2; exit 1; }
 
 # The UI's packages, exactly as locked; reinstalled only when the lock file changes.
 if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
