@@ -46,6 +46,8 @@ pub struct ProviderView {
     pub base_url: Option<String>,
     pub base_url_hint: String,
     pub fields: Vec<FieldView>,
+    /// A base URL and every required field are there (secrets: known to be set).
+    pub configured: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -55,6 +57,8 @@ pub struct FieldView {
     pub key: String,
     pub label: String,
     pub kind: FieldKind,
+    /// Kept in the OS keyring, so only `is_set` is ever shown.
+    pub secret: bool,
     pub required: bool,
     pub help: String,
     /// Allowed values of a plain field (shown as a list); empty for free text.
@@ -172,6 +176,7 @@ impl<'a> Settings<'a> {
                     key: spec.key.into(),
                     label: spec.label.into(),
                     kind: spec.kind,
+                    secret: spec.kind.is_secret(),
                     required: spec.required,
                     help: spec.help.into(),
                     choices: spec.choices.iter().map(|c| c.to_string()).collect(),
@@ -179,12 +184,15 @@ impl<'a> Settings<'a> {
                     is_set,
                 });
             }
+            let configured = stored.contains_key(BASE_URL_FIELD)
+                && fields.iter().filter(|f| f.required).all(|f| if f.secret { f.is_set == Some(true) } else { f.value.is_some() });
             providers.push(ProviderView {
                 provider,
                 label: provider.label().into(),
                 base_url: stored.get(BASE_URL_FIELD).cloned(),
                 base_url_hint: provider.base_url_hint().into(),
                 fields,
+                configured,
             });
         }
         Ok(ProfileDetail { profile, providers })
@@ -371,7 +379,11 @@ mod tests {
         let user = view.fields.iter().find(|f| f.key == "username").unwrap();
         assert_eq!(user.value.as_deref(), Some("desk-user"));
         let pw = view.fields.iter().find(|f| f.key == "password").unwrap();
-        assert_eq!((pw.value.as_deref(), pw.is_set), (None, Some(false)));
+        assert_eq!((pw.value.as_deref(), pw.is_set, pw.secret), (None, Some(false), true));
+        assert!(!view.configured, "the password is still missing");
+        s.set_secret(&p.id, ProviderId::Mykaarma, "password", &"pw".to_string().into()).unwrap();
+        let detail = s.profile_detail(&p.id).unwrap();
+        assert!(detail.providers.iter().find(|v| v.provider == ProviderId::Mykaarma).unwrap().configured);
     }
 
     #[test]

@@ -2,4 +2,8 @@
 import type { FieldView } from "./FieldView";
 import type { ProviderId } from "./ProviderId";
 
-export type ProviderView = { provider: ProviderId, label: string, baseUrl: string | null, baseUrlHint: string, fields: Array<FieldView>, };
+export type ProviderView = { provider: ProviderId, label: string, baseUrl: string | null, baseUrlHint: string, fields: Array<FieldView>, 
+/**
+ * A base URL and every required field are there (secrets: known to be set).
+ */
+configured: boolean, };
