@@ -20,7 +20,7 @@ impl IpcError {
     pub fn internal(message: impl Into<String>) -> Self {
         let message = message.into();
         tracing::error!("internal error: {message}");
-        IpcError(ErrorBody { code: "internal".into(), message, field: None })
+        IpcError(ErrorBody { code: "internal".into(), message, field: None, detail: None })
     }
 }
 

@@ -43,6 +43,10 @@ pub struct AppState {
 impl AppState {
     pub fn open(paths: AppPaths, secrets: Arc<dyn SecretStore>) -> signet_core::error::Result<AppState> {
         let store = Store::open_in(&paths.data_dir)?;
+        let interrupted = signet_core::outbox::recover_interrupted(&store)?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "operations interrupted by an earlier stop are marked unknown");
+        }
         Ok(AppState { paths, store: Mutex::new(store), secrets, sandbox: Err("not started".into()) })
     }
 
@@ -58,6 +62,10 @@ impl AppState {
         let mut store = self.store()?;
         let mut settings = Settings::new(&mut store, self.secrets.as_ref());
         Ok(f(&mut settings)?)
+    }
+
+    pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> signet_core::error::Result<T>) -> Result<T, IpcError> {
+        Ok(f(&*self.store()?)?)
     }
 
     fn store(&self) -> Result<MutexGuard<'_, Store>, IpcError> {

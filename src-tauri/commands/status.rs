@@ -1,6 +1,7 @@
 use serde::Serialize;
 use signet_core::secrets::KeyringStatus;
 use signet_core::settings::ProfileSummary;
+use signet_core::store::OperationStatus;
 use tauri::State;
 use ts_rs::TS;
 
@@ -21,11 +22,17 @@ pub struct AppStatus {
     pub sandbox_url: Option<String>,
     /// Why the Sandbox is not running, if it is not.
     pub sandbox_problem: Option<String>,
+    /// Operations being sent right now.
+    pub pending_operations: u32,
+    /// Operations whose outcome is unknown: someone must check them.
+    pub needs_attention: u32,
 }
 
 #[tauri::command]
 pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
     let active_profile = state.with_settings(|s| s.active_profile())?;
+    let counts = state.with_store(|s| s.operation_counts())?;
+    let count = |status| counts.iter().filter(|(s, _)| *s == status).map(|(_, n)| *n as u32).sum();
     Ok(AppStatus {
         version: env!("CARGO_PKG_VERSION").into(),
         active_profile,
@@ -34,5 +41,7 @@ pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
         log_dir: state.paths.log_dir.display().to_string(),
         sandbox_url: state.sandbox.as_ref().ok().cloned(),
         sandbox_problem: state.sandbox.as_ref().err().cloned(),
+        pending_operations: count(OperationStatus::Pending),
+        needs_attention: count(OperationStatus::Unknown),
     })
 }

@@ -12,7 +12,7 @@ ENVIRONMENT (for CI and scripts):
                                    SIGNET_MYKAARMA_USERNAME, SIGNET_QITECH_PRIVATE_KEY (PEM text)
 
 EXIT CODES:
-  0 done   1 local failure (keyring, database, file)   2 invalid input (nothing was sent)
+  0 done   1 local failure (keyring, database, file)   2 invalid input or a duplicate (nothing was sent)
   3 the provider refused (or its answer could not be trusted)   4 outcome unknown (not resent; check first)
   5 the provider could not be reached (nothing was sent)";
 
@@ -103,6 +103,18 @@ pub enum PaymentCmd {
         /// The invoice GUID.
         invoice: String,
     },
+    /// Send a CSV file of payment requests (columns: department, invoice, options such
+    /// as "text email esign"). Every row is checked first; running the same file again
+    /// resumes where it stopped, never sending a row twice.
+    Bulk {
+        file: std::path::PathBuf,
+        /// Rows sent at the same time (1 to 32).
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Where to write the per-row results (default: FILE.results.csv).
+        #[arg(long)]
+        results: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -124,6 +136,10 @@ pub struct SendPayment {
     pub esign: bool,
     #[arg(long)]
     pub without_kpay: bool,
+    /// Send even though this invoice already has a payment request (sent, in flight
+    /// or of unknown outcome). Check the earlier one first: `payment-request status`.
+    #[arg(long)]
+    pub again: bool,
 }
 
 #[derive(Subcommand)]

@@ -27,6 +27,7 @@ impl Context {
         let dir = signet_core::paths::data_dir()
             .ok_or_else(|| CoreError::invalid("SIGNET_DATA_DIR", "No data folder could be found for this user; set SIGNET_DATA_DIR."))?;
         let mut store = Store::open_in(&dir)?;
+        signet_core::outbox::recover_interrupted(&store)?;
         let keyring = OsKeyring;
         let profile = {
             let settings = Settings::new(&mut store, &keyring);

@@ -1,6 +1,7 @@
 //! `signet`: the desk's operations from a terminal. It opens the same database and
 //! keyring entries as the desk and enters at the same core services.
 
+mod bulk_cmd;
 mod cli;
 mod context;
 mod ops;
@@ -21,7 +22,13 @@ async fn main() {
         },
     };
     match result {
-        Ok(value) => out.success(&value),
+        Ok(value) => {
+            out.success(&value);
+            // A bulk run reports its worst row outcome as the exit code.
+            if let Some(code) = value.get("exitCode").and_then(|c| c.as_i64()).filter(|c| *c != 0) {
+                std::process::exit(code as i32);
+            }
+        }
         Err(e) => std::process::exit(out.failure(&e)),
     }
 }

@@ -15,6 +15,7 @@ use crate::output::Output;
 pub async fn payment_request(ctx: &Context, cmd: PaymentCmd, out: &Output) -> Result<Value, CoreError> {
     let a = match cmd {
         PaymentCmd::Status { invoice } => return Ok(json!(ctx.with_store(|s| payments::history(s, &invoice))?)),
+        PaymentCmd::Bulk { file, concurrency, results } => return crate::bulk_cmd::run(ctx, &file, concurrency, results, out).await,
         PaymentCmd::Send(a) => a,
     };
     let request = PaymentRequest {
@@ -28,7 +29,8 @@ pub async fn payment_request(ctx: &Context, cmd: PaymentCmd, out: &Output) -> Re
     payments::check(&a.department, &request)?;
     let client = clients::kpay(&ctx.access(ProviderId::Mykaarma)?, HttpConfig::default())?;
     out.note(&format!("Sending the payment request for invoice {}...", request.invoice_guid));
-    let sent = payments::send(ctx.db(), &client, &ctx.profile.id, &a.department, &request).await?;
+    let repeat = if a.again { payments::Repeat::Again } else { payments::Repeat::IfNone };
+    let sent = payments::send(ctx.db(), &client, &ctx.profile.id, &a.department, &request, repeat).await?;
     let outcome = if sent.failed_channels.is_empty() {
         "sent".to_string()
     } else {

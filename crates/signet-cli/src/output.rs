@@ -51,7 +51,7 @@ impl Output {
 
 pub fn exit_code(code: &str) -> i32 {
     match code {
-        "invalid_input" => 2,
+        "invalid_input" | "duplicate" => 2,
         "provider_rejected" | "provider_auth" | "provider_response" => 3,
         "outcome_unknown" => 4,
         "transport" => 5,

@@ -44,9 +44,21 @@ async fn every_operation_runs_against_the_sandbox_profile() {
     assert_eq!(sent.code, 0, "{}", sent.json);
     assert!(sent.json["paymentLink"].as_str().unwrap().starts_with(&url));
     assert_eq!(sent.json["outcome"], "sent");
+    // The same invoice again: refused until the operator says --again.
+    let again = ["payment-request", "send", "--department", demo::DEPARTMENT_SERVICE, "--invoice", demo::INVOICE_BRAKES, "--email"];
+    let dup = run(&again);
+    assert_eq!((dup.code, dup.json["code"].as_str()), (2, Some("duplicate")), "{}", dup.json);
+    assert_eq!(dup.json["detail"]["key"], sent.json["operationKey"]);
+    let mut forced = again.to_vec();
+    forced.push("--again");
+    assert_eq!(run(&forced).code, 0);
+    let posts = sb.journal().iter().filter(|e| e.method == "POST" && e.body.contains(demo::INVOICE_BRAKES)).count();
+    assert_eq!(posts, 2, "one send, one refused, one deliberate resend");
+
     let history = run(&["payment-request", "status", demo::INVOICE_BRAKES]);
-    assert_eq!((history.json[0]["status"].as_str(), history.json[0]["key"].as_str()), (Some("sent"), sent.json["operationKey"].as_str()));
-    assert_eq!(history.json[0]["response"]["paymentLink"], sent.json["paymentLink"]);
+    assert_eq!(history.json.as_array().unwrap().len(), 2);
+    assert_eq!((history.json[1]["status"].as_str(), history.json[1]["key"].as_str()), (Some("sent"), sent.json["operationKey"].as_str()));
+    assert_eq!(history.json[1]["response"]["paymentLink"], sent.json["paymentLink"]);
 
     let half = run(&["payment-request", "send", "--department", demo::DEPARTMENT_SERVICE, "--invoice", demo::INVOICE_NO_MOBILE, "--text", "--email"]);
     assert_eq!(half.code, 0);

@@ -17,6 +17,9 @@ pub enum CoreError {
     ReadOnly(String),
     #[error("{0}")]
     Conflict(String),
+    /// The same thing was already sent (or may have been): ask before sending again.
+    #[error("{message}")]
+    Duplicate { message: String, earlier: Box<crate::store::OperationRecord> },
     #[error(transparent)]
     Keyring(#[from] KeyringError),
     /// A keyring failure during a change, with what it left undone.
@@ -52,6 +55,7 @@ impl CoreError {
             CoreError::NotFound { .. } => "not_found",
             CoreError::ReadOnly(_) => "read_only",
             CoreError::Conflict(_) => "conflict",
+            CoreError::Duplicate { .. } => "duplicate",
             CoreError::Keyring(e) | CoreError::KeyringRefused(e, _) => e.code(),
             CoreError::Database(_) | CoreError::Migration(_) => "database",
             CoreError::Io { .. } => "io",
@@ -65,7 +69,7 @@ impl CoreError {
             signet_providers::ProviderError::Invalid { field, .. } => Some(field.clone()),
             _ => None,
         };
-        ErrorBody { code: e.code().to_string(), message: e.to_string(), field }
+        ErrorBody { code: e.code().to_string(), message: e.to_string(), field, detail: None }
     }
 
     pub fn body(&self) -> ErrorBody {
@@ -77,6 +81,10 @@ impl CoreError {
             message: self.to_string(),
             field: match self {
                 CoreError::Invalid { field, .. } => Some(field.clone()),
+                _ => None,
+            },
+            detail: match self {
+                CoreError::Duplicate { earlier, .. } => serde_json::to_value(earlier).ok(),
                 _ => None,
             },
         }
@@ -92,6 +100,10 @@ pub struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub field: Option<String>,
+    /// Structured context, e.g. the earlier operation behind a `duplicate`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "unknown")]
+    pub detail: Option<serde_json::Value>,
 }
 
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;

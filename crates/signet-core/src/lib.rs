@@ -2,6 +2,7 @@
 //! all enter the same code.
 
 pub mod access;
+pub mod bulk;
 pub mod catalog;
 pub mod clients;
 pub mod contracts;

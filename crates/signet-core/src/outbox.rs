@@ -28,13 +28,30 @@ pub fn now() -> String {
         .expect("UTC timestamps always format")
 }
 
-fn lock(db: &Mutex<Store>) -> Result<std::sync::MutexGuard<'_, Store>> {
+/// The database behind its lock; a poisoned lock is reported, not a panic.
+pub(crate) fn lock(db: &Mutex<Store>) -> Result<std::sync::MutexGuard<'_, Store>> {
     db.lock().map_err(|_| CoreError::Conflict("the database lock was poisoned by an earlier failure; restart Signet".into()))
 }
 
 /// Records `op`, runs `send` with its operation key, records the outcome. Returns
 /// the operation key with the provider's answer.
 pub async fn run<T, F, Fut>(db: &Mutex<Store>, op: NewOperation<'_>, send: F) -> Result<(String, T)>
+where
+    T: Serialize,
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = std::result::Result<T, ProviderError>>,
+{
+    run_linked(db, op, |_, _| Ok(()), send).await
+}
+
+/// As `run`, with `link` writing the operation key elsewhere (e.g. a bulk row) in
+/// the same transaction that records the operation.
+pub async fn run_linked<T, F, Fut>(
+    db: &Mutex<Store>,
+    op: NewOperation<'_>,
+    link: impl FnOnce(&Store, &str) -> Result<()>,
+    send: F,
+) -> Result<(String, T)>
 where
     T: Serialize,
     F: FnOnce(String) -> Fut,
@@ -54,7 +71,10 @@ where
         created_at: at.clone(),
         updated_at: at,
     };
-    lock(db)?.insert_operation(&record)?;
+    lock(db)?.atomically(|store| {
+        store.insert_operation(&record)?;
+        link(store, &key)
+    })?;
     tracing::info!(operation = %key, kind = op.kind, "operation recorded; sending");
 
     let result = send(key.clone()).await;
@@ -76,6 +96,46 @@ where
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// An in-flight call cannot outlive this (total timeout x attempts, with backoff).
+const LONGEST_FLIGHT: time::Duration = time::Duration::minutes(10);
+
+/// Marks as unknown every pending operation whose sender is gone: it died (crash,
+/// kill, power loss) between recording and finishing, so the request may or may not
+/// have reached the provider. Returns how many were marked. Run at start-up.
+pub fn recover_interrupted(store: &Store) -> Result<usize> {
+    let cutoff = time::OffsetDateTime::now_utc() - LONGEST_FLIGHT;
+    let mut marked = 0;
+    for (key, owner, updated_at) in store.pending_operations()? {
+        let stale = time::OffsetDateTime::parse(&updated_at, &time::format_description::well_known::Rfc3339)
+            .map(|t| t < cutoff)
+            .unwrap_or(true);
+        let sender_alive = owner.is_some_and(|pid| pid == std::process::id() || process_alive(pid));
+        if stale || !sender_alive {
+            let note = serde_json::json!({
+                "code": "interrupted",
+                "message": "Signet stopped while this was being sent. It may or may not have reached the provider: check before sending it again.",
+            });
+            store.finish_operation(&key, OperationStatus::Unknown, &note, &now())?;
+            tracing::warn!(operation = %key, "interrupted operation marked unknown");
+            marked += 1;
+        }
+    }
+    Ok(marked)
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    // Signal 0 checks for existence without touching the process.
+    let Ok(pid) = i32::try_from(pid) else { return false };
+    unsafe { libc::kill(pid, 0) == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM) }
+}
+
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    // Without a cheap liveness check, only age (LONGEST_FLIGHT) releases a record.
+    true
 }
 
 /// How a failed call leaves the operation: failed (safe to fix and resend) or
@@ -141,5 +201,44 @@ mod tests {
         let statuses: Vec<_> = history.iter().map(|r| r.status).collect();
         assert_eq!(statuses, vec![OperationStatus::Failed, OperationStatus::Unknown], "newest first");
         assert_eq!(history[1].response.as_ref().unwrap()["code"], "outcome_unknown");
+    }
+}
+
+#[cfg(test)]
+mod recovery_tests {
+    use super::*;
+
+    #[test]
+    fn operations_of_a_dead_sender_become_unknown_and_live_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).unwrap();
+        let at = now();
+        let record = |key: &str| OperationRecord {
+            key: key.into(),
+            area: "payments".into(),
+            kind: "payment_request.send".into(),
+            profile_id: "sandbox".into(),
+            subject: "inv".into(),
+            request: serde_json::json!({}),
+            status: OperationStatus::Pending,
+            response: None,
+            created_at: at.clone(),
+            updated_at: at.clone(),
+        };
+        store.insert_operation(&record("mine")).unwrap();
+        store.insert_operation(&record("dead")).unwrap();
+        // A child that has exited stands for a sender that was killed mid-send.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead_pid = child.id();
+        child.wait().unwrap();
+        store.conn().execute("UPDATE operations SET owner_pid = ?1 WHERE key = 'dead'", [dead_pid]).unwrap();
+
+        assert_eq!(recover_interrupted(&store).unwrap(), 1);
+        assert_eq!(store.operation("mine").unwrap().unwrap().status, OperationStatus::Pending);
+        let dead = store.operation("dead").unwrap().unwrap();
+        assert_eq!(dead.status, OperationStatus::Unknown);
+        assert_eq!(dead.response.unwrap()["code"], "interrupted");
+        let counts = store.operation_counts().unwrap();
+        assert!(counts.contains(&(OperationStatus::Unknown, 1)) && counts.contains(&(OperationStatus::Pending, 1)), "{counts:?}");
     }
 }

@@ -5,7 +5,8 @@ use std::sync::Mutex;
 use serde::Serialize;
 use signet_providers::kpay::{Kpay, PaymentRequest, PaymentRequestReply};
 
-use crate::error::Result;
+use crate::error::{CoreError, Result};
+use crate::store::OperationStatus;
 use crate::outbox::{self, NewOperation};
 use crate::store::{OperationRecord, Store};
 use crate::validate;
@@ -24,12 +25,56 @@ pub struct PaymentSent {
 /// Normalises and checks the ids; nothing is recorded or sent when they are wrong.
 pub fn check(department: &str, request: &PaymentRequest) -> Result<(String, PaymentRequest)> {
     let department = validate::uuid("department", department)?;
+    if !request.send_as_text && !request.send_as_email {
+        return Err(CoreError::invalid("channels", "Choose how the customer hears of it: by text, by email, or both."));
+    }
     let request = PaymentRequest { invoice_guid: validate::uuid("invoice", &request.invoice_guid)?, ..request.clone() };
     Ok((department, request))
 }
 
-pub async fn send(db: &Mutex<Store>, client: &Kpay, profile_id: &str, department: &str, request: &PaymentRequest) -> Result<PaymentSent> {
+/// Whether to send even though the invoice already has a payment request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeat {
+    /// Refuse if the invoice has one sent, in flight or of unknown outcome.
+    IfNone,
+    /// The operator has seen the earlier one and asked to send again.
+    Again,
+}
+
+/// The invoice's latest payment request that was sent, is in flight, or may have
+/// arrived: reason to ask before sending another.
+pub fn earlier_request(store: &Store, invoice_guid: &str) -> Result<Option<OperationRecord>> {
+    Ok(history(store, invoice_guid)?.into_iter().find(|op| op.status != OperationStatus::Failed))
+}
+
+pub async fn send(
+    db: &Mutex<Store>,
+    client: &Kpay,
+    profile_id: &str,
+    department: &str,
+    request: &PaymentRequest,
+    repeat: Repeat,
+) -> Result<PaymentSent> {
     let (department, request) = check(department, request)?;
+    if repeat == Repeat::IfNone {
+        let earlier = earlier_request(&*outbox::lock(db)?, &request.invoice_guid)?;
+        if let Some(op) = earlier {
+            return Err(CoreError::Duplicate {
+                message: format!(
+                    "Invoice {} already has a payment request ({}, {}, operation {}). Check it, then send again only if the customer needs another.",
+                    request.invoice_guid,
+                    match op.status {
+                        OperationStatus::Sent => "sent",
+                        OperationStatus::Pending => "being sent",
+                        _ => "outcome unknown",
+                    },
+                    op.created_at,
+                    op.key
+                ),
+                earlier: Box::new(op),
+            });
+        }
+    }
     let op = NewOperation {
         area: AREA,
         kind: "payment_request.send",

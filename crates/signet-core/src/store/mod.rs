@@ -1,6 +1,7 @@
 //! The desk's one SQLite file: WAL, foreign keys on, schema migrations embedded in
 //! the binary and applied on open. Each area keeps its queries in its own module.
 
+mod bulk;
 mod operations;
 mod profiles;
 
@@ -11,6 +12,7 @@ use rusqlite_migration::{Migrations, M};
 
 use crate::error::{CoreError, Result};
 
+pub use bulk::StoredBulkRow;
 pub use operations::{OperationRecord, OperationStatus};
 pub use profiles::StoredProfile;
 
@@ -20,6 +22,8 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/0001_settings.sql")),
         M::up(include_str!("../../migrations/0002_operations.sql")),
+        M::up(include_str!("../../migrations/0003_operation_owner.sql")),
+        M::up(include_str!("../../migrations/0004_bulk_runs.sql")),
     ])
 }
 
@@ -54,6 +58,14 @@ impl Store {
 
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Runs `f` in one transaction: all of its writes land, or none.
+    pub fn atomically<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        let tx = self.conn.unchecked_transaction()?;
+        let out = f(self)?;
+        tx.commit()?;
+        Ok(out)
     }
 
     pub fn app_setting(&self, key: &str) -> Result<Option<String>> {

@@ -82,7 +82,7 @@ fn record(r: &Row<'_>) -> rusqlite::Result<OperationRecord> {
 impl Store {
     pub fn insert_operation(&self, op: &OperationRecord) -> Result<()> {
         self.conn().execute(
-            &format!("INSERT INTO operations ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+            &format!("INSERT INTO operations ({COLUMNS}, owner_pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
             params![
                 op.key,
                 op.area,
@@ -93,7 +93,8 @@ impl Store {
                 op.status.as_str(),
                 op.response.as_ref().map(|v| v.to_string()),
                 op.created_at,
-                op.updated_at
+                op.updated_at,
+                std::process::id()
             ],
         )?;
         Ok(())
@@ -120,6 +121,22 @@ impl Store {
             "SELECT {COLUMNS} FROM operations WHERE area = ?1 AND subject = ?2 ORDER BY created_at DESC, rowid DESC"
         ))?;
         let rows = stmt.query_map([area, subject], record)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl Store {
+    /// Pending operations with the process that was sending each and when it started.
+    pub fn pending_operations(&self) -> Result<Vec<(String, Option<u32>, String)>> {
+        let mut stmt = self.conn().prepare("SELECT key, owner_pid, updated_at FROM operations WHERE status = 'pending'")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many operations are in each status (for the status bar).
+    pub fn operation_counts(&self) -> Result<Vec<(OperationStatus, u64)>> {
+        let mut stmt = self.conn().prepare("SELECT status, COUNT(*) FROM operations GROUP BY status")?;
+        let rows = stmt.query_map([], |r| Ok((OperationStatus::parse(&r.get::<_, String>(0)?), r.get::<_, i64>(1)? as u64)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

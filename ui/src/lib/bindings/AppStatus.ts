@@ -13,4 +13,12 @@ sandboxUrl: string | null,
 /**
  * Why the Sandbox is not running, if it is not.
  */
-sandboxProblem: string | null, };
+sandboxProblem: string | null, 
+/**
+ * Operations being sent right now.
+ */
+pendingOperations: number, 
+/**
+ * Operations whose outcome is unknown: someone must check them.
+ */
+needsAttention: number, };

@@ -3,4 +3,8 @@
 /**
  * What an error looks like outside the process.
  */
-export type ErrorBody = { code: string, message: string, field?: string, };
+export type ErrorBody = { code: string, message: string, field?: string, 
+/**
+ * Structured context, e.g. the earlier operation behind a `duplicate`.
+ */
+detail?: unknown, };

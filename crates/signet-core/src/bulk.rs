@@ -1,0 +1,361 @@
+//! Bulk payment requests from a CSV file: every row is checked before anything is
+//! sent; rows are sent with bounded concurrency; each row is tied to its operation
+//! in the same transaction that records it, so a run stopped at any point (closed,
+//! killed, power lost) resumes where it was without sending any row twice.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use signet_providers::kpay::{Kpay, PaymentRequest};
+
+use crate::error::{CoreError, Result};
+use crate::outbox::{self, lock, NewOperation};
+use crate::payments;
+use crate::store::{Store, StoredBulkRow};
+
+pub const DEFAULT_CONCURRENCY: usize = 4;
+pub const MAX_CONCURRENCY: usize = 32;
+const MAX_ROWS: usize = 100_000;
+
+/// One data line of the file, checked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParsedRow {
+    /// The line number in the file (the header is line 1).
+    pub row_no: u64,
+    pub department: String,
+    pub request: PaymentRequest,
+    /// Why this row will not be sent; it names the column and the fix.
+    pub problem: Option<String>,
+}
+
+/// Reads `department,invoice,options` (header names case-insensitive; `invoice_guid`
+/// is accepted for `invoice`). Options are words separated by spaces, `;` or `|`:
+/// text, email, esign, attach, without_kpay.
+pub fn parse_csv(bytes: &[u8]) -> Result<Vec<ParsedRow>> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(bytes);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| CoreError::invalid("file", format!("The file is not CSV: {e}")))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase().replace([' ', '-'], "_"))
+        .collect();
+    let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let (Some(dept_col), Some(inv_col)) = (column(&["department", "department_uuid"]), column(&["invoice", "invoice_guid", "invoiceguid"])) else {
+        return Err(CoreError::invalid("file", "The first line must name the columns: department, invoice, options."));
+    };
+    let opt_col = column(&["options"]);
+
+    let mut rows = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| CoreError::invalid("file", format!("The file could not be read: {e}")))?;
+        // The line as an editor shows it (the csv crate's own count skips blank lines).
+        let row_no = record.position().map(|p| line_of(bytes, p.byte())).unwrap_or(0);
+        if record.iter().all(|f| f.is_empty()) {
+            continue;
+        }
+        if rows.len() == MAX_ROWS {
+            return Err(CoreError::invalid("file", format!("The file has more than {MAX_ROWS} rows; split it.")));
+        }
+        let department = record.get(dept_col).unwrap_or_default().to_string();
+        let invoice = record.get(inv_col).unwrap_or_default().to_string();
+        let (mut request, mut problem) = match parse_options(opt_col.and_then(|c| record.get(c)).unwrap_or_default()) {
+            Ok(r) => (r, None),
+            Err(p) => (PaymentRequest::default(), Some(p)),
+        };
+        request.invoice_guid = invoice.clone();
+        if problem.is_none() {
+            match payments::check(&department, &request) {
+                Ok((d, r)) => {
+                    if let Some(first) = seen.insert(r.invoice_guid.clone(), row_no) {
+                        problem = Some(format!("invoice: this invoice is also on line {first}; keep one of them."));
+                    }
+                    rows.push(ParsedRow { row_no, department: d, request: r, problem });
+                    continue;
+                }
+                Err(e) => problem = Some(describe(&e)),
+            }
+        }
+        rows.push(ParsedRow { row_no, department, request, problem });
+    }
+    if rows.is_empty() {
+        return Err(CoreError::invalid("file", "The file has no rows below its header."));
+    }
+    Ok(rows)
+}
+
+fn line_of(bytes: &[u8], offset: u64) -> u64 {
+    // A record's position can point at the blank lines skipped before it.
+    let mut end = (offset as usize).min(bytes.len());
+    while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
+        end += 1;
+    }
+    bytes[..end].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
+fn describe(e: &CoreError) -> String {
+    let body = e.body();
+    match body.field {
+        Some(f) => format!("{f}: {}", body.message),
+        None => body.message,
+    }
+}
+
+fn parse_options(raw: &str) -> std::result::Result<PaymentRequest, String> {
+    let mut r = PaymentRequest::default();
+    for word in raw.split([' ', ';', '|', '+']).map(str::trim).filter(|w| !w.is_empty()) {
+        match word.to_ascii_lowercase().as_str() {
+            "text" | "sms" => r.send_as_text = true,
+            "email" => r.send_as_email = true,
+            "esign" | "e-sign" | "esign_required" => r.esign_required = true,
+            "attach" | "attach_invoice" => r.attach_invoice = true,
+            "without_kpay" | "no_kpay" => r.send_without_kpay = true,
+            other => return Err(format!("options: \"{other}\" is not an option; use text, email, esign, attach or without_kpay.")),
+        }
+    }
+    Ok(r)
+}
+
+/// Where a run stands, for a progress bar.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    pub run_id: String,
+    pub total: u64,
+    /// Rows with a problem: never sent.
+    pub invalid: u64,
+    pub sent: u64,
+    pub failed: u64,
+    /// Sent, but the answer was lost: check before sending again.
+    pub unknown: u64,
+    pub in_flight: u64,
+    pub remaining: u64,
+    pub rate_per_sec: f64,
+    pub eta_secs: Option<f64>,
+}
+
+impl Progress {
+    pub fn finished(&self) -> bool {
+        self.remaining == 0 && self.in_flight == 0
+    }
+}
+
+fn tally(run_id: &str, rows: &[StoredBulkRow]) -> Progress {
+    let mut p = Progress { run_id: run_id.into(), total: rows.len() as u64, ..Default::default() };
+    for row in rows {
+        match (&row.problem, row.status.as_deref()) {
+            (Some(_), _) => p.invalid += 1,
+            (None, Some("sent")) => p.sent += 1,
+            (None, Some("failed")) => p.failed += 1,
+            (None, Some("unknown")) => p.unknown += 1,
+            (None, Some(_)) => p.in_flight += 1,
+            (None, None) => p.remaining += 1,
+        }
+    }
+    p
+}
+
+pub fn progress(store: &Store, run_id: &str) -> Result<Progress> {
+    Ok(tally(run_id, &store.bulk_rows(run_id)?))
+}
+
+/// Records a new run for `rows`, or finds the unfinished run of the same file and
+/// profile (the resume case). Invoices that already have a payment request outside
+/// this run are marked as problems, not sent again.
+pub fn open_run(store: &Store, profile_id: &str, source: &str, file: &[u8], rows: &[ParsedRow]) -> Result<(String, bool)> {
+    let sha: String = Sha256::digest(file).iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(id) = store.open_bulk_run(profile_id, &sha)? {
+        return Ok((id, true));
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    store.atomically(|s| {
+        s.insert_bulk_run(&id, profile_id, source, &sha, &outbox::now())?;
+        for row in rows {
+            let earlier = match &row.problem {
+                Some(_) => None,
+                None => payments::earlier_request(s, &row.request.invoice_guid)?,
+            };
+            let problem = row.problem.clone().or_else(|| {
+                earlier.map(|op| format!("invoice: it already has a payment request (operation {}); send it on its own if it needs another.", op.key))
+            });
+            let request = serde_json::to_string(&row.request).expect("wire types serialize");
+            s.insert_bulk_row(&id, row.row_no, &row.department, &request, problem.as_deref())?;
+        }
+        Ok(())
+    })?;
+    Ok((id, false))
+}
+
+/// Pause and cancel, shared with whoever shows the progress.
+#[derive(Debug, Default)]
+pub struct Control {
+    paused: AtomicBool,
+    cancelled: AtomicBool,
+}
+
+impl Control {
+    pub fn pause(&self, on: bool) {
+        self.paused.store(on, Ordering::SeqCst);
+    }
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+    async fn wait_while_paused(&self) {
+        while self.paused.load(Ordering::SeqCst) && !self.is_cancelled() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Sends every row not yet sent, `concurrency` at a time. Rows already tied to an
+/// operation (whatever its outcome) are never sent again. Cancelling stops new rows
+/// and lets those in flight finish; the run stays open to be resumed.
+pub async fn execute(
+    db: &Mutex<Store>,
+    client: &Kpay,
+    profile_id: &str,
+    run_id: &str,
+    concurrency: usize,
+    control: &Control,
+    on_progress: impl Fn(&Progress),
+) -> Result<Progress> {
+    if !(1..=MAX_CONCURRENCY).contains(&concurrency) {
+        return Err(CoreError::invalid("concurrency", format!("Send 1 to {MAX_CONCURRENCY} rows at a time.")));
+    }
+    let rows = lock(db)?.bulk_rows(run_id)?;
+    let todo: Vec<StoredBulkRow> = rows.into_iter().filter(|r| r.problem.is_none() && r.operation_key.is_none()).collect();
+    let started = Instant::now();
+    let done_now = std::sync::atomic::AtomicU64::new(0);
+    let report = || -> Result<()> {
+        let mut p = progress(&*lock(db)?, run_id)?;
+        let secs = started.elapsed().as_secs_f64();
+        let done = done_now.load(Ordering::SeqCst) as f64;
+        p.rate_per_sec = if secs > 0.0 { done / secs } else { 0.0 };
+        p.eta_secs = (p.rate_per_sec > 0.0).then(|| (p.remaining + p.in_flight) as f64 / p.rate_per_sec);
+        on_progress(&p);
+        Ok(())
+    };
+    report()?;
+
+    // The rows are moved into their tasks; everything else is shared by reference.
+    let (report, done_now) = (&report, &done_now);
+    futures::stream::iter(todo)
+        .for_each_concurrent(concurrency, |row| async move {
+            control.wait_while_paused().await;
+            if control.is_cancelled() {
+                return;
+            }
+            let Ok(request) = serde_json::from_str::<PaymentRequest>(&row.request) else { return };
+            let op = NewOperation {
+                area: payments::AREA,
+                kind: "payment_request.send",
+                profile_id,
+                subject: &request.invoice_guid,
+                request: serde_json::json!({ "departmentUuid": row.department, "body": request, "bulkRun": run_id, "row": row.row_no }),
+            };
+            let (dept, req) = (&row.department, &request);
+            // Linking fails only if the row was taken meanwhile (another process resumed
+            // the same run): then this process does not send it.
+            let link = |s: &Store, key: &str| {
+                if s.link_bulk_row(run_id, row.row_no, key)? {
+                    Ok(())
+                } else {
+                    Err(CoreError::Conflict(format!("row {} is already being sent", row.row_no)))
+                }
+            };
+            let outcome = outbox::run_linked(db, op, link, |key| async move { client.send_payment_request(dept, req, &key).await }).await;
+            if let Err(e) = &outcome {
+                tracing::info!(row = row.row_no, code = e.code(), "bulk row not sent as plain success");
+            }
+            done_now.fetch_add(1, Ordering::SeqCst);
+            let _ = report();
+        })
+        .await;
+
+    let p = progress(&*lock(db)?, run_id)?;
+    if p.finished() {
+        lock(db)?.set_bulk_run_state(run_id, "done", &outbox::now())?;
+    }
+    report()?;
+    Ok(p)
+}
+
+/// The run's outcome per row, as CSV: row, invoice, outcome, links, error, operation.
+pub fn results_csv(store: &Store, run_id: &str) -> Result<String> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| CoreError::Io { context: "cannot write the results".into(), source: std::io::Error::other(e) };
+    out.write_record(["row", "department", "invoice", "outcome", "payment_link", "invoice_link", "text_sent", "email_sent", "error", "operation_key"]).map_err(io)?;
+    for row in store.bulk_rows(run_id)? {
+        let request: serde_json::Value = serde_json::from_str(&row.request).unwrap_or_default();
+        let response: serde_json::Value = row.response.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
+        let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_string();
+        let outcome = match (&row.problem, row.status.as_deref()) {
+            (Some(_), _) => "not sent (invalid)",
+            (None, Some("sent")) => "sent",
+            (None, Some("failed")) => "failed",
+            (None, Some("unknown")) => "unknown: check before resending",
+            (None, Some(_)) => "in flight",
+            (None, None) => "not sent yet",
+        };
+        let error = row.problem.clone().unwrap_or_else(|| if row.status.as_deref() == Some("sent") { String::new() } else { text(&response, "message") });
+        out.write_record([
+            row.row_no.to_string(),
+            row.department.clone(),
+            text(&request, "invoiceGuid"),
+            outcome.to_string(),
+            text(&response, "paymentLink"),
+            text(&response, "invoiceLink"),
+            text(&response, "textSent"),
+            text(&response, "emailSent"),
+            error,
+            row.operation_key.clone().unwrap_or_default(),
+        ])
+        .map_err(io)?;
+    }
+    String::from_utf8(out.into_inner().map_err(|e| CoreError::Io { context: "cannot write the results".into(), source: e.into_error() })?)
+        .map_err(|_| CoreError::invalid("file", "the results are not UTF-8"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEPT: &str = "3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01";
+
+    #[test]
+    fn rows_are_checked_one_by_one_with_the_column_and_fix_named() {
+        let file = format!(
+            "Department,Invoice GUID,Options\n\
+             {DEPT},9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e01,text email\n\
+             not-a-uuid,9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e02,email\n\
+             {DEPT},9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e03,fax\n\
+             {DEPT},9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e01,email\n\
+             \n\
+             {DEPT},9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e04,\n"
+        );
+        let rows = parse_csv(file.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 5);
+        assert_eq!((rows[0].row_no, rows[0].problem.as_deref()), (2, None));
+        assert!(rows[0].request.send_as_text && rows[0].request.send_as_email);
+        assert!(rows[1].problem.as_deref().unwrap().starts_with("department:"), "{:?}", rows[1].problem);
+        assert!(rows[2].problem.as_deref().unwrap().contains("\"fax\""), "{:?}", rows[2].problem);
+        assert!(rows[3].problem.as_deref().unwrap().contains("line 2"), "{:?}", rows[3].problem);
+        assert!(rows[4].problem.as_deref().unwrap().starts_with("channels:"), "{:?}", rows[4].problem);
+        assert_eq!(rows[4].row_no, 7, "line numbers count the blank line");
+    }
+
+    #[test]
+    fn a_file_without_the_columns_or_rows_is_refused() {
+        assert_eq!(parse_csv(b"a,b\n1,2\n").unwrap_err().body().field.as_deref(), Some("file"));
+        assert!(parse_csv(b"department,invoice,options\n").is_err());
+    }
+}
