@@ -13,6 +13,12 @@ const COMMANDS: &[&str] = &[
     "set_secret",
     "set_secret_from_file",
     "delete_secret",
+    "list_departments",
+    "send_payment_request",
+    "payment_history",
+    "open_link",
+    "copy_text",
+    "list_operations",
 ];
 
 fn main() {

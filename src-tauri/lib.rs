@@ -14,7 +14,11 @@ use tauri::Manager;
 
 /// Registers every command and plugin; shared by `run` and the mock-runtime tests.
 pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.plugin(tauri_plugin_dialog::init()).invoke_handler(tauri::generate_handler![
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .invoke_handler(tauri::generate_handler![
         commands::status::app_status,
         commands::settings::list_profiles,
         commands::settings::get_profile,
@@ -26,6 +30,12 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
         commands::settings::set_secret,
         commands::settings::set_secret_from_file,
         commands::settings::delete_secret,
+        commands::payments::list_departments,
+        commands::payments::send_payment_request,
+        commands::payments::payment_history,
+        commands::payments::open_link,
+        commands::payments::copy_text,
+        commands::activity::list_operations,
     ])
 }
 

@@ -64,6 +64,23 @@ impl AppState {
         Ok(f(&mut settings)?)
     }
 
+    /// The database, for services that record operations around network calls.
+    pub fn db(&self) -> &Mutex<Store> {
+        &self.store
+    }
+
+    /// How the active profile reaches `provider`: the in-process Sandbox's demo
+    /// access for the Sandbox profile, the profile's settings and keyring otherwise.
+    pub fn access(&self, provider: signet_core::catalog::ProviderId) -> Result<(String, signet_core::access::ProviderAccess), IpcError> {
+        let profile = self.with_settings(|s| s.active_profile())?;
+        if profile.builtin {
+            let url = self.sandbox.as_ref().map_err(|problem| IpcError::from(signet_core::CoreError::Conflict(problem.clone())))?;
+            return Ok((profile.id, signet_sandbox::provider_access(provider, url)));
+        }
+        let access = self.with_settings(|s| s.provider_access(&profile.id, provider))?;
+        Ok((profile.id, access))
+    }
+
     pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> signet_core::error::Result<T>) -> Result<T, IpcError> {
         Ok(f(&*self.store()?)?)
     }

@@ -21,10 +21,18 @@ struct Desk {
 
 impl Desk {
     fn start() -> Desk {
+        Desk::start_with_sandbox(None)
+    }
+
+    /// As the desk starts, with the Sandbox profile pointed at `sandbox` if given.
+    fn start_with_sandbox(sandbox: Option<String>) -> Desk {
         let dir = tempfile::tempdir().unwrap();
         let secrets = Arc::new(MemorySecrets::default());
         let paths = AppPaths { data_dir: dir.path().to_path_buf(), log_dir: dir.path().join("logs") };
-        let state = AppState::open(paths, secrets.clone()).unwrap();
+        let mut state = AppState::open(paths, secrets.clone()).unwrap();
+        if let Some(url) = sandbox {
+            state.sandbox = Ok(url);
+        }
         // The real context: tauri.conf.json, its "main" window and the capabilities that grant it commands.
         let app = signet_desk::builder(mock_builder()).manage(state).build(tauri::generate_context!(test = true)).unwrap();
         let config = app.config().app.windows.iter().find(|w| w.label == "main").expect("tauri.conf.json declares the main window");
@@ -167,4 +175,33 @@ fn a_window_without_a_capability_cannot_call_commands() {
     let e = invoke_in(&other, "list_profiles", json!({})).unwrap_err();
     assert!(e.as_str().unwrap_or_default().contains("not allowed"), "{e}");
     assert!(invoke_in(&desk.window, "list_profiles", json!({})).is_ok());
+}
+
+#[test]
+fn a_payment_request_is_sent_guarded_against_duplicates_and_listed_in_activity() {
+    let sandbox = tauri::async_runtime::block_on(signet_sandbox::Sandbox::start(Default::default())).unwrap();
+    let desk = Desk::start_with_sandbox(Some(sandbox.base_url()));
+    let departments = desk.ok("list_departments", json!({}));
+    let service = departments.as_array().unwrap().iter().find(|d| d["name"] == "Service").unwrap()["uuid"].clone();
+    let request = json!({ "invoiceGuid": signet_sandbox::demo::INVOICE_NO_MOBILE, "sendAsText": true, "sendAsEmail": true,
+                          "attachInvoice": false, "esignRequired": false, "sendWithoutKpay": false });
+
+    let sent = desk.ok("send_payment_request", json!({ "department": service, "request": request, "again": false }));
+    assert!(sent["paymentLink"].as_str().unwrap().starts_with(&sandbox.base_url()));
+    assert_eq!(sent["failedChannels"], json!(["text"]), "a half-success is visible as such");
+    assert!(!sent["warnings"].as_array().unwrap().is_empty());
+
+    let dup = desk.err("send_payment_request", json!({ "department": service, "request": request, "again": false }));
+    assert_eq!(dup["code"], "duplicate");
+    assert_eq!(dup["detail"]["key"], sent["operationKey"]);
+    desk.ok("send_payment_request", json!({ "department": service, "request": request, "again": true }));
+
+    let page = desk.ok("list_operations", json!({ "query": { "area": "payments", "offset": 0, "limit": 50 } }));
+    assert_eq!(page["total"], 2);
+    let unknown = desk.ok("list_operations", json!({ "query": { "status": "unknown", "offset": 0, "limit": 50 } }));
+    assert_eq!(unknown["total"], 0);
+
+    let bad = desk.err("send_payment_request", json!({ "department": "nope", "request": request, "again": false }));
+    assert_eq!((bad["code"].as_str(), bad["field"].as_str()), (Some("invalid_input"), Some("department")));
+    drop(sandbox);
 }

@@ -2,10 +2,8 @@
 //! published demo credentials for the Sandbox profile; the database, the keyring and
 //! then the environment for the others.
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use secrecy::SecretString;
 use signet_core::access::ProviderAccess;
 use signet_core::catalog::ProviderId;
 use signet_core::secrets::OsKeyring;
@@ -59,7 +57,8 @@ impl Context {
 
     pub fn access(&self, provider: ProviderId) -> Result<ProviderAccess, CoreError> {
         if self.profile.builtin {
-            return Ok(sandbox_access(provider, &self.sandbox_url));
+            // The Sandbox's credentials are published demo values, not secrets.
+            return Ok(signet_sandbox::provider_access(provider, &self.sandbox_url));
         }
         let mut access = self.with_settings(|s| s.provider_access(&self.profile.id, provider))?;
         access.fill_from_env(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
@@ -73,25 +72,4 @@ fn find_profile(settings: &Settings<'_>, wanted: &str) -> Result<ProfileSummary,
         .into_iter()
         .find(|p| p.id == wanted || p.name.eq_ignore_ascii_case(wanted))
         .ok_or_else(|| CoreError::invalid("profile", format!("No profile is called \"{wanted}\"; `signet profile list` shows them.")))
-}
-
-/// The Sandbox's credentials are published demo values, not secrets.
-pub fn sandbox_access(provider: ProviderId, base_url: &str) -> ProviderAccess {
-    let demo = signet_sandbox::demo_credentials();
-    let (values, secrets): (Vec<(&str, &str)>, Vec<(&str, &str)>) = match provider {
-        ProviderId::Mykaarma => (vec![("username", demo.kpay_username)], vec![("password", demo.kpay_password)]),
-        ProviderId::Dollarpe => (vec![], vec![("api_key", demo.dollarpe_api_key), ("api_secret", demo.dollarpe_api_secret)]),
-        ProviderId::Qitech => (
-            vec![("public_key", demo.qitech_public_key_pem)],
-            vec![("api_client_key", demo.qitech_api_client_key), ("private_key", demo.qitech_private_key_pem)],
-        ),
-        ProviderId::Signzy => (vec![], vec![("access_token", demo.signzy_token)]),
-    };
-    ProviderAccess {
-        provider,
-        base_url: base_url.trim_end_matches('/').to_string(),
-        values: values.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
-        secrets: secrets.into_iter().map(|(k, v)| (k.to_string(), SecretString::from(v.to_string()))).collect(),
-        keyring_problem: None,
-    }
 }

@@ -83,6 +83,8 @@ pub enum FieldKind {
     PrivateKeyPem,
     /// A PEM public key: not secret, stored in the database.
     PublicKeyPem,
+    /// Several lines of plain configuration (e.g. departments), stored in the database.
+    Lines,
 }
 
 impl FieldKind {
@@ -91,7 +93,7 @@ impl FieldKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct FieldSpec {
     pub key: &'static str,
     pub label: &'static str,
@@ -100,6 +102,8 @@ pub struct FieldSpec {
     pub help: &'static str,
     /// The values a plain field may take; empty for free text.
     pub choices: &'static [&'static str],
+    /// Checks and normalises a plain value; `None` accepts any text.
+    pub check: Option<fn(&str, &str) -> crate::error::Result<String>>,
 }
 
 const fn field(
@@ -109,12 +113,16 @@ const fn field(
     required: bool,
     help: &'static str,
 ) -> FieldSpec {
-    FieldSpec { key, label, kind, required, help, choices: &[] }
+    FieldSpec { key, label, kind, required, help, choices: &[], check: None }
 }
 
 const MYKAARMA: &[FieldSpec] = &[
     field("username", "Username", FieldKind::Text, true, "The service-subscriber username for HTTP Basic authentication."),
     field("password", "Password", FieldKind::Secret, true, "The service-subscriber password."),
+    FieldSpec {
+        check: Some(crate::payments::normalise_departments),
+        ..field("departments", "Departments", FieldKind::Lines, false, "One per line: the name you use, then its department UUID, e.g. \"Service: 3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01\".")
+    },
 ];
 
 const DOLLARPE: &[FieldSpec] = &[

@@ -13,6 +13,103 @@ use crate::validate;
 
 pub const AREA: &str = "payments";
 
+/// A myKaarma department the operator sends for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Department {
+    pub name: String,
+    pub uuid: String,
+}
+
+/// Reads "Name: UUID" lines (":" "," "=" or spaces between) into departments.
+pub fn parse_departments(field: &str, raw: &str) -> Result<Vec<Department>> {
+    let mut out: Vec<Department> = Vec::new();
+    for (i, line) in raw.lines().map(str::trim).enumerate().filter(|(_, l)| !l.is_empty()) {
+        let Some((name, id)) = line.rsplit_once(|c: char| c.is_whitespace() || matches!(c, ':' | ',' | '=')) else {
+            return Err(CoreError::invalid(field, format!("Line {}: write the name, then the department UUID.", i + 1)));
+        };
+        let uuid = validate::uuid(field, id).map_err(|_| CoreError::invalid(field, format!("Line {}: \"{id}\" is not a department UUID.", i + 1)))?;
+        let name = name.trim().trim_end_matches([':', ',', '=']).trim().to_string();
+        if name.is_empty() {
+            return Err(CoreError::invalid(field, format!("Line {}: give the department a name before its UUID.", i + 1)));
+        }
+        if out.iter().any(|d| d.uuid == uuid) {
+            return Err(CoreError::invalid(field, format!("Line {}: this department is already listed.", i + 1)));
+        }
+        out.push(Department { name, uuid });
+    }
+    Ok(out)
+}
+
+/// The settings form's check: the same lines, tidied to "Name: UUID".
+pub fn normalise_departments(field: &str, raw: &str) -> Result<String> {
+    Ok(parse_departments(field, raw)?.iter().map(|d| format!("{}: {}", d.name, d.uuid)).collect::<Vec<_>>().join("\n"))
+}
+
+/// The compose form's request, as the desk sends it.
+#[derive(Debug, Clone, Default, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PaymentRequestInput {
+    pub invoice_guid: String,
+    pub send_as_text: bool,
+    pub send_as_email: bool,
+    pub attach_invoice: bool,
+    pub esign_required: bool,
+    pub send_without_kpay: bool,
+}
+
+impl From<&PaymentRequestInput> for PaymentRequest {
+    fn from(i: &PaymentRequestInput) -> Self {
+        PaymentRequest {
+            invoice_guid: i.invoice_guid.clone(),
+            send_without_kpay: i.send_without_kpay,
+            attach_invoice: i.attach_invoice,
+            send_as_text: i.send_as_text,
+            send_as_email: i.send_as_email,
+            esign_required: i.esign_required,
+        }
+    }
+}
+
+/// What the result panel shows.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PaymentSentView {
+    pub operation_key: String,
+    pub payment_link: Option<String>,
+    pub invoice_link: Option<String>,
+    pub text_sent: Option<String>,
+    pub email_sent: Option<String>,
+    /// Channels asked for that failed: a half-success, with the link still usable.
+    pub failed_channels: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl From<&PaymentSent> for PaymentSentView {
+    fn from(s: &PaymentSent) -> Self {
+        let r = &s.reply;
+        let warning = |w: &signet_providers::kpay::KpayWarning| {
+            [w.warning_title.as_deref(), w.warning_message.as_deref(), w.warning_description.as_deref()]
+                .into_iter()
+                .flatten()
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join(": ")
+        };
+        PaymentSentView {
+            operation_key: s.operation_key.clone(),
+            payment_link: r.payment_link.clone(),
+            invoice_link: r.invoice_link.clone(),
+            text_sent: r.text_sent.clone(),
+            email_sent: r.email_sent.clone(),
+            failed_channels: s.failed_channels.iter().map(|c| c.to_string()).collect(),
+            warnings: r.warnings.iter().map(warning).collect(),
+        }
+    }
+}
+
 /// A payment request the provider accepted; `failed_channels` makes a half-success visible.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -92,4 +189,28 @@ pub async fn send(
 pub fn history(store: &Store, invoice_guid: &str) -> Result<Vec<OperationRecord>> {
     let invoice = validate::uuid("invoice", invoice_guid)?;
     store.operations_about(AREA, &invoice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn departments_are_read_from_lines() {
+        let got = parse_departments("d", "Service: 3B0F6A52-1C4E-4D8A-9B7E-5F2A6C8D1E01\n\n  Parts and Accessories 3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e02 ").unwrap();
+        assert_eq!(got[0], Department { name: "Service".into(), uuid: "3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01".into() });
+        assert_eq!(got[1].name, "Parts and Accessories");
+        for bad in ["Service", "Service: nope", "3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01", "A: 3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01\nB: 3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01"] {
+            assert!(parse_departments("d", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_request_needs_a_channel_and_real_ids() {
+        let req = PaymentRequest { invoice_guid: "9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e01".into(), send_as_email: true, ..Default::default() };
+        assert!(check("3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01", &req).is_ok());
+        let silent = PaymentRequest { send_as_email: false, ..req.clone() };
+        assert_eq!(check("3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01", &silent).unwrap_err().body().field.as_deref(), Some("channels"));
+        assert_eq!(check("x", &req).unwrap_err().body().field.as_deref(), Some("department"));
+    }
 }

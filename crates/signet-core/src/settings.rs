@@ -225,7 +225,8 @@ impl<'a> Settings<'a> {
                 FieldKind::Text if !spec.choices.is_empty() && !spec.choices.contains(&raw.trim()) => {
                     return Err(CoreError::invalid(&field, format!("Choose one of: {}.", spec.choices.join(", "))))
                 }
-                FieldKind::Text => raw.trim().to_string(),
+                _ if spec.check.is_some() => (spec.check.expect("checked"))(&field, raw)?,
+                FieldKind::Text | FieldKind::Lines => raw.trim().to_string(),
                 FieldKind::PublicKeyPem => validate::p521_public_key_pem(&field, raw)?,
             };
             values.insert(key.clone(), value);

@@ -41,3 +41,26 @@ pub fn demo_credentials() -> DemoCredentials {
         signzy_token: SIGNZY_TOKEN,
     }
 }
+
+/// A profile's access to one provider of a running Sandbox at `base_url`.
+pub fn provider_access(provider: signet_core::catalog::ProviderId, base_url: &str) -> signet_core::access::ProviderAccess {
+    use secrecy::SecretString;
+    use signet_core::catalog::ProviderId;
+    let demo = demo_credentials();
+    let (values, secrets): (Vec<(&str, &str)>, Vec<(&str, &str)>) = match provider {
+        ProviderId::Mykaarma => (vec![("username", demo.kpay_username)], vec![("password", demo.kpay_password)]),
+        ProviderId::Dollarpe => (vec![], vec![("api_key", demo.dollarpe_api_key), ("api_secret", demo.dollarpe_api_secret)]),
+        ProviderId::Qitech => (
+            vec![("public_key", demo.qitech_public_key_pem)],
+            vec![("api_client_key", demo.qitech_api_client_key), ("private_key", demo.qitech_private_key_pem)],
+        ),
+        ProviderId::Signzy => (vec![], vec![("access_token", demo.signzy_token)]),
+    };
+    signet_core::access::ProviderAccess {
+        provider,
+        base_url: base_url.trim_end_matches('/').to_string(),
+        values: values.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        secrets: secrets.into_iter().map(|(k, v)| (k.to_string(), SecretString::from(v.to_string()))).collect(),
+        keyring_problem: None,
+    }
+}

@@ -24,6 +24,6 @@ mod signzy;
 mod state;
 
 pub use config::{Faults, SandboxConfig, StyleCheck};
-pub use credentials::{demo_credentials, DemoCredentials};
+pub use credentials::{demo_credentials, provider_access, DemoCredentials};
 pub use journal::JournalEntry;
 pub use server::{serve, Sandbox};

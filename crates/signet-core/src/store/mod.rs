@@ -13,7 +13,7 @@ use rusqlite_migration::{Migrations, M};
 use crate::error::{CoreError, Result};
 
 pub use bulk::StoredBulkRow;
-pub use operations::{OperationRecord, OperationStatus};
+pub use operations::{OperationPage, OperationQuery, OperationRecord, OperationStatus};
 pub use profiles::StoredProfile;
 
 pub const DATABASE_FILE: &str = "signet.sqlite3";

@@ -7,7 +7,7 @@ use ts_rs::TS;
 use super::Store;
 use crate::error::Result;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum OperationStatus {
@@ -138,5 +138,41 @@ impl Store {
         let mut stmt = self.conn().prepare("SELECT status, COUNT(*) FROM operations GROUP BY status")?;
         let rows = stmt.query_map([], |r| Ok((OperationStatus::parse(&r.get::<_, String>(0)?), r.get::<_, i64>(1)? as u64)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// What the Activity view asks for: newest first, filtered, one page at a time.
+#[derive(Debug, Clone, Default, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OperationQuery {
+    pub area: Option<String>,
+    pub status: Option<OperationStatus>,
+    /// Matched against the subject, the kind and the operation key.
+    pub text: Option<String>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OperationPage {
+    pub items: Vec<OperationRecord>,
+    pub total: u32,
+}
+
+impl Store {
+    pub fn operations_page(&self, q: &OperationQuery) -> Result<OperationPage> {
+        let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(|t| format!("%{}%", t.replace(['%', '_'], "")));
+        let filter = "(?1 IS NULL OR area = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR subject LIKE ?3 OR kind LIKE ?3 OR key LIKE ?3)";
+        let status = q.status.map(|s| s.as_str());
+        let total: i64 = self.conn().query_row(&format!("SELECT COUNT(*) FROM operations WHERE {filter}"), params![q.area, status, text], |r| r.get(0))?;
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {COLUMNS} FROM operations WHERE {filter} ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?5"
+        ))?;
+        let limit = q.limit.clamp(1, 500);
+        let rows = stmt.query_map(params![q.area, status, text, limit, q.offset], record)?;
+        Ok(OperationPage { items: rows.collect::<rusqlite::Result<_>>()?, total: total as u32 })
     }
 }
