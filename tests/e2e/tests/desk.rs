@@ -298,3 +298,59 @@ async fn an_operator_keeps_a_secret_in_the_os_keyring_across_restarts() {
     let logs = env.data_dir.join("logs");
     assert!(std::fs::read_dir(&logs).map(|d| d.count() > 0).unwrap_or(false), "no log file in {}", logs.display());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_sends_a_payment_request_and_is_guarded_against_sending_it_twice() {
+    let env = Env::from_vars();
+    let driver = Driver::start(&[]);
+    let c = driver.open_desk(&env).await;
+
+    // Work on the Sandbox profile (another test may have switched profiles).
+    if !text(&c, "[data-testid='status-profile']").await.contains("Sandbox") {
+        click(&c, "[data-testid='nav-settings']").await;
+        open_profile(&c, "Sandbox").await;
+        click(&c, "[data-testid='use-profile']").await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !text(&c, "[data-testid='status-profile']").await.contains("Sandbox") {
+            assert!(Instant::now() < deadline, "could not switch to the Sandbox profile");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    click(&c, "[data-testid='nav-payments']").await;
+    wait_for(&c, "[data-testid='page-payments']").await;
+    wait_for(&c, "[data-testid='department'] option").await;
+
+    // A malformed GUID is flagged as typed, and nothing can be sent.
+    type_into(&c, "[data-testid='invoice']", "9d4e2f10-not-a-guid").await;
+    assert!(text(&c, "[data-testid='invoice-error']").await.contains("GUID"));
+    assert!(!find(&c, "[data-testid='send']").await.is_enabled().await.unwrap());
+
+    // The customer has no mobile number: the link is made, the text fails, and the
+    // result says so.
+    type_into(&c, "[data-testid='invoice']", "9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e02").await;
+    let button = text(&c, "[data-testid='send']").await;
+    assert!(button.contains("by text and email"), "{button}");
+    click(&c, "[data-testid='send']").await;
+    wait_for(&c, "[data-testid='result']").await;
+    assert!(text(&c, "[data-testid='link-payment']").await.contains("http://127.0.0.1:"));
+    assert!(text(&c, "[data-testid='link-invoice']").await.contains("/invoice/"));
+    assert!(text(&c, "[data-testid='channel-text']").await.contains("failed"));
+    assert!(text(&c, "[data-testid='channel-email']").await.contains("sent"));
+    screenshot(&c, &env, "payments-compose.png").await;
+
+    // The same invoice again: the desk shows the earlier request and asks.
+    click(&c, "[data-testid='send']").await;
+    let guard = text(&c, "[data-testid='duplicate-guard']").await;
+    assert!(guard.contains("already has a payment request") && guard.contains("http://127.0.0.1:"), "{guard}");
+    click(&c, "[data-testid='keep-earlier']").await;
+    assert!(c.find(Locator::Css("[data-testid='duplicate-guard']")).await.is_err());
+
+    // Activity lists it with what was sent and answered.
+    click(&c, "[data-testid='nav-activity']").await;
+    wait_for(&c, "[data-testid='operation-row']").await;
+    click(&c, "[data-testid='operation-open']").await;
+    let detail = text(&c, "[data-testid='operation-detail']").await;
+    assert!(detail.contains("payment_request.send") && detail.contains("9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e02"), "{detail}");
+    screenshot(&c, &env, "activity.png").await;
+    c.close().await.unwrap();
+}

@@ -7,6 +7,12 @@ import type { ProfileSummary } from "./bindings/ProfileSummary";
 import type { ProviderId } from "./bindings/ProviderId";
 import type { ProviderSettingsInput } from "./bindings/ProviderSettingsInput";
 import type { ProviderView } from "./bindings/ProviderView";
+import type { Department } from "./bindings/Department";
+import type { OperationPage } from "./bindings/OperationPage";
+import type { OperationQuery } from "./bindings/OperationQuery";
+import type { OperationRecord } from "./bindings/OperationRecord";
+import type { PaymentRequestInput } from "./bindings/PaymentRequestInput";
+import type { PaymentSentView } from "./bindings/PaymentSentView";
 import { CommandError, asErrorBody } from "./errors";
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -35,4 +41,12 @@ export const api = {
     call<boolean>("set_secret_from_file", { profileId, provider, field }),
   deleteSecret: (profileId: string, provider: ProviderId, field: string) =>
     call<null>("delete_secret", { profileId, provider, field }),
+  listDepartments: () => call<Department[]>("list_departments"),
+  /** Refused with code "duplicate" (earlier operation in detail) unless `again`. */
+  sendPaymentRequest: (department: string, request: PaymentRequestInput, again: boolean) =>
+    call<PaymentSentView>("send_payment_request", { department, request, again }),
+  paymentHistory: (invoice: string) => call<OperationRecord[]>("payment_history", { invoice }),
+  openLink: (url: string) => call<null>("open_link", { url }),
+  copyText: (text: string) => call<null>("copy_text", { text }),
+  listOperations: (query: OperationQuery) => call<OperationPage>("list_operations", { query }),
 };
