@@ -19,6 +19,14 @@ const COMMANDS: &[&str] = &[
     "open_link",
     "copy_text",
     "list_operations",
+    "bulk_choose_file",
+    "bulk_start",
+    "bulk_resume",
+    "bulk_status",
+    "bulk_pause",
+    "bulk_cancel",
+    "bulk_unfinished",
+    "bulk_export",
 ];
 
 fn main() {

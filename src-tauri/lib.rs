@@ -3,6 +3,7 @@
 //! and map errors.
 
 pub mod commands;
+mod dialogs;
 mod error;
 mod logging;
 mod state;
@@ -15,6 +16,7 @@ use tauri::Manager;
 /// Registers every command and plugin; shared by `run` and the mock-runtime tests.
 pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
+        .manage(commands::bulk::BulkState::default())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
@@ -36,6 +38,14 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
         commands::payments::open_link,
         commands::payments::copy_text,
         commands::activity::list_operations,
+        commands::bulk::bulk_choose_file,
+        commands::bulk::bulk_start,
+        commands::bulk::bulk_resume,
+        commands::bulk::bulk_status,
+        commands::bulk::bulk_pause,
+        commands::bulk::bulk_cancel,
+        commands::bulk::bulk_unfinished,
+        commands::bulk::bulk_export,
     ])
 }
 

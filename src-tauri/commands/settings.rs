@@ -3,9 +3,8 @@ use signet_core::catalog::{FieldKind, ProviderId};
 use signet_core::settings::{ProfileDetail, ProfileSummary, ProviderSettingsInput, ProviderView};
 use signet_core::CoreError;
 use tauri::State;
-use tauri_plugin_dialog::DialogExt;
 
-use crate::error::{CmdResult, IpcError};
+use crate::error::CmdResult;
 use crate::state::AppState;
 
 /// Largest key file we read: PEM keys are a few hundred bytes.
@@ -84,17 +83,10 @@ pub async fn set_secret_from_file<R: tauri::Runtime>(
             .into())
         }
     };
-    let dialog = app
-        .dialog()
-        .file()
-        .set_parent(&window)
-        .set_title(format!("Choose the {provider} {label} file"))
-        .add_filter("PEM key", &["pem", "key", "txt"]);
-    let picked = tauri::async_runtime::spawn_blocking(move || dialog.blocking_pick_file())
-        .await
-        .map_err(|e| IpcError::internal(format!("the file dialog failed: {e}")))?;
-    let Some(picked) = picked else { return Ok(false) };
-    let path = picked.into_path().map_err(|e| IpcError::internal(format!("the chosen file has no path: {e}")))?;
+    let title = format!("Choose the {provider} {label} file");
+    let Some(path) = crate::dialogs::pick_file(&app, &window, title, ("PEM key", &["pem", "key", "txt"])).await? else {
+        return Ok(false);
+    };
     let value = read_key_file(&path, &format!("{}.{field}", provider.as_str()))?;
     state.with_settings(|s| s.set_secret(&profile_id, provider, &field, &value))?;
     Ok(true)

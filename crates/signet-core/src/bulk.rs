@@ -23,12 +23,15 @@ pub const MAX_CONCURRENCY: usize = 32;
 const MAX_ROWS: usize = 100_000;
 
 /// One data line of the file, checked.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct ParsedRow {
     /// The line number in the file (the header is line 1).
+    #[ts(type = "number")]
     pub row_no: u64,
     pub department: String,
+    #[ts(type = "{ invoiceGuid: string, sendAsText: boolean, sendAsEmail: boolean, attachInvoice: boolean, esignRequired: boolean, sendWithoutKpay: boolean }")]
     pub request: PaymentRequest,
     /// Why this row will not be sent; it names the column and the fix.
     pub problem: Option<String>,
@@ -123,18 +126,26 @@ fn parse_options(raw: &str) -> std::result::Result<PaymentRequest, String> {
 }
 
 /// Where a run stands, for a progress bar.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct Progress {
     pub run_id: String,
+    #[ts(type = "number")]
     pub total: u64,
     /// Rows with a problem: never sent.
+    #[ts(type = "number")]
     pub invalid: u64,
+    #[ts(type = "number")]
     pub sent: u64,
+    #[ts(type = "number")]
     pub failed: u64,
     /// Sent, but the answer was lost: check before sending again.
+    #[ts(type = "number")]
     pub unknown: u64,
+    #[ts(type = "number")]
     pub in_flight: u64,
+    #[ts(type = "number")]
     pub remaining: u64,
     pub rate_per_sec: f64,
     pub eta_secs: Option<f64>,
@@ -159,6 +170,23 @@ fn tally(run_id: &str, rows: &[StoredBulkRow]) -> Progress {
         }
     }
     p
+}
+
+/// A run left unfinished (closed or killed), with where it stands.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct UnfinishedRun {
+    pub source: String,
+    pub progress: Progress,
+}
+
+pub fn unfinished_runs(store: &Store, profile_id: &str) -> Result<Vec<UnfinishedRun>> {
+    store
+        .open_bulk_runs(profile_id)?
+        .into_iter()
+        .map(|(id, source)| Ok(UnfinishedRun { source, progress: progress(store, &id)? }))
+        .collect()
 }
 
 pub fn progress(store: &Store, run_id: &str) -> Result<Progress> {
@@ -205,6 +233,9 @@ impl Control {
     }
     pub fn cancel(&self) {
         self.cancelled.store(true, Ordering::SeqCst);
+    }
+    pub fn is_paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
     }
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::SeqCst)

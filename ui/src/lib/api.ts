@@ -13,6 +13,9 @@ import type { OperationQuery } from "./bindings/OperationQuery";
 import type { OperationRecord } from "./bindings/OperationRecord";
 import type { PaymentRequestInput } from "./bindings/PaymentRequestInput";
 import type { PaymentSentView } from "./bindings/PaymentSentView";
+import type { BulkPreview } from "./bindings/BulkPreview";
+import type { BulkStatus } from "./bindings/BulkStatus";
+import type { UnfinishedRun } from "./bindings/UnfinishedRun";
 import { CommandError, asErrorBody } from "./errors";
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -49,4 +52,13 @@ export const api = {
   openLink: (url: string) => call<null>("open_link", { url }),
   copyText: (text: string) => call<null>("copy_text", { text }),
   listOperations: (query: OperationQuery) => call<OperationPage>("list_operations", { query }),
+  /** Opens a native dialog in Rust and checks every row; null if cancelled. */
+  bulkChooseFile: () => call<BulkPreview | null>("bulk_choose_file"),
+  bulkStart: (token: string, concurrency: number) => call<string>("bulk_start", { token, concurrency }),
+  bulkResume: (runId: string, concurrency: number) => call<null>("bulk_resume", { runId, concurrency }),
+  bulkStatus: (runId: string) => call<BulkStatus>("bulk_status", { runId }),
+  bulkPause: (runId: string, paused: boolean) => call<null>("bulk_pause", { runId, paused }),
+  bulkCancel: (runId: string) => call<null>("bulk_cancel", { runId }),
+  bulkUnfinished: () => call<UnfinishedRun[]>("bulk_unfinished"),
+  bulkExport: (runId: string) => call<string | null>("bulk_export", { runId }),
 };

@@ -80,3 +80,14 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+impl Store {
+    /// A profile's runs that are not finished, newest first: (id, source file).
+    pub fn open_bulk_runs(&self, profile_id: &str) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id, source FROM bulk_runs WHERE profile_id = ?1 AND state = 'open' ORDER BY created_at DESC")?;
+        let rows = stmt.query_map([profile_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,42 @@
+//! Native file dialogs, opened from Rust on a blocking thread (a dialog on the main
+//! thread would hang the window). The end-to-end suite cannot drive GTK dialogs, so
+//! `SIGNET_TEST_PICK_FILE` and `SIGNET_TEST_SAVE_FILE` answer them instead; the
+//! code after the answer is the same.
+
+use std::path::PathBuf;
+
+use tauri_plugin_dialog::DialogExt;
+
+use crate::error::IpcError;
+
+pub async fn pick_file<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    window: &tauri::Window<R>,
+    title: String,
+    filter: (&str, &[&str]),
+) -> Result<Option<PathBuf>, IpcError> {
+    if let Some(path) = std::env::var_os("SIGNET_TEST_PICK_FILE") {
+        return Ok(Some(PathBuf::from(path)));
+    }
+    let dialog = app.dialog().file().set_parent(window).set_title(title).add_filter(filter.0, filter.1);
+    let picked = tauri::async_runtime::spawn_blocking(move || dialog.blocking_pick_file())
+        .await
+        .map_err(|e| IpcError::internal(format!("the file dialog failed: {e}")))?;
+    picked.map(|p| p.into_path().map_err(|e| IpcError::internal(format!("the chosen file has no path: {e}")))).transpose()
+}
+
+pub async fn save_file<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    window: &tauri::Window<R>,
+    title: String,
+    suggested: String,
+) -> Result<Option<PathBuf>, IpcError> {
+    if let Some(path) = std::env::var_os("SIGNET_TEST_SAVE_FILE") {
+        return Ok(Some(PathBuf::from(path)));
+    }
+    let dialog = app.dialog().file().set_parent(window).set_title(title).set_file_name(suggested).add_filter("CSV", &["csv"]);
+    let picked = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
+        .await
+        .map_err(|e| IpcError::internal(format!("the file dialog failed: {e}")))?;
+    picked.map(|p| p.into_path().map_err(|e| IpcError::internal(format!("the chosen file has no path: {e}")))).transpose()
+}
