@@ -205,3 +205,37 @@ fn a_payment_request_is_sent_guarded_against_duplicates_and_listed_in_activity()
     assert_eq!((bad["code"].as_str(), bad["field"].as_str()), (Some("invalid_input"), Some("department")));
     drop(sandbox);
 }
+
+#[test]
+fn an_unknown_send_is_resolved_by_the_operator_and_sent_again_once() {
+    let sandbox = tauri::async_runtime::block_on(signet_sandbox::Sandbox::start(Default::default())).unwrap();
+    let desk = Desk::start_with_sandbox(Some(sandbox.base_url()));
+    let request = json!({ "invoiceGuid": "7d1f1d2e-0000-4000-8000-0000000000c1", "sendAsText": false, "sendAsEmail": true,
+                          "attachInvoice": false, "esignRequired": false, "sendWithoutKpay": false });
+    let department = signet_sandbox::demo::DEPARTMENT_SERVICE;
+
+    // The connection drops after myKaarma acted: the desk cannot know, so it says so.
+    sandbox.set_faults(signet_sandbox::Faults { drop_after_rate: 1.0, ..Default::default() });
+    let e = desk.err("send_payment_request", json!({ "department": department, "request": request, "again": false }));
+    assert_eq!(e["code"], "outcome_unknown");
+    sandbox.set_faults(Default::default());
+    let unknown = desk.ok("list_operations", json!({ "query": { "status": "unknown", "offset": 0, "limit": 10 } }));
+    assert_eq!(unknown["total"], 1);
+    let key = unknown["items"][0]["key"].as_str().unwrap().to_string();
+    assert_eq!(desk.ok("app_status", json!({}))["needsAttention"], 1);
+
+    // Payment requests cannot be read back from myKaarma, so "check" is refused plainly.
+    assert_eq!(desk.err("check_operation", json!({ "key": key }))["code"], "conflict");
+
+    // The operator decides it did not arrive and sends it again.
+    let again = desk.ok("resend_payment_request", json!({ "key": key }));
+    assert!(again["paymentLink"].is_string());
+    let old = desk.ok("list_operations", json!({ "query": { "text": key, "offset": 0, "limit": 10 } }));
+    assert_eq!(old["items"][0]["status"], "failed");
+    assert_eq!(old["items"][0]["response"]["resolution"], "confirmed as not received");
+    assert_eq!(desk.ok("app_status", json!({}))["needsAttention"], 0);
+    let posts = sandbox.journal().iter().filter(|e| e.body.contains("7d1f1d2e-0000-4000-8000-0000000000c1")).count();
+    assert_eq!(posts, 2, "the lost one and the deliberate resend, nothing more");
+    // Resolving it twice is refused.
+    assert_eq!(desk.err("resolve_operation", json!({ "key": key, "resolution": "sent", "note": "" }))["code"], "conflict");
+}

@@ -1,4 +1,8 @@
-use signet_core::store::{OperationPage, OperationQuery};
+use signet_core::catalog::ProviderId;
+use signet_core::outbox::{self, Resolution};
+use signet_core::store::{OperationPage, OperationQuery, OperationRecord};
+use signet_core::{clients, CoreError};
+use signet_providers::HttpConfig;
 use tauri::State;
 
 use crate::error::CmdResult;
@@ -8,4 +12,29 @@ use crate::state::AppState;
 #[tauri::command]
 pub async fn list_operations(state: State<'_, AppState>, query: OperationQuery) -> CmdResult<OperationPage> {
     state.with_store(|s| s.operations_page(&query))
+}
+
+/// The operator's decision on an operation whose outcome was unknown.
+#[tauri::command]
+pub async fn resolve_operation(state: State<'_, AppState>, key: String, resolution: Resolution, note: String) -> CmdResult<OperationRecord> {
+    state.with_store(|s| outbox::resolve(s, &key, resolution, &note))
+}
+
+/// Asks the provider again where it can be read: a signature capture is settled by
+/// whether the signature request is now signed.
+#[tauri::command]
+pub async fn check_operation(state: State<'_, AppState>, key: String) -> CmdResult<OperationRecord> {
+    let op = state.with_store(|s| s.operation(&key))?.ok_or_else(|| CoreError::not_found(format!("Operation {key}")))?;
+    if op.kind != "signature.capture" {
+        return Err(CoreError::Conflict("myKaarma cannot be asked about this kind of operation: confirm it with the customer, then mark it.".into()).into());
+    }
+    let (_, access) = state.access(ProviderId::Mykaarma)?;
+    let client = clients::kpay(&access, HttpConfig::default())?;
+    let request = client.get_signature_request(&op.subject).await.map_err(CoreError::from)?;
+    let (resolution, note) = if request.is_signed {
+        (Resolution::Sent, "checked: the signature request is signed")
+    } else {
+        (Resolution::NotSent, "checked: the signature request is not signed")
+    };
+    state.with_store(|s| outbox::resolve(s, &key, resolution, note))
 }

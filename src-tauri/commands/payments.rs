@@ -64,3 +64,13 @@ pub async fn copy_text<R: tauri::Runtime>(app: tauri::AppHandle<R>, text: String
     })?;
     Ok(())
 }
+
+/// Sends again a payment request that failed, or whose unknown outcome the operator
+/// has judged not received (it is marked so first).
+#[tauri::command]
+pub async fn resend_payment_request(state: State<'_, AppState>, key: String) -> CmdResult<PaymentSentView> {
+    let (profile_id, access) = state.access(ProviderId::Mykaarma)?;
+    let client = clients::kpay(&access, HttpConfig::default())?;
+    let sent = payments::send_again(state.db(), &client, &profile_id, &key).await?;
+    Ok(PaymentSentView::from(&sent))
+}

@@ -98,6 +98,39 @@ where
     }
 }
 
+/// What the operator decided about an operation whose outcome was unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Resolution {
+    /// They checked with the provider or the customer: it arrived.
+    Sent,
+    /// They checked: it did not arrive (it may then be sent again deliberately).
+    NotSent,
+}
+
+/// Records the operator's decision on an unknown operation, keeping what was known
+/// before under `previous` so the history shows both.
+pub fn resolve(store: &Store, key: &str, resolution: Resolution, note: &str) -> Result<OperationRecord> {
+    let op = store.operation(key)?.ok_or_else(|| CoreError::not_found(format!("Operation {key}")))?;
+    if op.status != OperationStatus::Unknown {
+        return Err(CoreError::Conflict(format!("Operation {key} is {:?}, not unknown; nothing to resolve.", op.status).to_lowercase()));
+    }
+    let (status, said) = match resolution {
+        Resolution::Sent => (OperationStatus::Sent, "confirmed as received"),
+        Resolution::NotSent => (OperationStatus::Failed, "confirmed as not received"),
+    };
+    let response = serde_json::json!({
+        "resolvedBy": "operator",
+        "resolution": said,
+        "note": note,
+        "previous": op.response,
+    });
+    store.finish_operation(key, status, &response, &now())?;
+    tracing::info!(operation = %key, ?status, "unknown operation resolved by the operator");
+    store.operation(key)?.ok_or_else(|| CoreError::not_found(format!("Operation {key}")))
+}
+
 /// An in-flight call cannot outlive this (total timeout x attempts, with backoff).
 const LONGEST_FLIGHT: time::Duration = time::Duration::minutes(10);
 
@@ -207,6 +240,35 @@ mod tests {
 #[cfg(test)]
 mod recovery_tests {
     use super::*;
+
+    #[test]
+    fn only_unknown_operations_are_resolved_and_the_earlier_answer_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).unwrap();
+        let at = now();
+        let mut op = OperationRecord {
+            key: "k1".into(),
+            area: "payments".into(),
+            kind: "payment_request.send".into(),
+            profile_id: "sandbox".into(),
+            subject: "inv".into(),
+            request: serde_json::json!({}),
+            status: OperationStatus::Unknown,
+            response: Some(serde_json::json!({"code": "outcome_unknown"})),
+            created_at: at.clone(),
+            updated_at: at,
+        };
+        store.insert_operation(&op).unwrap();
+        let done = resolve(&store, "k1", Resolution::Sent, "customer has the link").unwrap();
+        assert_eq!(done.status, OperationStatus::Sent);
+        let r = done.response.unwrap();
+        assert_eq!((r["previous"]["code"].as_str(), r["note"].as_str()), (Some("outcome_unknown"), Some("customer has the link")));
+        assert_eq!(resolve(&store, "k1", Resolution::NotSent, "").unwrap_err().code(), "conflict");
+        op.key = "k2".into();
+        store.insert_operation(&op).unwrap();
+        assert_eq!(resolve(&store, "k2", Resolution::NotSent, "").unwrap().status, OperationStatus::Failed);
+        assert_eq!(resolve(&store, "nope", Resolution::Sent, "").unwrap_err().code(), "not_found");
+    }
 
     #[test]
     fn operations_of_a_dead_sender_become_unknown_and_live_ones_stay() {

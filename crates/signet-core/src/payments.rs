@@ -185,6 +185,27 @@ pub async fn send(
     Ok(PaymentSent { operation_key, reply, failed_channels })
 }
 
+/// Sends again a payment request whose earlier attempt failed or whose outcome the
+/// operator has decided was not received. An unknown one is first marked as not
+/// received, with a note naming the new operation's reason.
+pub async fn send_again(db: &Mutex<Store>, client: &Kpay, profile_id: &str, key: &str) -> Result<PaymentSent> {
+    let op = outbox::lock(db)?.operation(key)?.ok_or_else(|| CoreError::not_found(format!("Operation {key}")))?;
+    if op.kind != "payment_request.send" {
+        return Err(CoreError::Conflict(format!("Operation {key} is not a payment request.")));
+    }
+    let department = op.request["departmentUuid"].as_str().unwrap_or_default().to_string();
+    let request: PaymentRequest = serde_json::from_value(op.request["body"].clone())
+        .map_err(|e| CoreError::Conflict(format!("the recorded request cannot be read back: {e}")))?;
+    match op.status {
+        OperationStatus::Failed => {}
+        OperationStatus::Unknown => {
+            outbox::resolve(&*outbox::lock(db)?, key, outbox::Resolution::NotSent, "the operator sent it again")?;
+        }
+        _ => return Err(CoreError::Conflict(format!("Operation {key} is {:?}: it does not need sending again.", op.status).to_lowercase())),
+    }
+    send(db, client, profile_id, &department, &request, Repeat::Again).await
+}
+
 /// Every payment request recorded for an invoice, newest first.
 pub fn history(store: &Store, invoice_guid: &str) -> Result<Vec<OperationRecord>> {
     let invoice = validate::uuid("invoice", invoice_guid)?;

@@ -333,7 +333,7 @@ async fn an_operator_sends_a_payment_request_and_is_guarded_against_sending_it_t
     let driver = Driver::start(&[]);
     let c = driver.open_desk(&env).await;
 
-    use_sandbox(&c).await;
+    let sandbox = use_sandbox(&c).await;
     click(&c, "[data-testid='nav-payments']").await;
     wait_for(&c, "[data-testid='page-payments']").await;
     wait_for(&c, "[data-testid='department'] option").await;
@@ -363,13 +363,32 @@ async fn an_operator_sends_a_payment_request_and_is_guarded_against_sending_it_t
     click(&c, "[data-testid='keep-earlier']").await;
     assert!(c.find(Locator::Css("[data-testid='duplicate-guard']")).await.is_err());
 
-    // Activity lists it with what was sent and answered.
+    // The connection drops after myKaarma acted: the desk says the outcome is unknown
+    // and counts it as needing attention.
+    set_sandbox_faults(&sandbox, r#"{"drop_after_rate": 1.0}"#);
+    type_into(&c, "[data-testid='invoice']", "9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e01").await;
+    click(&c, "[data-testid='send']").await;
+    assert!(text(&c, "[data-testid='send-error']").await.contains("Outcome unknown"));
+    set_sandbox_faults(&sandbox, "{}");
+    wait_for(&c, "[data-testid='status-attention']").await;
+
+    // Activity lists both with what was sent and answered; the unknown one is settled there.
     click(&c, "[data-testid='nav-activity']").await;
     wait_for(&c, "[data-testid='operation-row']").await;
-    click(&c, "[data-testid='operation-open']").await;
+    click(&c, "tr.status-sent [data-testid='operation-open']").await;
     let detail = text(&c, "[data-testid='operation-detail']").await;
     assert!(detail.contains("payment_request.send") && detail.contains("9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e02"), "{detail}");
+    click(&c, "tr.status-unknown [data-testid='operation-open']").await;
+    wait_for(&c, "[data-testid='resolve']").await;
+    c.execute("document.querySelector(\"[data-testid='operation-detail']\").scrollIntoView({block: 'end'})", vec![]).await.unwrap();
     screenshot(&c, &env, "activity.png").await;
+    click(&c, "[data-testid='resolve-send-again']").await;
+    wait_for(&c, "[data-testid='resolve-done']").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while c.find(Locator::Css("[data-testid='status-attention']")).await.is_ok() {
+        assert!(Instant::now() < deadline, "the status bar still counts an operation needing attention");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     c.close().await.unwrap();
 }
 

@@ -16,6 +16,7 @@ import type { PaymentSentView } from "./bindings/PaymentSentView";
 import type { BulkPreview } from "./bindings/BulkPreview";
 import type { BulkStatus } from "./bindings/BulkStatus";
 import type { UnfinishedRun } from "./bindings/UnfinishedRun";
+import type { Resolution } from "./bindings/Resolution";
 import { CommandError, asErrorBody } from "./errors";
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -52,6 +53,10 @@ export const api = {
   openLink: (url: string) => call<null>("open_link", { url }),
   copyText: (text: string) => call<null>("copy_text", { text }),
   listOperations: (query: OperationQuery) => call<OperationPage>("list_operations", { query }),
+  resolveOperation: (key: string, resolution: Resolution, note: string) =>
+    call<OperationRecord>("resolve_operation", { key, resolution, note }),
+  checkOperation: (key: string) => call<OperationRecord>("check_operation", { key }),
+  resendPaymentRequest: (key: string) => call<PaymentSentView>("resend_payment_request", { key }),
   /** Opens a native dialog in Rust and checks every row; null if cancelled. */
   bulkChooseFile: () => call<BulkPreview | null>("bulk_choose_file"),
   bulkStart: (token: string, concurrency: number) => call<string>("bulk_start", { token, concurrency }),
