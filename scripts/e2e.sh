@@ -14,7 +14,8 @@ cli=$(realpath "$(dirname "$app")/signet")
 
 if [ -z "${SIGNET_E2E_INSIDE:-}" ]; then
   work=$(mktemp -d /tmp/signet-e2e.XXXXXX)
-  trap 'rm -rf "$work"' EXIT
+  # The document portal may have mounted a FUSE folder in the runtime dir: unmount first.
+  trap 'fusermount -uz "$work/run/doc" 2>/dev/null; rm -rf "$work" 2>/dev/null || true' EXIT
   mkdir -p "$work/home" "$work/data" "$work/run"
   chmod 700 "$work/run"
   # Build the test binary first, outside the timed display session.
@@ -30,7 +31,20 @@ if [ -z "${SIGNET_E2E_INSIDE:-}" ]; then
   exit $?
 fi
 
-# Inside the private session: start the keyring daemon unlocked with a throwaway password.
-eval "$(echo -n "e2e-throwaway" | gnome-keyring-daemon --unlock --components=secrets)"
-export GNOME_KEYRING_CONTROL
-cargo test -p signet-e2e -- --test-threads=1
+# Inside the private session: the keyring daemon, unlocked with a throwaway password,
+# kept in the foreground as our child so D-Bus activation never starts a second one
+# that races it, and so its death during the tests is reported.
+echo -n "e2e-throwaway" | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null &
+keyring_pid=$!
+owned() {
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true"
+}
+for _ in $(seq 100); do owned && break; sleep 0.1; done
+owned || { echo "e2e: gnome-keyring-daemon did not take the Secret Service name" >&2; exit 1; }
+
+status=0
+cargo test -p signet-e2e -- --test-threads=1 || status=$?
+kill -0 "$keyring_pid" 2>/dev/null || echo "e2e: note: gnome-keyring-daemon exited during the tests" >&2
+kill "$keyring_pid" 2>/dev/null || true
+exit $status

@@ -167,8 +167,10 @@ impl<'a> Settings<'a> {
             let stored = if profile.builtin { BTreeMap::new() } else { self.store.provider_settings(id, provider)? };
             let mut fields = Vec::new();
             for spec in provider.fields() {
+                // A keyring that fails mid-way leaves the field "unknown" rather than
+                // taking the whole page down; the status bar says what is wrong.
                 let is_set = if spec.kind.is_secret() && keyring_ok {
-                    Some(self.secrets.is_set(&SecretRef::new(id, provider, spec.key))?)
+                    self.secrets.is_set(&SecretRef::new(id, provider, spec.key)).ok()
                 } else {
                     None
                 };

@@ -40,9 +40,12 @@ impl Driver {
     /// `env` is added to what the desks it starts inherit.
     fn start(env: &[(&str, &str)]) -> Driver {
         let port = free_port();
+        // Its own process group, so WebKitWebDriver and the desk go with it on drop.
+        use std::os::unix::process::CommandExt;
         let child = Command::new("tauri-driver")
             .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
             .envs(env.iter().copied())
+            .process_group(0)
             .stdout(Stdio::null())
             .spawn()
             .expect("tauri-driver must be installed (scripts/setup.sh installs it)");
@@ -59,12 +62,20 @@ impl Driver {
         let mut caps = serde_json::Map::new();
         caps.insert("tauri:options".into(), json!({ "application": env.app }));
         caps.insert("browserName".into(), json!("wry"));
-        let client = ClientBuilder::rustls()
-            .expect("TLS roots")
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("a WebDriver session with the desk");
+        // Setting up a session through tauri-driver and WebKitWebDriver now and then
+        // breaks off before the desk is involved; that setup is retried, nothing else.
+        let mut attempt = 0;
+        let client = loop {
+            attempt += 1;
+            match ClientBuilder::rustls().expect("TLS roots").capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{}", self.port)).await {
+                Ok(client) => break client,
+                Err(e) if attempt < 3 => {
+                    eprintln!("e2e: WebDriver session setup failed ({e}); trying again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(e) => panic!("a WebDriver session with the desk: {e}"),
+            }
+        };
         client
             .wait()
             .at_most(Duration::from_secs(30))
@@ -77,6 +88,7 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(format!("-{}", self.child.id())).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
