@@ -1,5 +1,5 @@
 use signet_core::catalog::ProviderId;
-use signet_core::payments::{self, Department, PaymentRequestInput, PaymentSentView};
+use signet_core::payments::{self, Department, PaymentSentView};
 use signet_core::store::OperationRecord;
 use signet_core::{clients, CoreError};
 use signet_providers::kpay::PaymentRequest;
@@ -25,10 +25,9 @@ pub async fn list_departments(state: State<'_, AppState>) -> CmdResult<Vec<Depar
 pub async fn send_payment_request(
     state: State<'_, AppState>,
     department: String,
-    request: PaymentRequestInput,
+    request: PaymentRequest,
     again: bool,
 ) -> CmdResult<PaymentSentView> {
-    let request = PaymentRequest::from(&request);
     payments::check(&department, &request)?;
     let (profile_id, access) = state.access(ProviderId::Mykaarma)?;
     let client = clients::kpay(&access, HttpConfig::default())?;

@@ -31,7 +31,6 @@ pub struct ParsedRow {
     #[ts(type = "number")]
     pub row_no: u64,
     pub department: String,
-    #[ts(type = "{ invoiceGuid: string, sendAsText: boolean, sendAsEmail: boolean, attachInvoice: boolean, esignRequired: boolean, sendWithoutKpay: boolean }")]
     pub request: PaymentRequest,
     /// Why this row will not be sent; it names the column and the fix.
     pub problem: Option<String>,

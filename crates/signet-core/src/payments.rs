@@ -46,32 +46,6 @@ pub fn normalise_departments(field: &str, raw: &str) -> Result<String> {
     Ok(parse_departments(field, raw)?.iter().map(|d| format!("{}: {}", d.name, d.uuid)).collect::<Vec<_>>().join("\n"))
 }
 
-/// The compose form's request, as the desk sends it.
-#[derive(Debug, Clone, Default, serde::Deserialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct PaymentRequestInput {
-    pub invoice_guid: String,
-    pub send_as_text: bool,
-    pub send_as_email: bool,
-    pub attach_invoice: bool,
-    pub esign_required: bool,
-    pub send_without_kpay: bool,
-}
-
-impl From<&PaymentRequestInput> for PaymentRequest {
-    fn from(i: &PaymentRequestInput) -> Self {
-        PaymentRequest {
-            invoice_guid: i.invoice_guid.clone(),
-            send_without_kpay: i.send_without_kpay,
-            attach_invoice: i.attach_invoice,
-            send_as_text: i.send_as_text,
-            send_as_email: i.send_as_email,
-            esign_required: i.esign_required,
-        }
-    }
-}
-
 /// What the result panel shows.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]

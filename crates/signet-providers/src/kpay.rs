@@ -15,8 +15,10 @@ use crate::http::{Http, HttpConfig, Incoming, Outgoing, Repeat};
 
 pub const PROVIDER: &str = "myKaarma";
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The request body; also the desk's compose form (its TypeScript twin is generated).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct PaymentRequest {
     pub invoice_guid: String,
     pub send_without_kpay: bool,

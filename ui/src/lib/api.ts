@@ -11,7 +11,7 @@ import type { Department } from "./bindings/Department";
 import type { OperationPage } from "./bindings/OperationPage";
 import type { OperationQuery } from "./bindings/OperationQuery";
 import type { OperationRecord } from "./bindings/OperationRecord";
-import type { PaymentRequestInput } from "./bindings/PaymentRequestInput";
+import type { PaymentRequest } from "./bindings/PaymentRequest";
 import type { PaymentSentView } from "./bindings/PaymentSentView";
 import type { BulkPreview } from "./bindings/BulkPreview";
 import type { BulkStatus } from "./bindings/BulkStatus";
@@ -47,7 +47,7 @@ export const api = {
     call<null>("delete_secret", { profileId, provider, field }),
   listDepartments: () => call<Department[]>("list_departments"),
   /** Refused with code "duplicate" (earlier operation in detail) unless `again`. */
-  sendPaymentRequest: (department: string, request: PaymentRequestInput, again: boolean) =>
+  sendPaymentRequest: (department: string, request: PaymentRequest, again: boolean) =>
     call<PaymentSentView>("send_payment_request", { department, request, again }),
   paymentHistory: (invoice: string) => call<OperationRecord[]>("payment_history", { invoice }),
   openLink: (url: string) => call<null>("open_link", { url }),
