@@ -1,7 +1,7 @@
 use signet_core::catalog::ProviderId;
 use signet_core::outbox::{self, Resolution};
 use signet_core::store::{OperationPage, OperationQuery, OperationRecord};
-use signet_core::{clients, CoreError};
+use signet_core::{clients, signatures};
 use signet_providers::HttpConfig;
 use tauri::State;
 
@@ -24,17 +24,7 @@ pub async fn resolve_operation(state: State<'_, AppState>, key: String, resoluti
 /// whether the signature request is now signed.
 #[tauri::command]
 pub async fn check_operation(state: State<'_, AppState>, key: String) -> CmdResult<OperationRecord> {
-    let op = state.with_store(|s| s.operation(&key))?.ok_or_else(|| CoreError::not_found(format!("Operation {key}")))?;
-    if op.kind != "signature.capture" {
-        return Err(CoreError::Conflict("myKaarma cannot be asked about this kind of operation: confirm it with the customer, then mark it.".into()).into());
-    }
     let (_, access) = state.access(ProviderId::Mykaarma)?;
     let client = clients::kpay(&access, HttpConfig::default())?;
-    let request = client.get_signature_request(&op.subject).await.map_err(CoreError::from)?;
-    let (resolution, note) = if request.is_signed {
-        (Resolution::Sent, "checked: the signature request is signed")
-    } else {
-        (Resolution::NotSent, "checked: the signature request is not signed")
-    };
-    state.with_store(|s| outbox::resolve(s, &key, resolution, note))
+    Ok(signatures::settle_by_check(state.db(), &client, &key).await?)
 }

@@ -287,7 +287,7 @@ pub async fn execute(
             let Ok(request) = serde_json::from_str::<PaymentRequest>(&row.request) else { return };
             let op = NewOperation {
                 area: payments::AREA,
-                kind: "payment_request.send",
+                kind: payments::SEND_KIND,
                 profile_id,
                 subject: &request.invoice_guid,
                 request: serde_json::json!({ "departmentUuid": row.department, "body": request, "bulkRun": run_id, "row": row.row_no }),

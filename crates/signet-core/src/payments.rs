@@ -12,6 +12,7 @@ use crate::store::{OperationRecord, Store};
 use crate::validate;
 
 pub const AREA: &str = "payments";
+pub const SEND_KIND: &str = "payment_request.send";
 
 /// A myKaarma department the operator sends for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -148,7 +149,7 @@ pub async fn send(
     }
     let op = NewOperation {
         area: AREA,
-        kind: "payment_request.send",
+        kind: SEND_KIND,
         profile_id,
         subject: &request.invoice_guid,
         request: serde_json::json!({ "departmentUuid": department, "body": request }),
@@ -164,7 +165,7 @@ pub async fn send(
 /// received, with a note naming the new operation's reason.
 pub async fn send_again(db: &Mutex<Store>, client: &Kpay, profile_id: &str, key: &str) -> Result<PaymentSent> {
     let op = outbox::lock(db)?.operation(key)?.ok_or_else(|| CoreError::not_found(format!("Operation {key}")))?;
-    if op.kind != "payment_request.send" {
+    if op.kind != SEND_KIND {
         return Err(CoreError::Conflict(format!("Operation {key} is not a payment request.")));
     }
     let department = op.request["departmentUuid"].as_str().unwrap_or_default().to_string();
