@@ -20,6 +20,10 @@ pub enum CoreError {
     /// The same thing was already sent (or may have been): ask before sending again.
     #[error("{message}")]
     Duplicate { message: String, earlier: Box<crate::store::OperationRecord> },
+    /// The provider could not be reached; nothing was sent and the operation waits
+    /// for the network, to be sent again by Signet itself.
+    #[error("{message}")]
+    Waiting { operation_key: String, message: String },
     #[error(transparent)]
     Keyring(#[from] KeyringError),
     /// A keyring failure during a change, with what it left undone.
@@ -56,6 +60,7 @@ impl CoreError {
             CoreError::ReadOnly(_) => "read_only",
             CoreError::Conflict(_) => "conflict",
             CoreError::Duplicate { .. } => "duplicate",
+            CoreError::Waiting { .. } => "waiting",
             CoreError::Keyring(e) | CoreError::KeyringRefused(e, _) => e.code(),
             CoreError::Database(_) | CoreError::Migration(_) => "database",
             CoreError::Io { .. } => "io",
@@ -85,6 +90,7 @@ impl CoreError {
             },
             detail: match self {
                 CoreError::Duplicate { earlier, .. } => serde_json::to_value(earlier).ok(),
+                CoreError::Waiting { operation_key, .. } => Some(serde_json::json!({ "operationKey": operation_key })),
                 _ => None,
             },
         }

@@ -12,6 +12,7 @@ pub mod optin;
 pub mod outbox;
 pub mod paths;
 pub mod payments;
+pub mod retry;
 pub mod secrets;
 pub mod settings;
 pub mod signatures;

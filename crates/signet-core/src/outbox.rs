@@ -33,6 +33,15 @@ pub(crate) fn lock(db: &Mutex<Store>) -> Result<std::sync::MutexGuard<'_, Store>
     db.lock().map_err(|_| CoreError::Conflict("the database lock was poisoned by an earlier failure; restart Signet".into()))
 }
 
+/// What to do when no connection to the provider could be made (nothing was sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnUnreachable {
+    /// Record it as failed: the caller (e.g. a bulk run) reports and resends it itself.
+    Fail,
+    /// Keep it waiting; `retry` sends it again, with backoff, once the network is back.
+    Wait,
+}
+
 /// Records `op`, runs `send` with its operation key, records the outcome. Returns
 /// the operation key with the provider's answer.
 pub async fn run<T, F, Fut>(db: &Mutex<Store>, op: NewOperation<'_>, send: F) -> Result<(String, T)>
@@ -41,7 +50,18 @@ where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = std::result::Result<T, ProviderError>>,
 {
-    run_linked(db, op, |_, _| Ok(()), send).await
+    run_inner(db, op, OnUnreachable::Fail, |_, _| Ok(()), send).await
+}
+
+/// As `run`, but an operation that cannot reach the provider waits for the network
+/// (error code `waiting`) instead of failing; `retry` sends it later by itself.
+pub async fn run_or_wait<T, F, Fut>(db: &Mutex<Store>, op: NewOperation<'_>, send: F) -> Result<(String, T)>
+where
+    T: Serialize,
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = std::result::Result<T, ProviderError>>,
+{
+    run_inner(db, op, OnUnreachable::Wait, |_, _| Ok(()), send).await
 }
 
 /// As `run`, with `link` writing the operation key elsewhere (e.g. a bulk row) in
@@ -49,6 +69,21 @@ where
 pub async fn run_linked<T, F, Fut>(
     db: &Mutex<Store>,
     op: NewOperation<'_>,
+    link: impl FnOnce(&Store, &str) -> Result<()>,
+    send: F,
+) -> Result<(String, T)>
+where
+    T: Serialize,
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = std::result::Result<T, ProviderError>>,
+{
+    run_inner(db, op, OnUnreachable::Fail, link, send).await
+}
+
+async fn run_inner<T, F, Fut>(
+    db: &Mutex<Store>,
+    op: NewOperation<'_>,
+    on_unreachable: OnUnreachable,
     link: impl FnOnce(&Store, &str) -> Result<()>,
     send: F,
 ) -> Result<(String, T)>
@@ -70,31 +105,137 @@ where
         response: None,
         created_at: at.clone(),
         updated_at: at,
+        attempts: 1,
+        retry_at: None,
     };
     lock(db)?.atomically(|store| {
         store.insert_operation(&record)?;
         link(store, &key)
     })?;
     tracing::info!(operation = %key, kind = op.kind, "operation recorded; sending");
+    let answer = send_recorded(db, &key, 1, on_unreachable, send).await?;
+    Ok((key, answer))
+}
 
-    let result = send(key.clone()).await;
-    let (status, response) = match &result {
-        Ok(answer) => (OperationStatus::Sent, serde_json::to_value(answer).unwrap_or(serde_json::Value::Null)),
-        Err(e) => (status_after(e), serde_json::to_value(CoreError::body_of_provider(e)).unwrap_or_default()),
-    };
+/// Sends a recorded (pending) operation and records what came of it.
+async fn send_recorded<T, F, Fut>(db: &Mutex<Store>, key: &str, attempts: u32, on_unreachable: OnUnreachable, send: F) -> Result<T>
+where
+    T: Serialize,
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = std::result::Result<T, ProviderError>>,
+{
+    let result = send(key.to_string()).await;
+    let waits = matches!(result, Err(ProviderError::Unreachable { .. })) && on_unreachable == OnUnreachable::Wait;
+    let retry_at = (time::OffsetDateTime::now_utc() + wait_before_try(attempts + 1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("UTC timestamps always format");
     // The call already happened: a failure to write its result must not hide it.
     // The record then stays pending, which is the truth as far as the disk knows.
-    if let Err(e) = lock(db).and_then(|s| s.finish_operation(&key, status, &response, &now())) {
+    let written = lock(db).and_then(|s| match &result {
+        Ok(answer) => s.finish_operation(key, OperationStatus::Sent, &serde_json::to_value(answer).unwrap_or_default(), &now()),
+        Err(e) if waits => s.wait_operation(key, &serde_json::to_value(CoreError::body_of_provider(e)).unwrap_or_default(), &now(), &retry_at),
+        Err(e) => s.finish_operation(key, status_after(e), &serde_json::to_value(CoreError::body_of_provider(e)).unwrap_or_default(), &now()),
+    });
+    if let Err(e) = written {
         tracing::error!(operation = %key, "could not record the outcome: {e}");
     }
-    tracing::info!(operation = %key, ?status, "operation finished");
+    tracing::info!(operation = %key, ok = result.is_ok(), waits, "operation finished");
     match result {
-        Ok(answer) => Ok((key, answer)),
+        Ok(answer) => Ok(answer),
+        Err(ProviderError::Unreachable { provider, reason }) if waits => Err(CoreError::Waiting {
+            operation_key: key.to_string(),
+            message: format!(
+                "{provider} could not be reached ({reason}). Nothing was sent. Signet will send it by itself when the network is back (next try at {retry_at}); Activity lists it as waiting."
+            ),
+        }),
         // An answer we cannot trust leaves the write unknown; say so, with the key.
         Err(e @ (ProviderError::BadResponse { provider, .. } | ProviderError::ResponseSignature { provider, .. })) => {
-            Err(ProviderError::OutcomeUnknown { provider, operation_key: key, reason: e.to_string() }.into())
+            Err(ProviderError::OutcomeUnknown { provider, operation_key: key.to_string(), reason: e.to_string() }.into())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// First wait for the network: short, so a blip costs little.
+const FIRST_WAIT: time::Duration = time::Duration::seconds(15);
+/// The longest wait between two tries.
+const LONGEST_WAIT: time::Duration = time::Duration::minutes(10);
+/// After this long waiting, an operation is given up (failed, nothing sent): a
+/// payment request a day late would surprise the customer more than help them.
+pub const GIVE_UP_AFTER: time::Duration = time::Duration::hours(24);
+
+/// How long to wait before try number `attempt` (2 or more): doubling, capped.
+fn wait_before_try(attempt: u32) -> time::Duration {
+    let doublings = attempt.saturating_sub(2).min(10);
+    (FIRST_WAIT * (1u32 << doublings) as f64).min(LONGEST_WAIT)
+}
+
+/// Fails a waiting operation that has waited past `GIVE_UP_AFTER` (nothing was
+/// sent). True if it was given up, by this call or another process.
+pub fn give_up_if_stale(db: &Mutex<Store>, op: &OperationRecord) -> Result<bool> {
+    let created = time::OffsetDateTime::parse(&op.created_at, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    if time::OffsetDateTime::now_utc() - created <= GIVE_UP_AFTER {
+        return Ok(false);
+    }
+    let store = lock(db)?;
+    let note = serde_json::json!({
+        "code": "gave_up",
+        "message": format!("The provider could not be reached in {} tries over a day. Nothing was sent; send it again if it is still wanted.", op.attempts),
+        "previous": op.response,
+    });
+    // Only if still waiting: another process may have taken it meanwhile.
+    if store.claim_waiting(&op.key, &now())? {
+        store.finish_operation(&op.key, OperationStatus::Failed, &note, &now())?;
+        tracing::warn!(operation = %op.key, "gave up waiting for the network");
+    }
+    Ok(true)
+}
+
+/// Sends again a waiting operation whose time has come, under the same operation
+/// key (it never reached the provider). `None` if another process took it first.
+/// Still unreachable: it waits longer.
+pub async fn retry<T, F, Fut>(db: &Mutex<Store>, op: &OperationRecord, send: F) -> Result<Option<T>>
+where
+    T: Serialize,
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = std::result::Result<T, ProviderError>>,
+{
+    if !lock(db)?.claim_waiting(&op.key, &now())? {
+        return Ok(None);
+    }
+    tracing::info!(operation = %op.key, attempt = op.attempts + 1, "sending a waiting operation again");
+    send_recorded(db, &op.key, op.attempts + 1, OnUnreachable::Wait, send).await.map(Some)
+}
+
+/// The operator's "don't send it" for a waiting operation: failed, with a note.
+pub fn cancel_waiting(store: &Store, key: &str) -> Result<OperationRecord> {
+    let op = store.operation(key)?.ok_or_else(|| CoreError::not_found(format!("Operation {key}")))?;
+    if !store.claim_waiting(key, &now())? {
+        return Err(CoreError::Conflict(format!("Operation {key} is {}, not waiting; there is nothing to cancel.", status_word(op.status))));
+    }
+    let note = serde_json::json!({ "code": "cancelled", "message": "The operator cancelled it while it waited for the network. Nothing was sent.", "previous": op.response });
+    store.finish_operation(key, OperationStatus::Failed, &note, &now())?;
+    store.operation(key)?.ok_or_else(|| CoreError::not_found(format!("Operation {key}")))
+}
+
+/// The operator's "try now" for a waiting operation.
+pub fn retry_now(store: &Store, key: &str) -> Result<()> {
+    if store.reschedule_waiting(key, &now())? {
+        Ok(())
+    } else {
+        Err(CoreError::Conflict(format!("Operation {key} is not waiting for the network.")))
+    }
+}
+
+/// A status as the operator reads it.
+pub fn status_word(status: OperationStatus) -> &'static str {
+    match status {
+        OperationStatus::Pending => "being sent",
+        OperationStatus::Sent => "sent",
+        OperationStatus::Failed => "failed",
+        OperationStatus::Unknown => "of unknown outcome",
+        OperationStatus::Waiting => "waiting for the network",
     }
 }
 
@@ -114,7 +255,7 @@ pub enum Resolution {
 pub fn resolve(store: &Store, key: &str, resolution: Resolution, note: &str) -> Result<OperationRecord> {
     let op = store.operation(key)?.ok_or_else(|| CoreError::not_found(format!("Operation {key}")))?;
     if op.status != OperationStatus::Unknown {
-        return Err(CoreError::Conflict(format!("Operation {key} is {:?}, not unknown; nothing to resolve.", op.status).to_lowercase()));
+        return Err(CoreError::Conflict(format!("Operation {key} is {}, not unknown; there is nothing to resolve.", status_word(op.status))));
     }
     let (status, said) = match resolution {
         Resolution::Sent => (OperationStatus::Sent, "confirmed as received"),
@@ -257,6 +398,8 @@ mod recovery_tests {
             response: Some(serde_json::json!({"code": "outcome_unknown"})),
             created_at: at.clone(),
             updated_at: at,
+            attempts: 1,
+            retry_at: None,
         };
         store.insert_operation(&op).unwrap();
         let done = resolve(&store, "k1", Resolution::Sent, "customer has the link").unwrap();
@@ -286,6 +429,8 @@ mod recovery_tests {
             response: None,
             created_at: at.clone(),
             updated_at: at.clone(),
+            attempts: 1,
+            retry_at: None,
         };
         store.insert_operation(&record("mine")).unwrap();
         store.insert_operation(&record("dead")).unwrap();

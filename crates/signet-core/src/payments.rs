@@ -135,11 +135,7 @@ pub async fn send(
                 message: format!(
                     "Invoice {} already has a payment request ({}, {}, operation {}). Check it, then send again only if the customer needs another.",
                     request.invoice_guid,
-                    match op.status {
-                        OperationStatus::Sent => "sent",
-                        OperationStatus::Pending => "being sent",
-                        _ => "outcome unknown",
-                    },
+                    outbox::status_word(op.status),
                     op.created_at,
                     op.key
                 ),
@@ -155,7 +151,7 @@ pub async fn send(
         request: serde_json::json!({ "departmentUuid": department, "body": request }),
     };
     let (d, r) = (&department, &request);
-    let (operation_key, reply) = outbox::run(db, op, |key| async move { client.send_payment_request(d, r, &key).await }).await?;
+    let (operation_key, reply) = outbox::run_or_wait(db, op, |key| async move { client.send_payment_request(d, r, &key).await }).await?;
     let failed_channels = reply.failed_channels(&request);
     Ok(PaymentSent { operation_key, reply, failed_channels })
 }
@@ -168,9 +164,7 @@ pub async fn send_again(db: &Mutex<Store>, client: &Kpay, profile_id: &str, key:
     if op.kind != SEND_KIND {
         return Err(CoreError::Conflict(format!("Operation {key} is not a payment request.")));
     }
-    let department = op.request["departmentUuid"].as_str().unwrap_or_default().to_string();
-    let request: PaymentRequest = serde_json::from_value(op.request["body"].clone())
-        .map_err(|e| CoreError::Conflict(format!("the recorded request cannot be read back: {e}")))?;
+    let (department, request) = recorded_request(&op)?;
     match op.status {
         OperationStatus::Failed => {}
         OperationStatus::Unknown => {
@@ -179,6 +173,21 @@ pub async fn send_again(db: &Mutex<Store>, client: &Kpay, profile_id: &str, key:
         _ => return Err(CoreError::Conflict(format!("Operation {key} is {:?}: it does not need sending again.", op.status).to_lowercase())),
     }
     send(db, client, profile_id, &department, &request, Repeat::Again).await
+}
+
+/// The department and request a recorded payment request operation sent.
+fn recorded_request(op: &OperationRecord) -> Result<(String, PaymentRequest)> {
+    let department = op.request["departmentUuid"].as_str().unwrap_or_default().to_string();
+    let request: PaymentRequest = serde_json::from_value(op.request["body"].clone())
+        .map_err(|e| CoreError::Conflict(format!("the recorded request of operation {} cannot be read back: {e}", op.key)))?;
+    Ok((department, request))
+}
+
+/// Sends a payment request that waited for the network, as it was recorded.
+pub async fn retry_waiting(db: &Mutex<Store>, client: &Kpay, op: &OperationRecord) -> Result<bool> {
+    let (department, request) = recorded_request(op)?;
+    let (d, r) = (&department, &request);
+    Ok(outbox::retry(db, op, |key| async move { client.send_payment_request(d, r, &key).await }).await?.is_some())
 }
 
 /// Every payment request recorded for an invoice, newest first.

@@ -23,7 +23,15 @@ pub async fn capture(db: &Mutex<Store>, client: &Kpay, profile_id: &str, spi_req
         request: serde_json::json!({ "spiRequestUUID": spi, "signedDocumentUrl": url }),
     };
     let (spi, url) = (&spi, &url);
-    outbox::run(db, op, |key| async move { client.capture_signature(spi, url, &key).await }).await
+    outbox::run_or_wait(db, op, |key| async move { client.capture_signature(spi, url, &key).await }).await
+}
+
+/// Sends a capture that waited for the network, as it was recorded.
+pub async fn retry_waiting(db: &Mutex<Store>, client: &Kpay, op: &OperationRecord) -> Result<bool> {
+    let (Some(spi), Some(url)) = (op.request["spiRequestUUID"].as_str(), op.request["signedDocumentUrl"].as_str()) else {
+        return Err(CoreError::Conflict(format!("the recorded capture of operation {} cannot be read back", op.key)));
+    };
+    Ok(outbox::retry(db, op, |key| async move { client.capture_signature(spi, url, &key).await }).await?.is_some())
 }
 
 /// Settles a capture whose outcome was unknown by asking myKaarma whether the

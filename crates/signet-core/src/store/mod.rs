@@ -24,6 +24,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0002_operations.sql")),
         M::up(include_str!("../../migrations/0003_operation_owner.sql")),
         M::up(include_str!("../../migrations/0004_bulk_runs.sql")),
+        M::up(include_str!("../../migrations/0005_retries_and_tracked_signatures.sql")).foreign_key_check(),
     ])
 }
 
@@ -46,9 +47,12 @@ impl Store {
         // NORMAL sync is durable at every checkpoint and safe against corruption.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Foreign keys stay off while migrations rebuild tables (SQLite's documented
+        // way); migrations that rebuild run a foreign key check before committing.
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
         migrations().to_latest(&mut conn)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(Store { conn, path: path.to_path_buf() })
     }
 
@@ -93,6 +97,34 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn rebuilding_the_operations_table_keeps_every_record_and_its_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DATABASE_FILE);
+        {
+            // A database as version 4 left it: an operation and the bulk row linked to it.
+            let mut conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+            migrations().to_version(&mut conn, 4).unwrap();
+            conn.execute_batch(
+                "INSERT INTO operations (key, area, kind, profile_id, subject, request, status, response, created_at, updated_at, owner_pid)
+                   VALUES ('k1', 'payments', 'payment_request.send', 'sandbox', 'inv', '{}', 'unknown', '{\"code\":\"x\"}', 't1', 't2', 42);
+                 INSERT INTO bulk_runs VALUES ('r1', 'sandbox', 'f.csv', 'abc', 'open', 't1', 't1');
+                 INSERT INTO bulk_rows VALUES ('r1', 2, 'd', '{}', NULL, 'k1');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let op = store.operation("k1").unwrap().unwrap();
+        assert_eq!((op.status, op.attempts, op.retry_at), (OperationStatus::Unknown, 1, None));
+        assert_eq!(op.response.unwrap()["code"], "x");
+        let linked: String = store.conn().query_row("SELECT operation_key FROM bulk_rows WHERE run_id = 'r1'", [], |r| r.get(0)).unwrap();
+        assert_eq!(linked, "k1");
+        // Foreign keys are on again, and the link still points at the rebuilt table.
+        let orphan = store.conn().execute("INSERT INTO bulk_rows VALUES ('r1', 3, 'd', '{}', NULL, 'nope')", []);
+        assert!(orphan.is_err(), "a row linked to a missing operation must be refused");
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub enum OperationStatus {
     Failed,
     /// It may or may not have arrived: check before sending again.
     Unknown,
+    /// It never reached the provider (no connection could be made); Signet sends it
+    /// again by itself, with backoff, once the network is back.
+    Waiting,
 }
 
 impl OperationStatus {
@@ -28,6 +31,7 @@ impl OperationStatus {
             OperationStatus::Sent => "sent",
             OperationStatus::Failed => "failed",
             OperationStatus::Unknown => "unknown",
+            OperationStatus::Waiting => "waiting",
         }
     }
 
@@ -36,6 +40,7 @@ impl OperationStatus {
             "sent" => OperationStatus::Sent,
             "failed" => OperationStatus::Failed,
             "unknown" => OperationStatus::Unknown,
+            "waiting" => OperationStatus::Waiting,
             _ => OperationStatus::Pending,
         }
     }
@@ -57,9 +62,13 @@ pub struct OperationRecord {
     pub response: Option<serde_json::Value>,
     pub created_at: String,
     pub updated_at: String,
+    /// How many times it has been sent (more than one only after waiting for the network).
+    pub attempts: u32,
+    /// When a waiting operation is next sent.
+    pub retry_at: Option<String>,
 }
 
-const COLUMNS: &str = "key, area, kind, profile_id, subject, request, status, response, created_at, updated_at";
+const COLUMNS: &str = "key, area, kind, profile_id, subject, request, status, response, created_at, updated_at, attempts, retry_at";
 
 fn record(r: &Row<'_>) -> rusqlite::Result<OperationRecord> {
     let json = |i: usize| -> rusqlite::Result<Option<serde_json::Value>> {
@@ -76,13 +85,15 @@ fn record(r: &Row<'_>) -> rusqlite::Result<OperationRecord> {
         response: json(7)?,
         created_at: r.get(8)?,
         updated_at: r.get(9)?,
+        attempts: r.get(10)?,
+        retry_at: r.get(11)?,
     })
 }
 
 impl Store {
     pub fn insert_operation(&self, op: &OperationRecord) -> Result<()> {
         self.conn().execute(
-            &format!("INSERT INTO operations ({COLUMNS}, owner_pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+            &format!("INSERT INTO operations ({COLUMNS}, owner_pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
             params![
                 op.key,
                 op.area,
@@ -94,6 +105,8 @@ impl Store {
                 op.response.as_ref().map(|v| v.to_string()),
                 op.created_at,
                 op.updated_at,
+                op.attempts,
+                op.retry_at,
                 std::process::id()
             ],
         )?;
@@ -102,10 +115,45 @@ impl Store {
 
     pub fn finish_operation(&self, key: &str, status: OperationStatus, response: &serde_json::Value, at: &str) -> Result<()> {
         self.conn().execute(
-            "UPDATE operations SET status = ?2, response = ?3, updated_at = ?4 WHERE key = ?1",
+            "UPDATE operations SET status = ?2, response = ?3, updated_at = ?4, retry_at = NULL WHERE key = ?1",
             params![key, status.as_str(), response.to_string(), at],
         )?;
         Ok(())
+    }
+
+    /// Leaves an operation that never reached the provider waiting until `retry_at`.
+    pub fn wait_operation(&self, key: &str, response: &serde_json::Value, at: &str, retry_at: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE operations SET status = 'waiting', response = ?2, updated_at = ?3, retry_at = ?4 WHERE key = ?1",
+            params![key, response.to_string(), at, retry_at],
+        )?;
+        Ok(())
+    }
+
+    /// Waiting operations whose next try is due at `now` (RFC 3339 UTC), oldest first.
+    pub fn due_operations(&self, now: &str) -> Result<Vec<OperationRecord>> {
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {COLUMNS} FROM operations WHERE status = 'waiting' AND retry_at <= ?1 ORDER BY created_at, rowid"
+        ))?;
+        let rows = stmt.query_map([now], record)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Takes a waiting operation for sending by this process: pending again, one
+    /// more attempt. False if another process (desk or CLI) took it first.
+    pub fn claim_waiting(&self, key: &str, at: &str) -> Result<bool> {
+        let changed = self.conn().execute(
+            "UPDATE operations SET status = 'pending', attempts = attempts + 1, retry_at = NULL, updated_at = ?2, owner_pid = ?3
+             WHERE key = ?1 AND status = 'waiting'",
+            params![key, at, std::process::id()],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Moves a waiting operation's next try to `at`.
+    pub fn reschedule_waiting(&self, key: &str, at: &str) -> Result<bool> {
+        let changed = self.conn().execute("UPDATE operations SET retry_at = ?2 WHERE key = ?1 AND status = 'waiting'", params![key, at])?;
+        Ok(changed == 1)
     }
 
     pub fn operation(&self, key: &str) -> Result<Option<OperationRecord>> {
