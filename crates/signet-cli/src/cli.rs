@@ -61,9 +61,23 @@ pub enum Command {
     /// Signzy contracts.
     #[command(subcommand)]
     Signzy(SignzyCmd),
+    /// Operations recorded before sending: send again what waited for the network.
+    #[command(subcommand)]
+    Outbox(OutboxCmd),
     /// Run the local Sandbox of every provider.
     #[command(subcommand)]
     Sandbox(SandboxCmd),
+}
+
+#[derive(Subcommand)]
+pub enum OutboxCmd {
+    /// Send the operations that could not reach their provider and whose next try is
+    /// due (the desk does this by itself while it is open).
+    Retry {
+        /// Try every waiting operation now, not only those that are due.
+        #[arg(long)]
+        now: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -56,11 +56,17 @@ impl Context {
     }
 
     pub fn access(&self, provider: ProviderId) -> Result<ProviderAccess, CoreError> {
-        if self.profile.builtin {
+        self.access_for(&self.profile.id, provider)
+    }
+
+    /// How any profile reaches `provider` (operations are sent again as the profile
+    /// that recorded them).
+    pub fn access_for(&self, profile_id: &str, provider: ProviderId) -> Result<ProviderAccess, CoreError> {
+        if profile_id == signet_core::settings::SANDBOX_PROFILE_ID {
             // The Sandbox's credentials are published demo values, not secrets.
             return Ok(signet_sandbox::provider_access(provider, &self.sandbox_url));
         }
-        let mut access = self.with_settings(|s| s.provider_access(&self.profile.id, provider))?;
+        let mut access = self.with_settings(|s| s.provider_access(profile_id, provider))?;
         access.fill_from_env(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
         Ok(access)
     }

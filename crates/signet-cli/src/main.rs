@@ -43,6 +43,7 @@ async fn run(ctx: context::Context, command: cli::Command, out: &output::Output)
         Kyc(cmd) => ops::kyc(&ctx, cmd).await,
         Optin(cmd) => ops::optin(&ctx, cmd).await,
         Signzy(cmd) => ops::signzy(&ctx, cmd).await,
+        Outbox(cmd) => ops::outbox(&ctx, cmd).await,
         Sandbox(_) => unreachable!("handled before opening the database"),
     }
 }

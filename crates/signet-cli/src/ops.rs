@@ -8,7 +8,7 @@ use signet_providers::kpay::PaymentRequest;
 use signet_providers::signzy::NewSigner;
 use signet_providers::HttpConfig;
 
-use crate::cli::{KycCmd, OptinCmd, PaymentCmd, SandboxCmd, SignatureCmd, SignzyCmd};
+use crate::cli::{KycCmd, OptinCmd, OutboxCmd, PaymentCmd, SandboxCmd, SignatureCmd, SignzyCmd};
 use crate::context::Context;
 use crate::output::Output;
 
@@ -57,10 +57,26 @@ pub async fn signature(ctx: &Context, cmd: SignatureCmd) -> Result<Value, CoreEr
             Ok(json!(client.get_signature_request(&spi).await?))
         }
         SignatureCmd::Capture { spi_request_uuid, url } => {
-            let (key, reply) = signatures::capture(ctx.db(), &client, &ctx.profile.id, &spi_request_uuid, &url).await?;
-            Ok(json!({ "operationKey": key, "status": reply.status, "requestUUID": reply.request_uuid, "warnings": reply.warnings }))
+            let sent = signatures::capture(ctx.db(), &client, &ctx.profile.id, &spi_request_uuid, &url).await?;
+            let reply = sent.reply;
+            Ok(json!({
+                "operationKey": sent.operation_key,
+                "status": reply.status,
+                "requestUUID": reply.request_uuid,
+                "error": reply.error,
+                "warnings": reply.warnings,
+            }))
         }
     }
+}
+
+pub async fn outbox(ctx: &Context, cmd: OutboxCmd) -> Result<Value, CoreError> {
+    let OutboxCmd::Retry { now } = cmd;
+    if now {
+        ctx.with_store(signet_core::outbox::retry_all_now)?;
+    }
+    let pass = signet_core::retry::run_due(ctx.db(), &|profile_id, provider| ctx.access_for(profile_id, provider)).await?;
+    Ok(json!(pass))
 }
 
 pub async fn kyc(ctx: &Context, cmd: KycCmd) -> Result<Value, CoreError> {

@@ -128,6 +128,34 @@ async fn failures_have_distinct_exit_codes_and_json_errors() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_payment_request_that_found_no_network_waits_and_goes_once_when_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let sb = sandbox().await;
+    let live = sb.base_url();
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let invoice = "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+    let waiting = signet(dir.path(), &dead, &["payment-request", "send", "--department", demo::DEPARTMENT_SERVICE, "--invoice", invoice, "--text"]);
+    assert_eq!((waiting.code, waiting.json["code"].as_str()), (5, Some("waiting")), "{}", waiting.json);
+    let status = signet(dir.path(), &live, &["payment-request", "status", invoice]);
+    assert_eq!(status.json[0]["status"], "waiting");
+
+    // Not due yet: nothing is sent.
+    let early = signet(dir.path(), &live, &["outbox", "retry"]);
+    assert_eq!((early.code, early.json["sent"].as_u64()), (0, Some(0)));
+    // The operator asks for every waiting operation now: it goes, once.
+    let now = signet(dir.path(), &live, &["outbox", "retry", "--now"]);
+    assert_eq!((now.code, now.json["sent"].as_u64()), (0, Some(1)), "{}", now.json);
+    let again = signet(dir.path(), &live, &["outbox", "retry", "--now"]);
+    assert_eq!(again.json["sent"].as_u64(), Some(0));
+    assert_eq!(sb.journal().iter().filter(|e| e.body.contains(invoice)).count(), 1);
+    let status = signet(dir.path(), &live, &["payment-request", "status", invoice]);
+    assert_eq!((status.json[0]["status"].as_str(), status.json[0]["attempts"].as_u64()), (Some("sent"), Some(2)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_user_profile_can_take_its_credentials_from_the_environment() {
     let sb = sandbox().await;
     let dir = tempfile::tempdir().unwrap();

@@ -228,6 +228,11 @@ pub fn retry_now(store: &Store, key: &str) -> Result<()> {
     }
 }
 
+/// Brings every waiting operation's next try forward to now; returns how many.
+pub fn retry_all_now(store: &Store) -> Result<usize> {
+    store.reschedule_all_waiting(&now())
+}
+
 /// A status as the operator reads it.
 pub fn status_word(status: OperationStatus) -> &'static str {
     match status {

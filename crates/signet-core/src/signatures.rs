@@ -1,18 +1,109 @@
-//! myKaarma e-signature capture: the signed document's link, recorded and sent.
+//! myKaarma e-signatures: following signature requests (status, capture URL,
+//! documents, signers) and capturing the signed document's link.
 
 use std::sync::Mutex;
 
-use signet_providers::kpay::{CaptureReply, Kpay};
+use serde::Serialize;
+use signet_providers::kpay::{CaptureReply, Kpay, SignatureRequest};
+use ts_rs::TS;
 
 use crate::error::{CoreError, Result};
 use crate::outbox::{self, NewOperation};
-use crate::store::{OperationRecord, Store};
+use crate::store::{OperationRecord, StoredTrackedSignature, Store};
 use crate::validate;
+
+/// The longest label an operator can give a followed request.
+pub const LABEL_MAX: usize = 80;
+
+/// A signature request the operator follows, with what myKaarma last said of it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TrackedSignature {
+    pub spi_request_uuid: String,
+    /// The operator's note, e.g. the customer or invoice.
+    pub label: String,
+    pub added_at: String,
+    /// When myKaarma was last asked, if ever.
+    pub checked_at: Option<String>,
+    pub request: Option<SignatureRequest>,
+}
+
+impl From<StoredTrackedSignature> for TrackedSignature {
+    fn from(s: StoredTrackedSignature) -> Self {
+        TrackedSignature {
+            request: s.last_seen.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+            spi_request_uuid: s.spi_request_uuid,
+            label: s.label,
+            added_at: s.added_at,
+            checked_at: s.checked_at,
+        }
+    }
+}
+
+/// A capture myKaarma answered, with the operation that recorded it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CaptureSent {
+    pub operation_key: String,
+    pub reply: CaptureReply,
+}
+
+fn label(raw: &str) -> Result<String> {
+    let label = raw.trim();
+    if label.chars().count() > LABEL_MAX {
+        return Err(CoreError::invalid("label", format!("Keep the label to {LABEL_MAX} characters or fewer.")));
+    }
+    if label.chars().any(char::is_control) {
+        return Err(CoreError::invalid("label", "The label cannot contain line breaks or control characters."));
+    }
+    Ok(label.to_string())
+}
+
+/// Starts following a signature request (or relabels one already followed).
+pub fn track(store: &Store, profile_id: &str, spi_request_uuid: &str, raw_label: &str) -> Result<TrackedSignature> {
+    let spi = validate::uuid("spi_request_uuid", spi_request_uuid)?;
+    let label = label(raw_label)?;
+    store.track_signature(profile_id, &spi, &label, &outbox::now())?;
+    find(store, profile_id, &spi)
+}
+
+pub fn untrack(store: &Store, profile_id: &str, spi_request_uuid: &str) -> Result<()> {
+    let spi = validate::uuid("spi_request_uuid", spi_request_uuid)?;
+    if !store.untrack_signature(profile_id, &spi)? {
+        return Err(CoreError::not_found(format!("Followed signature request {spi}")));
+    }
+    Ok(())
+}
+
+/// The profile's followed signature requests, newest first, as last seen.
+pub fn tracked(store: &Store, profile_id: &str) -> Result<Vec<TrackedSignature>> {
+    Ok(store.tracked_signatures(profile_id)?.into_iter().map(TrackedSignature::from).collect())
+}
+
+fn find(store: &Store, profile_id: &str, spi: &str) -> Result<TrackedSignature> {
+    tracked(store, profile_id)?
+        .into_iter()
+        .find(|t| t.spi_request_uuid == spi)
+        .ok_or_else(|| CoreError::not_found(format!("Followed signature request {spi}")))
+}
+
+/// Asks myKaarma for a followed request's current state and keeps the answer.
+pub async fn refresh(db: &Mutex<Store>, client: &Kpay, profile_id: &str, spi_request_uuid: &str) -> Result<TrackedSignature> {
+    let spi = validate::uuid("spi_request_uuid", spi_request_uuid)?;
+    find(&*outbox::lock(db)?, profile_id, &spi)?;
+    let seen = client.get_signature_request(&spi).await?;
+    let json = serde_json::to_string(&seen).unwrap_or_default();
+    let store = outbox::lock(db)?;
+    store.saw_signature(profile_id, &spi, &json, &outbox::now())?;
+    find(&store, profile_id, &spi)
+}
 
 pub const AREA: &str = "signatures";
 pub const CAPTURE_KIND: &str = "signature.capture";
 
-pub async fn capture(db: &Mutex<Store>, client: &Kpay, profile_id: &str, spi_request_uuid: &str, signed_document_url: &str) -> Result<(String, CaptureReply)> {
+pub async fn capture(db: &Mutex<Store>, client: &Kpay, profile_id: &str, spi_request_uuid: &str, signed_document_url: &str) -> Result<CaptureSent> {
     let spi = validate::uuid("spi_request_uuid", spi_request_uuid)?;
     let url = validate::document_url("url", signed_document_url)?;
     let op = NewOperation {
@@ -23,7 +114,8 @@ pub async fn capture(db: &Mutex<Store>, client: &Kpay, profile_id: &str, spi_req
         request: serde_json::json!({ "spiRequestUUID": spi, "signedDocumentUrl": url }),
     };
     let (spi, url) = (&spi, &url);
-    outbox::run_or_wait(db, op, |key| async move { client.capture_signature(spi, url, &key).await }).await
+    let (operation_key, reply) = outbox::run_or_wait(db, op, |key| async move { client.capture_signature(spi, url, &key).await }).await?;
+    Ok(CaptureSent { operation_key, reply })
 }
 
 /// Sends a capture that waited for the network, as it was recorded.

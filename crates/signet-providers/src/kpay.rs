@@ -75,30 +75,39 @@ impl PaymentRequestReply {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", default)]
+#[ts(export)]
 pub struct SignatureRequest {
     #[serde(rename = "spiRequestUUID")]
     pub spi_request_uuid: String,
     pub signature_capture_url: Option<String>,
     pub signed_document_url: Option<String>,
     pub is_signed: bool,
+    /// Free-form objects (e.g. documentName, documentUrl), shown as given.
+    #[ts(type = "Array<Record<string, unknown>>")]
     pub documents: Vec<serde_json::Value>,
+    /// Free-form objects (e.g. signerName, isSigned), shown as given.
+    #[ts(type = "Array<Record<string, unknown>>")]
     pub signers: Vec<serde_json::Value>,
+    #[ts(type = "number | null")]
     pub renew_count: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", default)]
+#[ts(export)]
 pub struct CaptureError {
     pub error_code: Option<String>,
     pub error_description: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", default)]
+#[ts(export)]
 pub struct CaptureReply {
     pub error: Option<CaptureError>,
+    #[ts(type = "Array<unknown>")]
     pub warnings: Vec<serde_json::Value>,
     #[serde(rename = "requestUUID")]
     pub request_uuid: Option<String>,

@@ -4,6 +4,7 @@
 mod bulk;
 mod operations;
 mod profiles;
+mod tracked_signatures;
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,7 @@ use crate::error::{CoreError, Result};
 pub use bulk::StoredBulkRow;
 pub use operations::{OperationPage, OperationQuery, OperationRecord, OperationStatus};
 pub use profiles::StoredProfile;
+pub use tracked_signatures::StoredTrackedSignature;
 
 pub const DATABASE_FILE: &str = "signet.sqlite3";
 

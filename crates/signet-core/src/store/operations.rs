@@ -150,6 +150,10 @@ impl Store {
         Ok(changed == 1)
     }
 
+    pub fn reschedule_all_waiting(&self, at: &str) -> Result<usize> {
+        Ok(self.conn().execute("UPDATE operations SET retry_at = ?1 WHERE status = 'waiting'", [at])?)
+    }
+
     /// Moves a waiting operation's next try to `at`.
     pub fn reschedule_waiting(&self, key: &str, at: &str) -> Result<bool> {
         let changed = self.conn().execute("UPDATE operations SET retry_at = ?2 WHERE key = ?1 AND status = 'waiting'", params![key, at])?;
