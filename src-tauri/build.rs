@@ -30,6 +30,13 @@ const COMMANDS: &[&str] = &[
     "bulk_cancel",
     "bulk_unfinished",
     "bulk_export",
+    "retry_operation_now",
+    "cancel_waiting_operation",
+    "list_tracked_signatures",
+    "track_signature",
+    "untrack_signature",
+    "refresh_signature",
+    "capture_signature",
 ];
 
 fn main() {

@@ -49,6 +49,13 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
         commands::bulk::bulk_cancel,
         commands::bulk::bulk_unfinished,
         commands::bulk::bulk_export,
+        commands::activity::retry_operation_now,
+        commands::activity::cancel_waiting_operation,
+        commands::signatures::list_tracked_signatures,
+        commands::signatures::track_signature,
+        commands::signatures::untrack_signature,
+        commands::signatures::refresh_signature,
+        commands::signatures::capture_signature,
     ])
 }
 
@@ -68,6 +75,20 @@ fn start_sandbox() -> Result<signet_sandbox::Sandbox, String> {
     }
 }
 
+/// How often the desk looks for waiting operations whose next try is due.
+const RETRY_TICK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// While the desk is open, operations that could not reach their provider are sent
+/// again when their time comes (their backoff is kept in the database).
+fn spawn_retry_timer<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(RETRY_TICK).await;
+            app.state::<AppState>().retry_due().await;
+        }
+    });
+}
+
 pub fn run() {
     builder(tauri::Builder::default())
         .setup(|app| {
@@ -85,6 +106,7 @@ pub fn run() {
             }
             app.manage(state);
             app.manage(guard);
+            spawn_retry_timer(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!())

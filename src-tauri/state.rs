@@ -3,12 +3,14 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use signet_core::access::ProviderAccess;
+use signet_core::catalog::ProviderId;
 use signet_core::secrets::SecretStore;
+use signet_core::CoreError;
 use signet_core::settings::Settings;
 use signet_core::store::Store;
 
 use crate::error::IpcError;
-
 
 #[derive(Debug, Clone)]
 pub struct AppPaths {
@@ -69,16 +71,22 @@ impl AppState {
         &self.store
     }
 
-    /// How the active profile reaches `provider`: the in-process Sandbox's demo
-    /// access for the Sandbox profile, the profile's settings and keyring otherwise.
-    pub fn access(&self, provider: signet_core::catalog::ProviderId) -> Result<(String, signet_core::access::ProviderAccess), IpcError> {
+    /// How the active profile reaches `provider`, with the profile's id.
+    pub fn access(&self, provider: ProviderId) -> Result<(String, ProviderAccess), IpcError> {
         let profile = self.with_settings(|s| s.active_profile())?;
-        if profile.builtin {
-            let url = self.sandbox.as_ref().map_err(|problem| IpcError::from(signet_core::CoreError::Conflict(problem.clone())))?;
-            return Ok((profile.id, signet_sandbox::provider_access(provider, url)));
-        }
-        let access = self.with_settings(|s| s.provider_access(&profile.id, provider))?;
+        let access = self.access_for(&profile.id, provider)?;
         Ok((profile.id, access))
+    }
+
+    /// How any profile reaches `provider`: the in-process Sandbox's demo access for
+    /// the Sandbox profile, the profile's settings and keyring otherwise.
+    pub fn access_for(&self, profile_id: &str, provider: ProviderId) -> signet_core::error::Result<ProviderAccess> {
+        if profile_id == signet_core::settings::SANDBOX_PROFILE_ID {
+            let url = self.sandbox.as_ref().map_err(|problem| CoreError::Conflict(problem.clone()))?;
+            return Ok(signet_sandbox::provider_access(provider, url));
+        }
+        let mut store = self.store.lock().map_err(|_| CoreError::Conflict("the database lock was poisoned by an earlier failure; restart Signet".into()))?;
+        Settings::new(&mut store, self.secrets.as_ref()).provider_access(profile_id, provider)
     }
 
     pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> signet_core::error::Result<T>) -> Result<T, IpcError> {
@@ -87,5 +95,25 @@ impl AppState {
 
     fn store(&self) -> Result<MutexGuard<'_, Store>, IpcError> {
         self.store.lock().map_err(|_| IpcError::internal("the database lock was poisoned by an earlier failure; restart Signet"))
+    }
+}
+
+impl AppState {
+    /// Sends every operation that waited for the network and is due. Runs on a
+    /// timer while the desk is open; failures are logged and retried on the next tick.
+    pub async fn retry_due(&self) -> signet_core::retry::RetryPass {
+        let access_for = |profile_id: &str, provider| self.access_for(profile_id, provider);
+        match signet_core::retry::run_due(self.db(), &access_for).await {
+            Ok(pass) => {
+                if pass != signet_core::retry::RetryPass::default() {
+                    tracing::info!(?pass, "waiting operations tried again");
+                }
+                pass
+            }
+            Err(e) => {
+                tracing::warn!("waiting operations could not be tried again: {e}");
+                Default::default()
+            }
+        }
     }
 }

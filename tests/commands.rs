@@ -26,8 +26,18 @@ impl Desk {
 
     /// As the desk starts, with the Sandbox profile pointed at `sandbox` if given.
     fn start_with_sandbox(sandbox: Option<String>) -> Desk {
-        let dir = tempfile::tempdir().unwrap();
-        let secrets = Arc::new(MemorySecrets::default());
+        Desk::open(tempfile::tempdir().unwrap(), Arc::new(MemorySecrets::default()), sandbox)
+    }
+
+    /// Closes the desk and starts it again on the same data folder and keyring.
+    fn restart_with_sandbox(self, sandbox: String) -> Desk {
+        let Desk { _dir, _app, window, secrets } = self;
+        drop(window);
+        drop(_app);
+        Desk::open(_dir, secrets, Some(sandbox))
+    }
+
+    fn open(dir: tempfile::TempDir, secrets: Arc<MemorySecrets>, sandbox: Option<String>) -> Desk {
         let paths = AppPaths { data_dir: dir.path().to_path_buf(), log_dir: dir.path().join("logs") };
         let mut state = AppState::open(paths, secrets.clone()).unwrap();
         if let Some(url) = sandbox {
@@ -238,4 +248,89 @@ fn an_unknown_send_is_resolved_by_the_operator_and_sent_again_once() {
     assert_eq!(posts, 2, "the lost one and the deliberate resend, nothing more");
     // Resolving it twice is refused.
     assert_eq!(desk.err("resolve_operation", json!({ "key": key, "resolution": "sent", "note": "" }))["code"], "conflict");
+}
+
+/// The spiRequestUUID myKaarma gave an invoice's signature request (the Sandbox
+/// lists them; the real API tells the dealer by other means).
+fn sandbox_spi(sandbox: &signet_sandbox::Sandbox, invoice: &str) -> String {
+    let url = format!("{}/_sandbox/kpay/signature-requests?invoiceGuid={invoice}", sandbox.base_url());
+    let listed: Value = tauri::async_runtime::block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() });
+    listed[0]["spiRequestUUID"].as_str().expect("the Sandbox made a signature request").to_string()
+}
+
+#[test]
+fn a_signature_request_is_followed_captured_and_seen_signed() {
+    let sandbox = tauri::async_runtime::block_on(signet_sandbox::Sandbox::start(Default::default())).unwrap();
+    let desk = Desk::start_with_sandbox(Some(sandbox.base_url()));
+    let invoice = signet_sandbox::demo::INVOICE_BRAKES;
+    let request = json!({ "invoiceGuid": invoice, "sendAsText": true, "sendAsEmail": true,
+                          "attachInvoice": false, "esignRequired": true, "sendWithoutKpay": false });
+    desk.ok("send_payment_request", json!({ "department": signet_sandbox::demo::DEPARTMENT_SERVICE, "request": request, "again": false }));
+    let spi = sandbox_spi(&sandbox, invoice);
+
+    let bad = desk.err("track_signature", json!({ "spiRequestUuid": "not-a-uuid", "label": "" }));
+    assert_eq!((bad["code"].as_str(), bad["field"].as_str()), (Some("invalid_input"), Some("spi_request_uuid")));
+
+    let tracked = desk.ok("track_signature", json!({ "spiRequestUuid": spi, "label": "Brakes, Ana" }));
+    assert_eq!(tracked["label"], "Brakes, Ana");
+    assert_eq!(tracked["request"]["isSigned"], false);
+    assert!(tracked["request"]["signatureCaptureUrl"].as_str().unwrap().contains(&spi));
+    assert!(!tracked["request"]["signers"].as_array().unwrap().is_empty());
+    assert!(tracked["checkedAt"].is_string());
+
+    // A plain-http link is refused before anything is sent.
+    let before = sandbox.journal().len();
+    let http = desk.err("capture_signature", json!({ "spiRequestUuid": spi, "url": "http://docs.example.com/s.pdf" }));
+    assert_eq!((http["code"].as_str(), http["field"].as_str()), (Some("invalid_input"), Some("url")));
+    assert_eq!(sandbox.journal().len(), before);
+
+    let captured = desk.ok("capture_signature", json!({ "spiRequestUuid": spi, "url": "https://docs.example.com/signed.pdf" }));
+    assert_eq!(captured["reply"]["requestUUID"], spi.as_str());
+    assert!(captured["reply"]["error"].is_null(), "{captured}");
+    let seen = desk.ok("refresh_signature", json!({ "spiRequestUuid": spi }));
+    assert_eq!(seen["request"]["isSigned"], true);
+    assert_eq!(seen["request"]["signedDocumentUrl"], "https://docs.example.com/signed.pdf");
+
+    // The list keeps what was last seen, with no network call.
+    let listed = desk.ok("list_tracked_signatures", json!({}));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["request"]["isSigned"], true);
+    desk.ok("untrack_signature", json!({ "spiRequestUuid": spi }));
+    assert_eq!(desk.ok("list_tracked_signatures", json!({})), json!([]));
+    assert_eq!(desk.err("untrack_signature", json!({ "spiRequestUuid": spi }))["code"], "not_found");
+}
+
+#[test]
+fn a_send_that_finds_no_network_waits_and_the_operator_can_send_it_now() {
+    let sandbox = tauri::async_runtime::block_on(signet_sandbox::Sandbox::start(Default::default())).unwrap();
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let desk = Desk::start_with_sandbox(Some(dead));
+    let invoice = "7d1f1d2e-0000-4000-8000-0000000000d1";
+    let request = json!({ "invoiceGuid": invoice, "sendAsText": false, "sendAsEmail": true,
+                          "attachInvoice": false, "esignRequired": false, "sendWithoutKpay": false });
+    let department = signet_sandbox::demo::DEPARTMENT_SERVICE;
+    let e = desk.err("send_payment_request", json!({ "department": department, "request": request, "again": false }));
+    assert_eq!(e["code"], "waiting", "{e}");
+    let key = e["detail"]["operationKey"].as_str().unwrap().to_string();
+    assert_eq!(desk.ok("app_status", json!({}))["waitingOperations"], 1);
+
+    // Another one the operator decides not to send after all.
+    let other = json!({ "invoiceGuid": "7d1f1d2e-0000-4000-8000-0000000000d2", "sendAsText": false, "sendAsEmail": true,
+                        "attachInvoice": false, "esignRequired": false, "sendWithoutKpay": false });
+    let e = desk.err("send_payment_request", json!({ "department": department, "request": other, "again": false }));
+    let cancelled = desk.ok("cancel_waiting_operation", json!({ "key": e["detail"]["operationKey"] }));
+    assert_eq!((cancelled["status"].as_str(), cancelled["response"]["code"].as_str()), (Some("failed"), Some("cancelled")));
+
+    // The network comes back (the Sandbox answers now); the operator asks for it now.
+    let desk = desk.restart_with_sandbox(sandbox.base_url());
+    desk.ok("retry_operation_now", json!({ "key": key }));
+    let op = desk.ok("list_operations", json!({ "query": { "text": key, "offset": 0, "limit": 10 } }));
+    assert_eq!((op["items"][0]["status"].as_str(), op["items"][0]["attempts"].as_u64()), (Some("sent"), Some(2)));
+    assert_eq!(desk.ok("app_status", json!({}))["waitingOperations"], 0);
+    assert_eq!(sandbox.journal().iter().filter(|e| e.method == "POST").count(), 1, "the sent one once, the cancelled one never");
+    assert_eq!(desk.err("retry_operation_now", json!({ "key": key }))["code"], "conflict");
+    assert_eq!(desk.err("cancel_waiting_operation", json!({ "key": key }))["code"], "conflict");
 }

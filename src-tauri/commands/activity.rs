@@ -1,7 +1,7 @@
 use signet_core::catalog::ProviderId;
 use signet_core::outbox::{self, Resolution};
 use signet_core::store::{OperationPage, OperationQuery, OperationRecord};
-use signet_core::{clients, signatures};
+use signet_core::{clients, signatures, CoreError};
 use signet_providers::HttpConfig;
 use tauri::State;
 
@@ -24,7 +24,22 @@ pub async fn resolve_operation(state: State<'_, AppState>, key: String, resoluti
 /// whether the signature request is now signed.
 #[tauri::command]
 pub async fn check_operation(state: State<'_, AppState>, key: String) -> CmdResult<OperationRecord> {
-    let (_, access) = state.access(ProviderId::Mykaarma)?;
-    let client = clients::kpay(&access, HttpConfig::default())?;
+    let op = state.with_store(|s| s.operation(&key)?.ok_or_else(|| CoreError::not_found(format!("Operation {key}"))))?;
+    // Asked as the profile that sent it, which may no longer be the active one.
+    let client = clients::kpay(&state.access_for(&op.profile_id, ProviderId::Mykaarma)?, HttpConfig::default())?;
     Ok(signatures::settle_by_check(state.db(), &client, &key).await?)
+}
+
+/// Sends a waiting operation at once instead of at its next try.
+#[tauri::command]
+pub async fn retry_operation_now(state: State<'_, AppState>, key: String) -> CmdResult<()> {
+    state.with_store(|s| outbox::retry_now(s, &key))?;
+    state.retry_due().await;
+    Ok(())
+}
+
+/// The operator's "don't send it" for an operation waiting for the network.
+#[tauri::command]
+pub async fn cancel_waiting_operation(state: State<'_, AppState>, key: String) -> CmdResult<OperationRecord> {
+    state.with_store(|s| outbox::cancel_waiting(s, &key))
 }

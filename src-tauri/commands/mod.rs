@@ -4,4 +4,5 @@ pub mod activity;
 pub mod bulk;
 pub mod payments;
 pub mod settings;
+pub mod signatures;
 pub mod status;

@@ -26,6 +26,8 @@ pub struct AppStatus {
     pub pending_operations: u32,
     /// Operations whose outcome is unknown: someone must check them.
     pub needs_attention: u32,
+    /// Operations that could not reach their provider; sent again by themselves.
+    pub waiting_operations: u32,
 }
 
 #[tauri::command]
@@ -43,5 +45,6 @@ pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
         sandbox_problem: state.sandbox.as_ref().err().cloned(),
         pending_operations: count(OperationStatus::Pending),
         needs_attention: count(OperationStatus::Unknown),
+        waiting_operations: count(OperationStatus::Waiting),
     })
 }

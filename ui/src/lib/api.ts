@@ -17,6 +17,8 @@ import type { BulkPreview } from "./bindings/BulkPreview";
 import type { BulkStatus } from "./bindings/BulkStatus";
 import type { UnfinishedRun } from "./bindings/UnfinishedRun";
 import type { Resolution } from "./bindings/Resolution";
+import type { TrackedSignature } from "./bindings/TrackedSignature";
+import type { CaptureSent } from "./bindings/CaptureSent";
 import { CommandError, asErrorBody } from "./errors";
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -57,6 +59,14 @@ export const api = {
     call<OperationRecord>("resolve_operation", { key, resolution, note }),
   checkOperation: (key: string) => call<OperationRecord>("check_operation", { key }),
   resendPaymentRequest: (key: string) => call<PaymentSentView>("resend_payment_request", { key }),
+  retryOperationNow: (key: string) => call<null>("retry_operation_now", { key }),
+  cancelWaitingOperation: (key: string) => call<OperationRecord>("cancel_waiting_operation", { key }),
+  listTrackedSignatures: () => call<TrackedSignature[]>("list_tracked_signatures"),
+  /** Follows a signature request and asks myKaarma for it at once. */
+  trackSignature: (spiRequestUuid: string, label: string) => call<TrackedSignature>("track_signature", { spiRequestUuid, label }),
+  untrackSignature: (spiRequestUuid: string) => call<null>("untrack_signature", { spiRequestUuid }),
+  refreshSignature: (spiRequestUuid: string) => call<TrackedSignature>("refresh_signature", { spiRequestUuid }),
+  captureSignature: (spiRequestUuid: string, url: string) => call<CaptureSent>("capture_signature", { spiRequestUuid, url }),
   /** Opens a native dialog in Rust and checks every row; null if cancelled. */
   bulkChooseFile: () => call<BulkPreview | null>("bulk_choose_file"),
   bulkStart: (token: string, concurrency: number) => call<string>("bulk_start", { token, concurrency }),

@@ -21,4 +21,8 @@ pendingOperations: number,
 /**
  * Operations whose outcome is unknown: someone must check them.
  */
-needsAttention: number, };
+needsAttention: number, 
+/**
+ * Operations that could not reach their provider; sent again by themselves.
+ */
+waitingOperations: number, };

@@ -1,0 +1,51 @@
+use signet_core::catalog::ProviderId;
+use signet_core::signatures::{self, CaptureSent, TrackedSignature};
+use signet_core::clients;
+use signet_providers::HttpConfig;
+use tauri::State;
+
+use crate::error::CmdResult;
+use crate::state::AppState;
+
+/// The active profile's followed signature requests, as last seen (no network).
+#[tauri::command]
+pub async fn list_tracked_signatures(state: State<'_, AppState>) -> CmdResult<Vec<TrackedSignature>> {
+    let profile = state.with_settings(|s| s.active_profile())?;
+    state.with_store(|s| signatures::tracked(s, &profile.id))
+}
+
+/// Follows a signature request (by its spiRequestUUID) and asks myKaarma for it.
+/// It stays followed even if that first look fails; the error says why.
+#[tauri::command]
+pub async fn track_signature(state: State<'_, AppState>, spi_request_uuid: String, label: String) -> CmdResult<TrackedSignature> {
+    let profile = state.with_settings(|s| s.active_profile())?;
+    let tracked = state.with_store(|s| signatures::track(s, &profile.id, &spi_request_uuid, &label))?;
+    let (profile_id, access) = state.access(ProviderId::Mykaarma)?;
+    let client = clients::kpay(&access, HttpConfig::default())?;
+    Ok(signatures::refresh(state.db(), &client, &profile_id, &tracked.spi_request_uuid).await?)
+}
+
+#[tauri::command]
+pub async fn untrack_signature(state: State<'_, AppState>, spi_request_uuid: String) -> CmdResult<()> {
+    let profile = state.with_settings(|s| s.active_profile())?;
+    state.with_store(|s| signatures::untrack(s, &profile.id, &spi_request_uuid))
+}
+
+/// Asks myKaarma for a followed request's status, capture URL, documents, signers.
+#[tauri::command]
+pub async fn refresh_signature(state: State<'_, AppState>, spi_request_uuid: String) -> CmdResult<TrackedSignature> {
+    let (profile_id, access) = state.access(ProviderId::Mykaarma)?;
+    let client = clients::kpay(&access, HttpConfig::default())?;
+    Ok(signatures::refresh(state.db(), &client, &profile_id, &spi_request_uuid).await?)
+}
+
+/// Submits the signed document's https URL for a signature request (PUT capture).
+#[tauri::command]
+pub async fn capture_signature(state: State<'_, AppState>, spi_request_uuid: String, url: String) -> CmdResult<CaptureSent> {
+    // Bad input is refused before credentials are needed.
+    signet_core::validate::uuid("spi_request_uuid", &spi_request_uuid)?;
+    signet_core::validate::document_url("url", &url)?;
+    let (profile_id, access) = state.access(ProviderId::Mykaarma)?;
+    let client = clients::kpay(&access, HttpConfig::default())?;
+    Ok(signatures::capture(state.db(), &client, &profile_id, &spi_request_uuid, &url).await?)
+}
