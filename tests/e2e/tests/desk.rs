@@ -153,15 +153,21 @@ async fn use_sandbox(c: &Client) -> String {
     notice.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:")).expect("the Sandbox's address").trim_end_matches(',').to_string()
 }
 
-/// Sets the Sandbox's faults through its admin endpoint (plain HTTP on loopback).
-fn set_sandbox_faults(base: &str, json: &str) {
+/// One plain HTTP/1.1 call to the Sandbox's admin endpoints (loopback only); the body.
+fn sandbox_admin(base: &str, method: &str, path: &str, body: &str) -> String {
     use std::io::{Read, Write};
     let addr = base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(stream, "PUT /_sandbox/faults HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}", json.len()).unwrap();
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
     let mut reply = String::new();
     stream.read_to_string(&mut reply).unwrap();
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    reply.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+}
+
+/// Sets the Sandbox's faults through its admin endpoint.
+fn set_sandbox_faults(base: &str, json: &str) {
+    sandbox_admin(base, "PUT", "/_sandbox/faults", json);
 }
 
 /// Saves what the window shows into the docs' screenshot folder.
@@ -457,4 +463,55 @@ async fn an_operator_sends_a_csv_file_in_bulk_and_exports_the_results() {
     assert_eq!(exported.lines().filter(|l| l.contains(",sent,")).count(), 150);
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_follows_a_signature_request_captures_it_and_sees_it_signed() {
+    let env = Env::from_vars();
+    let driver = Driver::start(&[]);
+    let c = driver.open_desk(&env).await;
+    let sandbox = use_sandbox(&c).await;
+
+    // A payment request that asks for an e-signature.
+    let invoice = "e5160000-7a3b-4c5d-8e6f-0a1b2c3d4e11";
+    click(&c, "[data-testid='nav-payments']").await;
+    wait_for(&c, "[data-testid='department'] option").await;
+    type_into(&c, "[data-testid='invoice']", invoice).await;
+    click(&c, "[data-testid='option-esignRequired']").await;
+    assert!(text(&c, "[data-testid='send']").await.contains("asking for an e-signature"));
+    click(&c, "[data-testid='send']").await;
+    wait_for(&c, "[data-testid='result']").await;
+
+    // myKaarma tells the dealer the spiRequestUUID; here the Sandbox lists it.
+    let listed = sandbox_admin(&sandbox, "GET", &format!("/_sandbox/kpay/signature-requests?invoiceGuid={invoice}"), "");
+    let listed: serde_json::Value = serde_json::from_str(listed.trim()).unwrap_or_else(|e| panic!("{e}: {listed}"));
+    let spi = listed[0]["spiRequestUUID"].as_str().expect("a signature request").to_string();
+
+    click(&c, "[data-testid='nav-signatures']").await;
+    type_into(&c, "[data-testid='spi-input']", "not-a-uuid").await;
+    assert!(text(&c, "[data-testid='spi-error']").await.contains("spiRequestUUID"));
+    assert!(!find(&c, "[data-testid='track']").await.is_enabled().await.unwrap());
+    type_into(&c, "[data-testid='spi-input']", &spi).await;
+    type_into(&c, "[data-testid='label-input']", "Brakes, Ana Souza").await;
+    click(&c, "[data-testid='track']").await;
+    wait_for(&c, "[data-testid='signature-detail']").await;
+    assert_eq!(text(&c, "[data-testid='sig-state']").await, "awaiting signature");
+    assert!(text(&c, "[data-testid='link-capture']").await.contains(&spi));
+    assert!(!text(&c, "[data-testid='signers']").await.is_empty());
+
+    // A plain-http link is refused as typed; an https one is captured.
+    type_into(&c, "[data-testid='capture-url']", "http://docs.example.com/signed.pdf").await;
+    assert!(text(&c, "[data-testid='capture-url-error']").await.contains("https://"));
+    assert!(!find(&c, "[data-testid='capture']").await.is_enabled().await.unwrap());
+    type_into(&c, "[data-testid='capture-url']", "https://docs.example.com/signed-ana.pdf").await;
+    screenshot(&c, &env, "signatures.png").await;
+    click(&c, "[data-testid='capture']").await;
+    assert_eq!(text(&c, "[data-testid='capture-status']").await, "SUCCESS");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while text(&c, "[data-testid='sig-state']").await != "signed" {
+        assert!(Instant::now() < deadline, "the request never showed as signed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(text(&c, "[data-testid='link-signed']").await.contains("signed-ana.pdf"));
+    c.close().await.unwrap();
 }
