@@ -89,6 +89,15 @@ fn spawn_retry_timer<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
     });
 }
 
+/// Verifies the evidence ledger once at start-up, off the main thread.
+fn spawn_evidence_check<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn_blocking(move || {
+        if let Err(e) = app.state::<AppState>().verify_evidence() {
+            tracing::error!("the evidence ledger could not be verified: {e}");
+        }
+    });
+}
+
 pub fn run() {
     builder(tauri::Builder::default())
         .setup(|app| {
@@ -107,6 +116,7 @@ pub fn run() {
             app.manage(state);
             app.manage(guard);
             spawn_retry_timer(app.handle().clone());
+            spawn_evidence_check(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!())

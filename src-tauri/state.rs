@@ -40,6 +40,8 @@ pub struct AppState {
     secrets: Arc<dyn SecretStore>,
     /// The in-process Sandbox the Sandbox profile talks to, or why it is not running.
     pub sandbox: Result<String, String>,
+    /// The evidence ledger's verification at start-up, once it has run.
+    pub evidence: Mutex<Option<signet_core::evidence::ledger::LedgerReport>>,
 }
 
 impl AppState {
@@ -49,7 +51,7 @@ impl AppState {
         if interrupted > 0 {
             tracing::warn!(interrupted, "operations interrupted by an earlier stop are marked unknown");
         }
-        Ok(AppState { paths, store: Mutex::new(store), secrets, sandbox: Err("not started".into()) })
+        Ok(AppState { paths, store: Mutex::new(store), secrets, sandbox: Err("not started".into()), evidence: Mutex::new(None) })
     }
 
     pub fn secrets(&self) -> &dyn SecretStore {
@@ -115,5 +117,27 @@ impl AppState {
                 Default::default()
             }
         }
+    }
+}
+
+impl AppState {
+    /// Verifies the whole evidence ledger on a connection of its own (the database
+    /// stays usable meanwhile) and keeps the report for the status bar.
+    pub fn verify_evidence(&self) -> signet_core::error::Result<signet_core::evidence::ledger::LedgerReport> {
+        let path = self.store.lock().map_err(|_| CoreError::Conflict("the database lock was poisoned; restart Signet".into()))?.path().to_path_buf();
+        let reader = Store::open(&path)?;
+        let expected = signet_core::evidence::key::recorded_public_key(&reader)?;
+        let report = signet_core::evidence::ledger::verify(&reader, expected.as_deref())?;
+        if report.intact() {
+            tracing::info!(records = report.records, "evidence ledger verified");
+        } else {
+            for p in &report.problems {
+                tracing::error!(position = ?p.position, "evidence ledger: {}", p.problem);
+            }
+        }
+        if let Ok(mut kept) = self.evidence.lock() {
+            *kept = Some(report.clone());
+        }
+        Ok(report)
     }
 }

@@ -400,3 +400,32 @@ fn a_bulk_run_pauses_stops_and_resumes_after_a_restart_without_sending_a_row_twi
         assert_eq!(n, 1, "row {i} was received {n} times");
     }
 }
+
+#[test]
+fn an_evidence_ledger_altered_on_disk_is_reported_in_the_status_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        use signet_core::evidence::ledger::{self, Kind, NewRecord};
+        let store = signet_core::store::Store::open_in(dir.path()).unwrap();
+        let key = signet_core::evidence::key::SigningKey::from_bytes(&[1u8; 32]);
+        for session in ["s1", "s2", "s3"] {
+            let body = json!({ "session": session });
+            ledger::append(&store, &key, NewRecord { kind: Kind::Acceptance, session_id: session, debt_key: "d", cpf: "61766976204", body: &body }).unwrap();
+        }
+        // Someone edits record 2 directly in the file, past the append-only triggers.
+        let conn = store_connection(dir.path());
+        conn.execute_batch("DROP TRIGGER evidence_ledger_no_update; UPDATE evidence_ledger SET body = '{\"session\":\"forged\"}' WHERE seq = 2;").unwrap();
+    }
+    let desk = Desk::open(dir, Arc::new(MemorySecrets::default()), None);
+    let state: tauri::State<'_, AppState> = tauri::Manager::state(desk._app.handle());
+    let report = state.verify_evidence().unwrap();
+    assert_eq!(report.records, 3);
+    let status = desk.ok("app_status", json!({}));
+    let problems = status["evidence"]["problems"].as_array().unwrap();
+    assert!(problems.iter().any(|p| p["position"] == 2 && p["problem"].as_str().unwrap().contains("altered")), "{status}");
+}
+
+/// The database file opened directly, as someone tampering with it would.
+fn store_connection(dir: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.join(signet_core::store::DATABASE_FILE)).unwrap()
+}

@@ -28,6 +28,8 @@ pub struct AppStatus {
     pub needs_attention: u32,
     /// Operations that could not reach their provider; sent again by themselves.
     pub waiting_operations: u32,
+    /// What the start-up verification of the evidence ledger found, once it ran.
+    pub evidence: Option<signet_core::evidence::ledger::LedgerReport>,
 }
 
 #[tauri::command]
@@ -46,5 +48,6 @@ pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
         pending_operations: count(OperationStatus::Pending),
         needs_attention: count(OperationStatus::Unknown),
         waiting_operations: count(OperationStatus::Waiting),
+        evidence: state.evidence.lock().ok().and_then(|e| e.clone()),
     })
 }

@@ -64,9 +64,34 @@ pub enum Command {
     /// Operations recorded before sending: send again what waited for the network.
     #[command(subcommand)]
     Outbox(OutboxCmd),
+    /// The opt-in evidence ledger: verify it, find a signature, export or check a dossier.
+    #[command(subcommand)]
+    Evidence(EvidenceCmd),
     /// Run the local Sandbox of every provider.
     #[command(subcommand)]
     Sandbox(SandboxCmd),
+}
+
+#[derive(Subcommand)]
+pub enum EvidenceCmd {
+    /// Verify every record, the signed head and every kept file. Exit code 6 if
+    /// anything was altered, removed or reordered (each problem with its position).
+    Verify,
+    /// The records about a session id, a debt key or a CPF.
+    Find { key: String },
+    /// Write a signature session's dossier (a zip signed with this installation's key).
+    Export {
+        session_id: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Check a dossier offline. Exit code 6 if it does not hold.
+    Check {
+        dossier: std::path::PathBuf,
+        /// The installation's public key (base64) it must be signed with.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -206,9 +231,10 @@ pub enum OptinCmd {
 pub struct OptinSubmit {
     #[arg(long)]
     pub debt: String,
-    /// The exact contract text the signer accepted (UTF-8 file).
-    #[arg(long)]
-    pub text_file: std::path::PathBuf,
+    /// The contract the signer accepted: a PDF (its text is extracted) or a UTF-8
+    /// text file. The evidence ledger keeps both the file and the text.
+    #[arg(long, alias = "text-file")]
+    pub contract: std::path::PathBuf,
     #[arg(long)]
     pub name: String,
     #[arg(long)]

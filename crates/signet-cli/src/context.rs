@@ -51,6 +51,13 @@ impl Context {
         f(&self.store.lock().expect("one command at a time"))
     }
 
+    /// Runs `f` with the database and the installation's evidence signing key.
+    pub fn with_evidence_key<T>(&self, f: impl FnOnce(&Store, &signet_core::evidence::key::SigningKey) -> Result<T, CoreError>) -> Result<T, CoreError> {
+        let store = self.store.lock().expect("one command at a time");
+        let key = signet_core::evidence::key::installation_key(&self.keyring, &store)?;
+        f(&store, &key)
+    }
+
     pub fn find_profile(&self, wanted: &str) -> Result<ProfileSummary, CoreError> {
         self.with_settings(|s| find_profile(s, wanted))
     }

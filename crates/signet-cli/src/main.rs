@@ -4,6 +4,7 @@
 mod bulk_cmd;
 mod cli;
 mod context;
+mod evidence_cmd;
 mod ops;
 mod output;
 mod settings_cmds;
@@ -16,6 +17,8 @@ async fn main() {
     let out = output::Output { json: args.json };
     let result = match args.command {
         cli::Command::Sandbox(cmd) => ops::sandbox(cmd).await,
+        // Checking a dossier needs no database: it may run on any machine.
+        cli::Command::Evidence(cli::EvidenceCmd::Check { dossier, public_key }) => evidence_cmd::check(&dossier, public_key.as_deref()),
         command => match context::Context::open(&args.global) {
             Ok(ctx) => run(ctx, command, &out).await,
             Err(e) => Err(e),
@@ -44,6 +47,7 @@ async fn run(ctx: context::Context, command: cli::Command, out: &output::Output)
         Optin(cmd) => ops::optin(&ctx, cmd).await,
         Signzy(cmd) => ops::signzy(&ctx, cmd).await,
         Outbox(cmd) => ops::outbox(&ctx, cmd).await,
+        Evidence(cmd) => evidence_cmd::run(&ctx, cmd),
         Sandbox(_) => unreachable!("handled before opening the database"),
     }
 }

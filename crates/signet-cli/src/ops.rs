@@ -106,8 +106,7 @@ pub async fn kyc(ctx: &Context, cmd: KycCmd) -> Result<Value, CoreError> {
 
 pub async fn optin(ctx: &Context, cmd: OptinCmd) -> Result<Value, CoreError> {
     let OptinCmd::Submit(a) = cmd;
-    let raw_text = std::fs::read_to_string(&a.text_file)
-        .map_err(|source| CoreError::Io { context: format!("cannot read {}", a.text_file.display()), source })?;
+    let contract = signet_core::contract::load(&a.contract)?;
     let signer = optin::SignerInput {
         name: a.name,
         email: a.email,
@@ -116,16 +115,34 @@ pub async fn optin(ctx: &Context, cmd: OptinCmd) -> Result<Value, CoreError> {
         phone_number: a.phone_number,
         cpf: a.cpf,
     };
-    let acceptance = optin::Acceptance {
-        raw_text,
-        ip_address: a.ip,
+    let now = time::OffsetDateTime::now_utc();
+    let at = optin::Circumstances {
         session_id: a.session_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-        accepted_at: time::OffsetDateTime::now_utc(),
+        accepted_at: now,
+        opened_at: now,
+        // A terminal is no signer's screen: the evidence says the reading was not tracked.
+        scrolled_to_end: false,
+        public_ip: a.ip,
+        local_ip: None,
+        local_port: None,
+        geolocation: None,
+        consent: signet_core::evidence::ConsentEvidence {
+            wording: optin::consent_wording("pt-BR").into(),
+            version: optin::CONSENT_VERSION.into(),
+            language: "pt-BR".into(),
+        },
+        operator: signet_core::evidence::OperatorEvidence {
+            profile_id: ctx.profile.id.clone(),
+            profile_name: ctx.profile.name.clone(),
+            os_user: std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_default(),
+        },
     };
+    let acceptance = optin::Acceptance { raw_text: contract.text.clone(), ip_address: at.public_ip.clone(), session_id: at.session_id.clone(), accepted_at: now };
     optin::check(&a.debt, &signer, &acceptance)?;
     let client = clients::qitech(&ctx.access(ProviderId::Qitech)?, HttpConfig::default())?;
-    let (key, got) = optin::submit(ctx.db(), &client, &ctx.profile.id, &a.debt, &signer, &acceptance).await?;
-    Ok(json!({"operationKey": key, "sessionId": acceptance.session_id, "status": got.status, "key": got.key, "eventDatetime": got.event_datetime}))
+    let signing_key = ctx.with_evidence_key(|_, k| Ok(k.clone()))?;
+    let sent = optin::submit(ctx.db(), &signing_key, &client, &ctx.profile.id, &a.debt, &signer, &contract, &at).await?;
+    Ok(json!(sent))
 }
 
 pub async fn signzy(ctx: &Context, cmd: SignzyCmd) -> Result<Value, CoreError> {

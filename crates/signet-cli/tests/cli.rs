@@ -69,17 +69,8 @@ async fn every_operation_runs_against_the_sandbox_profile() {
     assert_eq!(config.code, 0, "{}", config.json);
     assert!(config.json["document_types"].as_array().is_some_and(|t| !t.is_empty()), "{}", config.json);
 
-    let contract = std::env::temp_dir().join(format!("signet-cli-contract-{}.txt", std::process::id()));
-    std::fs::write(&contract, "CONTRATO DE CRÉDITO\nCláusula 1: o cliente aceita.").unwrap();
-    let contract = contract.to_str().unwrap();
-    let signed = run(&["optin", "submit", "--debt", demo::DEBT_OPEN, "--text-file", contract, "--name", "Maria da Silva", "--email", "maria@example.com", "--phone-area", "11", "--phone-number", "999999999", "--cpf", demo::VALID_CPF, "--ip", "179.104.42.245"]);
-    assert_eq!(signed.code, 0, "{}", signed.json);
-    assert_eq!(signed.json["status"], "signature_received");
-    // The text sent is the file's text, byte for byte.
-    let journal = sb.journal();
-    let body = &journal.iter().rev().find(|e| e.path.ends_with("/signed")).unwrap().body;
-    let sent_body: Value = serde_json::from_str(body).unwrap();
-    assert_eq!(sent_body["signatures"][0]["signed_object"]["raw_text"], "CONTRATO DE CRÉDITO\nCláusula 1: o cliente aceita.");
+    // Opt-in signatures need the OS keyring (the evidence is signed with the
+    // installation's key): the end-to-end suite, which has one, runs them.
 
     let status = run(&["signzy", "refresh", demo::CONTRACT_HALF_SIGNED]);
     assert_eq!(status.code, 0, "{}", status.json);
@@ -98,8 +89,13 @@ async fn failures_have_distinct_exit_codes_and_json_errors() {
     let before = sb.journal().len();
     let bad = run(&["payment-request", "send", "--department", "not-a-uuid", "--invoice", demo::INVOICE_BRAKES]);
     assert_eq!((bad.code, bad.json["code"].as_str(), bad.json["field"].as_str()), (2, Some("invalid_input"), Some("department")));
-    let cpf = run(&["optin", "submit", "--debt", demo::DEBT_OPEN_2, "--text-file", "/etc/hostname", "--name", "A", "--email", "a@b.c", "--phone-area", "11", "--phone-number", "9", "--cpf", "617.669.762-05", "--ip", "1.2.3.4"]);
+    let contract = dir.path().join("contrato.txt");
+    std::fs::write(&contract, "CONTRATO DE CRÉDITO\nCláusula 1: o cliente aceita o contrato.").unwrap();
+    let contract = contract.to_str().unwrap();
+    let cpf = run(&["optin", "submit", "--debt", demo::DEBT_OPEN_2, "--contract", contract, "--name", "A", "--email", "a@b.c", "--phone-area", "11", "--phone-number", "9", "--cpf", "617.669.762-05", "--ip", "1.2.3.4"]);
     assert_eq!((cpf.code, cpf.json["field"].as_str()), (2, Some("cpf")));
+    let scan = run(&["optin", "submit", "--debt", demo::DEBT_OPEN_2, "--contract", "/etc/hostname", "--name", "A", "--email", "a@b.c", "--phone-area", "11", "--phone-number", "9", "--cpf", demo::VALID_CPF, "--ip", "1.2.3.4"]);
+    assert_eq!((scan.code, scan.json["field"].as_str()), (2, Some("contract")));
     assert_eq!(sb.journal().len(), before, "invalid input reached the provider");
 
     // The provider refuses: its own code comes back.
@@ -220,4 +216,17 @@ async fn capture_kyc_and_contracts_from_the_command_line() {
     let not_pdf = run(&["signzy", "initiate", "--name", "X", "--executer", "Y", "--pdf", "/etc/hostname", "--signer", "A|a@b.c|1"]);
     assert_eq!((not_pdf.code, not_pdf.json["field"].as_str()), (2, Some("pdf")));
     sb.shutdown().await;
+}
+
+#[test]
+fn an_empty_ledger_verifies_and_a_non_dossier_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let verified = signet(dir.path(), "http://127.0.0.1:9", &["evidence", "verify"]);
+    assert_eq!((verified.code, verified.json["intact"].as_bool(), verified.json["records"].as_u64()), (0, Some(true), Some(0)));
+    let not_zip = dir.path().join("dossier.zip");
+    std::fs::write(&not_zip, b"plain text").unwrap();
+    let checked = signet(dir.path(), "http://127.0.0.1:9", &["evidence", "check", not_zip.to_str().unwrap()]);
+    assert_eq!((checked.code, checked.json["field"].as_str()), (2, Some("dossier")));
+    let found = signet(dir.path(), "http://127.0.0.1:9", &["evidence", "find", "617.669.762-04"]);
+    assert_eq!((found.code, found.json.as_array().map(Vec::len)), (0, Some(0)));
 }

@@ -3,14 +3,19 @@
 
 use std::sync::Mutex;
 
-use signet_providers::qitech::{Authenticity, DataSignature, Phone, QiTech, SignatureReceived, Signer};
+use signet_providers::qitech::{Authenticity, DataSignature, Phone, QiTech, Signer};
 
+use crate::contract::Contract;
 use crate::error::{CoreError, Result};
+use crate::evidence::key::SigningKey;
+use crate::evidence::ledger::{self, Kind, NewRecord};
+use crate::evidence::{AcceptanceEvidence, ConsentEvidence, ContractEvidence, Geolocation, OperatorEvidence, ReadingEvidence, SignerEvidence};
 use crate::outbox::{self, NewOperation};
 use crate::store::Store;
 use crate::validate;
 
 pub const AREA: &str = "optin";
+pub const SUBMIT_KIND: &str = "optin.submit";
 
 #[derive(Debug, Clone, Default)]
 pub struct SignerInput {
@@ -66,24 +71,151 @@ pub fn check(debt_key: &str, signer: &SignerInput, acceptance: &Acceptance) -> R
     Ok((debt, DataSignature::opt_in(acceptance.raw_text.clone(), authenticity, signer)))
 }
 
+/// What else was true when the signer accepted: where, on what, with what consent,
+/// and who ran the desk. The desk's signer window fills in the reading part; the
+/// command line has no signer's screen and says so (`scrolled_to_end: false`).
+#[derive(Debug, Clone)]
+pub struct Circumstances {
+    pub session_id: String,
+    pub accepted_at: time::OffsetDateTime,
+    pub opened_at: time::OffsetDateTime,
+    pub scrolled_to_end: bool,
+    pub public_ip: String,
+    pub local_ip: Option<String>,
+    pub local_port: Option<u16>,
+    pub geolocation: Option<Geolocation>,
+    pub consent: ConsentEvidence,
+    pub operator: OperatorEvidence,
+}
+
+/// The consent statement shown beside the accept button, by language; its version
+/// goes into the evidence with the wording itself.
+pub const CONSENT_VERSION: &str = "2026-11-1";
+pub fn consent_wording(language: &str) -> &'static str {
+    match language {
+        "en" => "I have read the whole contract above, I understand it, and I accept it and sign it electronically.",
+        _ => "Li todo o contrato acima, compreendo o seu conteúdo e o aceito e assino eletronicamente.",
+    }
+}
+
+/// A submitted opt-in signature: its session, operation and the provider's answer.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OptinSubmitted {
+    pub session_id: String,
+    pub operation_key: String,
+    pub status: String,
+    pub event_datetime: Option<String>,
+    /// The acceptance record's position in the evidence ledger.
+    #[ts(type = "number")]
+    pub evidence_position: u64,
+}
+
+/// The device the desk runs on, as evidence names it.
+fn device() -> (String, String) {
+    let os = format!("{} {}", std::env::consts::OS, std::env::consts::ARCH);
+    let name = gethostname::gethostname().to_string_lossy().to_string();
+    (os, name)
+}
+
+/// Checks everything, writes the evidence (contract files and acceptance record)
+/// to the ledger, sends the signature through the outbox, and writes the
+/// provider's answer (or the failure, or that it is unknown) after it. Nothing is
+/// sent without its evidence on disk first.
 pub async fn submit(
     db: &Mutex<Store>,
+    signing_key: &SigningKey,
     client: &QiTech,
     profile_id: &str,
     debt_key: &str,
     signer: &SignerInput,
-    acceptance: &Acceptance,
-) -> Result<(String, SignatureReceived)> {
-    let (debt, body) = check(debt_key, signer, acceptance)?;
+    contract: &Contract,
+    at: &Circumstances,
+) -> Result<OptinSubmitted> {
+    let acceptance = Acceptance {
+        raw_text: contract.text.clone(),
+        ip_address: at.public_ip.clone(),
+        session_id: at.session_id.clone(),
+        accepted_at: at.accepted_at,
+    };
+    let (debt, body) = check(debt_key, signer, &acceptance)?;
+    let wire_signer = &body.signatures[0].signer;
+    let (os, device_name) = device();
+    let evidence = AcceptanceEvidence {
+        session_id: body.signatures[0].authenticity.session_id.clone(),
+        debt_key: debt.clone(),
+        signer: SignerEvidence {
+            name: wire_signer.name.clone(),
+            email: wire_signer.email.clone(),
+            phone_country_code: wire_signer.phone.country_code.clone(),
+            phone_area_code: wire_signer.phone.area_code.clone(),
+            phone_number: wire_signer.phone.number.clone(),
+            cpf: wire_signer.document_number.clone(),
+        },
+        accepted_at: at.accepted_at.format(&time::format_description::well_known::Rfc3339).expect("timestamps format"),
+        provider_timestamp: body.signatures[0].authenticity.timestamp.clone(),
+        public_ip: body.signatures[0].authenticity.ip_address.clone(),
+        local_ip: at.local_ip.clone(),
+        local_port: at.local_port,
+        app_version: env!("CARGO_PKG_VERSION").into(),
+        os,
+        device_name,
+        geolocation: at.geolocation.clone(),
+        contract: ContractEvidence {
+            source_name: contract.source_name.clone(),
+            pdf_sha256: contract.pdf_sha256.clone(),
+            text_sha256: contract.text_sha256.clone(),
+            text_chars: contract.text.chars().count() as u64,
+        },
+        consent: at.consent.clone(),
+        reading: ReadingEvidence {
+            opened_at: at.opened_at.format(&time::format_description::well_known::Rfc3339).expect("timestamps format"),
+            seconds_open: (at.accepted_at - at.opened_at).as_seconds_f64().max(0.0),
+            scrolled_to_end: at.scrolled_to_end,
+        },
+        operator: at.operator.clone(),
+    };
+    let session_id = evidence.session_id.clone();
+    let cpf = evidence.signer.cpf.clone();
+    let acceptance_record = outbox::lock(db)?.atomically(|store| {
+        if let Some(pdf) = &contract.pdf {
+            ledger::keep_file(store, &contract.source_name, pdf)?;
+        }
+        ledger::keep_file(store, "contract.txt", contract.text.as_bytes())?;
+        let body = serde_json::to_value(&evidence).expect("evidence serializes");
+        ledger::append(store, signing_key, NewRecord { kind: Kind::Acceptance, session_id: &session_id, debt_key: &debt, cpf: &cpf, body: &body })
+    })?;
+    tracing::info!(session = %session_id, position = acceptance_record.seq, "opt-in evidence recorded; sending");
+
     let op = NewOperation {
         area: AREA,
-        kind: "optin.submit",
+        kind: SUBMIT_KIND,
         profile_id,
         subject: &debt,
-        request: serde_json::to_value(&body).expect("wire types serialize"),
+        request: serde_json::json!({ "sessionId": session_id, "debtKey": debt, "textSha256": contract.text_sha256, "signer": { "name": evidence.signer.name, "cpf": cpf } }),
     };
-    let (debt, body) = (&debt, &body);
-    outbox::run(db, op, |key| async move { client.submit_signature(debt, body, &key).await }).await
+    let (d, b) = (&debt, &body);
+    let sent = outbox::run(db, op, |key| async move { client.submit_signature(d, b, &key).await }).await;
+    // The answer joins the evidence whatever it was: accepted, refused or unknown.
+    let answer = match &sent {
+        Ok((key, got)) => serde_json::json!({ "operationKey": key, "outcome": "sent", "answer": got }),
+        Err(e) => serde_json::json!({ "outcome": e.code(), "error": e.body() }),
+    };
+    let written = outbox::lock(db).and_then(|store| {
+        ledger::append(&store, signing_key, NewRecord { kind: Kind::ProviderResponse, session_id: &session_id, debt_key: &debt, cpf: &cpf, body: &answer })
+    });
+    if let Err(e) = written {
+        tracing::error!(session = %session_id, "could not record the provider's answer in the evidence ledger: {e}");
+    }
+    let (operation_key, got) = sent?;
+    Ok(OptinSubmitted {
+        session_id,
+        operation_key,
+        status: got.status,
+        event_datetime: Some(got.event_datetime),
+        evidence_position: acceptance_record.seq,
+    })
 }
 
 #[cfg(test)]

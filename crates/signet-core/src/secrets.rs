@@ -13,22 +13,26 @@ use crate::catalog::ProviderId;
 /// The keyring "service" every Signet entry is filed under.
 pub const KEYRING_SERVICE: &str = "signet";
 
-/// Where one secret is filed: the keyring account is `profile/<id>/<provider>/<field>`,
-/// so `secret-tool lookup service signet username profile/...` finds it.
+/// Where one secret is filed. A provider credential's keyring account is
+/// `profile/<id>/<provider>/<field>`, so `secret-tool lookup service signet username
+/// profile/...` finds it; a secret of the installation itself (the evidence signing
+/// key) is `installation/<name>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretRef {
-    pub profile_id: String,
-    pub provider: ProviderId,
-    pub field: String,
+    account: String,
 }
 
 impl SecretRef {
     pub fn new(profile_id: &str, provider: ProviderId, field: &str) -> Self {
-        SecretRef { profile_id: profile_id.to_string(), provider, field: field.to_string() }
+        SecretRef { account: format!("profile/{profile_id}/{}/{field}", provider.as_str()) }
+    }
+
+    pub fn installation(name: &str) -> Self {
+        SecretRef { account: format!("installation/{name}") }
     }
 
     pub fn account(&self) -> String {
-        format!("profile/{}/{}/{}", self.profile_id, self.provider.as_str(), self.field)
+        self.account.clone()
     }
 }
 

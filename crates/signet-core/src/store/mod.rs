@@ -2,6 +2,7 @@
 //! the binary and applied on open. Each area keeps its queries in its own module.
 
 mod bulk;
+mod evidence;
 mod operations;
 mod profiles;
 mod tracked_signatures;
@@ -14,6 +15,7 @@ use rusqlite_migration::{Migrations, M};
 use crate::error::{CoreError, Result};
 
 pub use bulk::StoredBulkRow;
+pub use evidence::{StoredEvidence, StoredHead};
 pub use operations::{OperationPage, OperationQuery, OperationRecord, OperationStatus};
 pub use profiles::StoredProfile;
 pub use tracked_signatures::StoredTrackedSignature;
@@ -27,6 +29,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0003_operation_owner.sql")),
         M::up(include_str!("../../migrations/0004_bulk_runs.sql")),
         M::up(include_str!("../../migrations/0005_retries_and_tracked_signatures.sql")).foreign_key_check(),
+        M::up(include_str!("../../migrations/0006_evidence_ledger.sql")),
     ])
 }
 
@@ -68,6 +71,10 @@ impl Store {
 
     /// Runs `f` in one transaction: all of its writes land, or none.
     pub fn atomically<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        // Inside an outer transaction, this part commits or rolls back with it.
+        if !self.conn.is_autocommit() {
+            return f(self);
+        }
         let tx = self.conn.unchecked_transaction()?;
         let out = f(self)?;
         tx.commit()?;

@@ -1,0 +1,56 @@
+//! `signet evidence`: the ledger verified, searched, and dossiers exported and checked.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+use signet_core::evidence::{dossier, key, ledger};
+use signet_core::CoreError;
+
+use crate::cli::EvidenceCmd;
+use crate::context::Context;
+
+/// Exit code when the evidence does not hold.
+const BROKEN: i32 = 6;
+
+pub fn run(ctx: &Context, cmd: EvidenceCmd) -> Result<Value, CoreError> {
+    match cmd {
+        EvidenceCmd::Verify => {
+            let report = ctx.with_store(|s| ledger::verify(s, key::recorded_public_key(s)?.as_deref()))?;
+            let code = if report.intact() { 0 } else { BROKEN };
+            Ok(json!({ "intact": report.intact(), "records": report.records, "files": report.files, "head": report.head, "problems": report.problems, "exitCode": code }))
+        }
+        EvidenceCmd::Find { key } => {
+            let found = ctx.with_store(|s| ledger::find(s, &key))?;
+            let rows: Vec<Value> = found
+                .into_iter()
+                .map(|r| {
+                    json!({
+                        "position": r.seq,
+                        "kind": r.kind,
+                        "sessionId": r.session_id,
+                        "debtKey": r.debt_key,
+                        "recordedAt": r.recorded_at,
+                        "body": serde_json::from_str::<Value>(&r.body).unwrap_or(Value::String(r.body)),
+                    })
+                })
+                .collect();
+            Ok(Value::Array(rows))
+        }
+        EvidenceCmd::Export { session_id, out } => {
+            let bytes = ctx.with_evidence_key(|store, signing_key| dossier::export(store, signing_key, session_id.trim()))?;
+            std::fs::write(&out, &bytes).map_err(|source| CoreError::Io { context: format!("cannot write {}", out.display()), source })?;
+            Ok(json!({ "dossier": out.display().to_string(), "bytes": bytes.len() }))
+        }
+        EvidenceCmd::Check { dossier, public_key } => check(&dossier, public_key.as_deref()),
+    }
+}
+
+pub fn check(path: &Path, public_key: Option<&str>) -> Result<Value, CoreError> {
+    let bytes = std::fs::read(path).map_err(|source| CoreError::Io { context: format!("cannot read {}", path.display()), source })?;
+    let report = dossier::check(&bytes, public_key)?;
+    let code = if report.valid() { 0 } else { BROKEN };
+    let mut value = serde_json::to_value(&report).expect("reports serialize");
+    value["valid"] = json!(report.valid());
+    value["exitCode"] = json!(code);
+    Ok(value)
+}
