@@ -515,3 +515,58 @@ async fn an_operator_follows_a_signature_request_captures_it_and_sees_it_signed(
     assert!(text(&c, "[data-testid='link-signed']").await.contains("signed-ana.pdf"));
     c.close().await.unwrap();
 }
+
+/// Runs the `signet` command line with `--json` against `sandbox`; exit code and JSON.
+fn signet_json(env: &Env, sandbox: &str, args: &[&str]) -> (i32, serde_json::Value) {
+    let out = Command::new(&env.cli).args(args).arg("--json").env("SIGNET_SANDBOX_URL", sandbox).output().expect("signet runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("not JSON: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), json)
+}
+
+// Named to run before the keyring test locks the keyring: the evidence is signed
+// with the installation's key, which lives there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_branch_signs_an_opt_in_contract_from_the_command_line_and_proves_it_offline() {
+    let env = Env::from_vars();
+    let port = free_port();
+    let mut sandbox = Command::new(&env.cli).args(["sandbox", "serve", "--port", &port.to_string()]).stderr(Stdio::null()).spawn().unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the Sandbox did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
+    let (code, sent) = signet_json(&env, &url, &[
+        "optin", "submit", "--debt", "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01", "--contract", pdf.to_str().unwrap(),
+        "--name", "Maria da Silva", "--email", "maria@example.com", "--phone-area", "11", "--phone-number", "999999999",
+        "--cpf", "617.669.762-04", "--ip", "179.104.42.245",
+    ]);
+    assert_eq!((code, sent["status"].as_str()), (0, Some("signature_received")), "{sent}");
+    let session = sent["sessionId"].as_str().unwrap().to_string();
+    // The installation's signing key went to the keyring, not to a file.
+    let seed = secret_tool_lookup("installation/evidence-signing-key").expect("the evidence key is in the keyring");
+    assert!(files_containing(&env.data_dir, seed.trim()).is_empty(), "the evidence key leaked into the data folder");
+
+    let (code, verified) = signet_json(&env, &url, &["evidence", "verify"]);
+    assert_eq!((code, verified["intact"].as_bool()), (0, Some(true)), "{verified}");
+    let (_, found) = signet_json(&env, &url, &["evidence", "find", "617.669.762-04"]);
+    assert!(found.as_array().unwrap().iter().any(|r| r["sessionId"] == session.as_str() && r["kind"] == "provider_response"), "{found}");
+
+    let dossier = env.data_dir.join(format!("dossier-{session}.zip"));
+    let (code, exported) = signet_json(&env, &url, &["evidence", "export", &session, "--out", dossier.to_str().unwrap()]);
+    assert_eq!(code, 0, "{exported}");
+    let (code, checked) = signet_json(&env, &url, &["evidence", "check", dossier.to_str().unwrap()]);
+    assert_eq!((code, checked["valid"].as_bool(), checked["signerName"].as_str()), (0, Some(true), Some("Maria da Silva")), "{checked}");
+
+    // One byte changed anywhere and the dossier no longer holds.
+    let mut bytes = std::fs::read(&dossier).unwrap();
+    let middle = bytes.len() / 3;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&dossier, &bytes).unwrap();
+    let (code, _) = signet_json(&env, &url, &["evidence", "check", dossier.to_str().unwrap()]);
+    assert!(code == 6 || code == 2, "a damaged dossier passed (exit {code})");
+    let _ = sandbox.kill();
+    let _ = sandbox.wait();
+}
