@@ -39,7 +39,8 @@ def expected_text():
     return "\n".join(line for page in PAGES for line in page) + "\n"
 
 
-def with_reportlab(path):
+def with_reportlab(path, draw_line):
+    """The contract in DejaVu Sans (subset TrueType), one line at a time."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -51,33 +52,25 @@ def with_reportlab(path):
         c.setFont("DejaVu", 10)
         y = 800
         for line in page:
-            c.drawString(50, y, line)
+            draw_line(c, y, line)
             y -= 18
         c.showPage()
     c.save()
 
 
-def word_by_word(path):
-    """Each word drawn on its own at its x position, with no space glyphs between
-    them, as typesetters such as LaTeX do: spaces must be inferred from the layout."""
-    from reportlab.lib.pagesizes import A4
+def whole_line(c, y, line):
+    c.drawString(50, y, line)
+
+
+def word_by_word(c, y, line):
+    """Each word on its own at its x position, with no space glyphs between them,
+    as typesetters such as LaTeX do: spaces must be inferred from the layout."""
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.pdfgen import canvas
 
-    pdfmetrics.registerFont(TTFont("DejaVu", FONT))
-    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
-    for page in PAGES:
-        c.setFont("DejaVu", 10)
-        y = 800
-        for line in page:
-            x = 50
-            for word in line.split(" "):
-                c.drawString(x, y, word)
-                x += pdfmetrics.stringWidth(word + " ", "DejaVu", 10)
-            y -= 18
-        c.showPage()
-    c.save()
+    x = 50
+    for word in line.split(" "):
+        c.drawString(x, y, word)
+        x += pdfmetrics.stringWidth(word + " ", "DejaVu", 10)
 
 
 def with_fpdf2(path):
@@ -114,9 +107,9 @@ def scan_only(path):
 
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
-    with_reportlab(OUT / "contrato-reportlab.pdf")
+    with_reportlab(OUT / "contrato-reportlab.pdf", whole_line)
     with_fpdf2(OUT / "contrato-fpdf2.pdf")
-    word_by_word(OUT / "contrato-palavra-a-palavra.pdf")
+    with_reportlab(OUT / "contrato-palavra-a-palavra.pdf", word_by_word)
     scan_only(OUT / "digitalizado.pdf")
     (OUT / "contrato.expected.txt").write_text(expected_text(), encoding="utf-8")
     print("wrote", *sorted(p.name for p in OUT.iterdir()), file=sys.stderr)
