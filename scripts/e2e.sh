@@ -14,8 +14,7 @@ cli=$(realpath "$(dirname "$app")/signet")
 
 if [ -z "${SIGNET_E2E_INSIDE:-}" ]; then
   work=$(mktemp -d /tmp/signet-e2e.XXXXXX)
-  # The document portal may have mounted a FUSE folder in the runtime dir: unmount first.
-  trap 'fusermount -uz "$work/run/doc" 2>/dev/null; rm -rf "$work" 2>/dev/null || true' EXIT
+  trap 'rm -rf "$work" 2>/dev/null || true' EXIT
   mkdir -p "$work/home" "$work/data" "$work/run"
   chmod 700 "$work/run"
   # Build the test binary first, outside the timed display session.
@@ -26,8 +25,11 @@ if [ -z "${SIGNET_E2E_INSIDE:-}" ]; then
   export HOME="$work/home" XDG_RUNTIME_DIR="$work/run" XDG_DATA_HOME="$work/home/.local/share"
   export SIGNET_DATA_DIR="$work/data" SIGNET_E2E_APP="$app" SIGNET_E2E_CLI="$cli" SIGNET_E2E_INSIDE=1
   export SIGNET_E2E_SCREENSHOTS="${SIGNET_E2E_SCREENSHOTS:-$root/docs/screenshots}"
+  # No portals and no accessibility bus: the bus below activates nothing, and GTK
+  # is told not to look for them.
+  export GTK_USE_PORTAL=0 GDK_DEBUG=no-portals NO_AT_BRIDGE=1
   # Not exec: the trap above must still remove the throwaway folders afterwards.
-  dbus-run-session -- xvfb-run --auto-servernum --server-args="-screen 0 1280x800x24" "$0" "$app"
+  dbus-run-session --config-file="$root/scripts/e2e-session-bus.conf" -- xvfb-run --auto-servernum --server-args="-screen 0 1280x800x24" "$0" "$app"
   exit $?
 fi
 

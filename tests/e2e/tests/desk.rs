@@ -88,7 +88,13 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(format!("-{}", self.child.id())).status();
+        // The whole group (WebKitWebDriver and the desk go with tauri-driver). Called
+        // directly: procps' `kill -TERM -PID` can end up as kill(-1), every process.
+        if let Ok(pgid) = i32::try_from(self.child.id()) {
+            if pgid > 1 {
+                unsafe { libc::kill(-pgid, libc::SIGTERM) };
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -569,4 +575,96 @@ async fn a_branch_signs_an_opt_in_contract_from_the_command_line_and_proves_it_o
     assert!(code == 6 || code == 2, "a damaged dossier passed (exit {code})");
     let _ = sandbox.kill();
     let _ = sandbox.wait();
+}
+
+/// Waits for a second window (the signer's) and returns both handles: (main, new).
+async fn wait_for_new_window(c: &Client, main: &fantoccini::wd::WindowHandle) -> fantoccini::wd::WindowHandle {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(h) = c.windows().await.unwrap().into_iter().find(|h| h != main) {
+            return h;
+        }
+        assert!(Instant::now() < deadline, "the signer's window did not open");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+// Named to run before the keyring test locks the keyring (tests run in name order):
+// the evidence is signed with the installation's key, which lives there.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_gets_an_opt_in_signature_on_the_signers_screen_and_exports_the_dossier() {
+    use sha2::Digest;
+    let env = Env::from_vars();
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-12-paginas.pdf");
+    let dossier = env.data_dir.join(format!("dossie-e2e-{}.zip", std::process::id()));
+    let driver = Driver::start(&[("SIGNET_TEST_PICK_FILE", pdf.to_str().unwrap()), ("SIGNET_TEST_SAVE_FILE", dossier.to_str().unwrap())]);
+    let c = driver.open_desk(&env).await;
+    let sandbox = use_sandbox(&c).await;
+
+    click(&c, "[data-testid='nav-optin']").await;
+    click(&c, "[data-testid='load-contract']").await;
+    let summary = text(&c, "[data-testid='contract-summary']").await;
+    assert!(summary.contains("contrato-12-paginas.pdf") && summary.contains("12 pages"), "{summary}");
+    let text_sha = text(&c, "[data-testid='text-sha']").await;
+
+    // The signer's details, with a CPF whose check digits are wrong.
+    type_into(&c, "[data-testid='optin-debt']", "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01").await;
+    type_into(&c, "[data-testid='signer-name']", "Maria da Silva").await;
+    type_into(&c, "[data-testid='signer-email']", "maria@example.com").await;
+    type_into(&c, "[data-testid='signer-phoneArea']", "11").await;
+    type_into(&c, "[data-testid='signer-phoneNumber']", "999999999").await;
+    type_into(&c, "[data-testid='signer-cpf']", "617.669.762-05").await;
+    click(&c, "[data-testid='signer-name']").await;
+    assert!(text(&c, "[data-testid='error-cpf']").await.contains("CPF"));
+    assert!(!find(&c, "[data-testid='open-signer']").await.is_enabled().await.unwrap());
+    type_into(&c, "[data-testid='signer-cpf']", "617.669.762-04").await;
+    wait_for(&c, "[data-testid='open-signer']:not([disabled])").await;
+    let main = c.window().await.unwrap();
+    click(&c, "[data-testid='open-signer']").await;
+
+    // The signer's window: Portuguese, and nothing to accept before reading to the end.
+    let signer = wait_for_new_window(&c, &main).await;
+    c.switch_to_window(signer.clone()).await.unwrap();
+    wait_for(&c, "[data-testid='contract-text']").await;
+    assert!(text(&c, "[data-testid='consent-wording']").await.starts_with("Li todo o contrato"));
+    assert_eq!(text(&c, "[data-testid='signer-text-sha']").await, text_sha);
+    assert!(!find(&c, "[data-testid='accept']").await.is_enabled().await.unwrap(), "accept is enabled before reading");
+    assert!(!find(&c, "[data-testid='consent']").await.is_enabled().await.unwrap());
+    screenshot(&c, &env, "optin-signer.png").await;
+    c.execute(
+        "const el = document.querySelector(\"[data-testid='contract-text']\"); el.scrollTop = el.scrollHeight; el.dispatchEvent(new Event('scroll'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait_for(&c, "[data-testid='consent']:not([disabled])").await;
+    assert!(!find(&c, "[data-testid='accept']").await.is_enabled().await.unwrap(), "accept is enabled before consent");
+    click(&c, "[data-testid='consent']").await;
+    click(&c, "[data-testid='accept']").await;
+    wait_for(&c, "[data-testid='signer-done']").await;
+
+    // The operator sees QI Tech's answer and finds the evidence by session id.
+    c.switch_to_window(main).await.unwrap();
+    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("[data-testid='optin-status'][data-stage='done']")).await.unwrap();
+    assert!(text(&c, "[data-testid='optin-result']").await.contains("signature_received"));
+    let session = text(&c, "[data-testid='optin-session']").await;
+    type_into(&c, "[data-testid='evidence-query']", &session).await;
+    click(&c, "[data-testid='evidence-search']").await;
+    wait_for(&c, "[data-testid='evidence-row']").await;
+    assert_eq!(c.find_all(Locator::Css("[data-testid='evidence-row']")).await.unwrap().len(), 2);
+    click(&c, "[data-testid='evidence-export']").await;
+    wait_for(&c, "[data-testid='evidence-exported']").await;
+    screenshot(&c, &env, "optin-operator.png").await;
+
+    // The dossier checks offline, and QI Tech received the very text the desk showed.
+    let out = Command::new(&env.cli).args(["evidence", "check", dossier.to_str().unwrap(), "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let journal: serde_json::Value = serde_json::from_str(&sandbox_admin(&sandbox, "GET", "/_sandbox/journal", "")).unwrap();
+    let sent = journal.as_array().unwrap().iter().rev().find(|e| e["path"].as_str().is_some_and(|p| p.ends_with("/signed"))).expect("QI Tech received the signature");
+    let body: serde_json::Value = serde_json::from_str(sent["body"].as_str().unwrap()).unwrap();
+    let raw_text = body["signatures"][0]["signed_object"]["raw_text"].as_str().unwrap();
+    let sha: String = sha2::Sha256::digest(raw_text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(sha, text_sha, "the text sent differs from the text shown");
+    assert_eq!(body["signatures"][0]["authenticity"]["session_id"], session.as_str());
+    c.close().await.unwrap();
 }
