@@ -17,7 +17,8 @@ pub fn run(ctx: &Context, cmd: EvidenceCmd) -> Result<Value, CoreError> {
         EvidenceCmd::Verify => {
             let report = ctx.with_store(|s| ledger::verify(s, key::recorded_public_key(s)?.as_deref()))?;
             let code = if report.intact() { 0 } else { BROKEN };
-            Ok(json!({ "intact": report.intact(), "records": report.records, "files": report.files, "head": report.head, "problems": report.problems, "exitCode": code }))
+            let public_key = ctx.with_store(key::recorded_public_key)?;
+            Ok(json!({ "intact": report.intact(), "records": report.records, "files": report.files, "head": report.head, "publicKey": public_key, "problems": report.problems, "exitCode": code }))
         }
         EvidenceCmd::Find { key } => {
             let found = ctx.with_store(|s| ledger::find(s, &key))?;
@@ -51,6 +52,9 @@ pub fn check(path: &Path, public_key: Option<&str>) -> Result<Value, CoreError> 
     let code = if report.valid() { 0 } else { BROKEN };
     let mut value = serde_json::to_value(&report).expect("reports serialize");
     value["valid"] = json!(report.valid());
+    if !report.origin_verified {
+        value["note"] = json!("Intact, but its origin is only shown by its key: compare publicKey with the installation's (`signet evidence verify` prints it), or pass --public-key.");
+    }
     value["exitCode"] = json!(code);
     Ok(value)
 }

@@ -44,3 +44,7 @@ CREATE TABLE evidence_head (
     public_key TEXT NOT NULL,          -- base64
     signature  TEXT NOT NULL           -- base64 Ed25519 over "signet-evidence-head-v1\n<seq>\n<hash>"
 );
+CREATE TRIGGER evidence_head_no_delete BEFORE DELETE ON evidence_head
+BEGIN SELECT RAISE(ABORT, 'the evidence ledger head cannot be removed'); END;
+CREATE TRIGGER evidence_head_forward_only BEFORE UPDATE ON evidence_head WHEN NEW.seq <= OLD.seq
+BEGIN SELECT RAISE(ABORT, 'the evidence ledger head only moves forward'); END;

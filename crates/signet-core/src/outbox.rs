@@ -184,9 +184,16 @@ pub fn give_up_if_stale(db: &Mutex<Store>, op: &OperationRecord) -> Result<bool>
         "message": format!("The provider could not be reached in {} tries over a day. Nothing was sent; send it again if it is still wanted.", op.attempts),
         "previous": op.response,
     });
-    // Only if still waiting: another process may have taken it meanwhile.
-    if store.claim_waiting(&op.key, &now())? {
-        store.finish_operation(&op.key, OperationStatus::Failed, &note, &now())?;
+    // Only if still waiting: another process may have taken it meanwhile. Claim and
+    // fail together, so a crash between them cannot leave it pending.
+    let gave_up = store.atomically(|s| {
+        let claimed = s.claim_waiting(&op.key, &now())?;
+        if claimed {
+            s.finish_operation(&op.key, OperationStatus::Failed, &note, &now())?;
+        }
+        Ok(claimed)
+    })?;
+    if gave_up {
         tracing::warn!(operation = %op.key, "gave up waiting for the network");
     }
     Ok(true)
@@ -211,11 +218,17 @@ where
 /// The operator's "don't send it" for a waiting operation: failed, with a note.
 pub fn cancel_waiting(store: &Store, key: &str) -> Result<OperationRecord> {
     let op = store.operation(key)?.ok_or_else(|| CoreError::not_found(format!("Operation {key}")))?;
-    if !store.claim_waiting(key, &now())? {
+    let note = serde_json::json!({ "code": "cancelled", "message": "The operator cancelled it while it waited for the network. Nothing was sent.", "previous": op.response });
+    let cancelled = store.atomically(|s| {
+        let claimed = s.claim_waiting(key, &now())?;
+        if claimed {
+            s.finish_operation(key, OperationStatus::Failed, &note, &now())?;
+        }
+        Ok(claimed)
+    })?;
+    if !cancelled {
         return Err(CoreError::Conflict(format!("Operation {key} is {}, not waiting; there is nothing to cancel.", status_word(op.status))));
     }
-    let note = serde_json::json!({ "code": "cancelled", "message": "The operator cancelled it while it waited for the network. Nothing was sent.", "previous": op.response });
-    store.finish_operation(key, OperationStatus::Failed, &note, &now())?;
     store.operation(key)?.ok_or_else(|| CoreError::not_found(format!("Operation {key}")))
 }
 

@@ -128,6 +128,13 @@ pub async fn send(
     repeat: Repeat,
 ) -> Result<PaymentSent> {
     let (department, request) = check(department, request)?;
+    // One still waiting for the network will go by itself: a second would double it.
+    if let Some(waiting) = history(&*outbox::lock(db)?, &request.invoice_guid)?.into_iter().find(|op| op.status == OperationStatus::Waiting) {
+        return Err(CoreError::Conflict(format!(
+            "Invoice {} has a payment request waiting for the network (operation {}); Signet sends it by itself. To send a different one, cancel it in Activity first.",
+            request.invoice_guid, waiting.key
+        )));
+    }
     if repeat == Repeat::IfNone {
         let earlier = earlier_request(&*outbox::lock(db)?, &request.invoice_guid)?;
         if let Some(op) = earlier {

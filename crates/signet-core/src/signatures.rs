@@ -9,7 +9,7 @@ use ts_rs::TS;
 
 use crate::error::{CoreError, Result};
 use crate::outbox::{self, NewOperation};
-use crate::store::{OperationRecord, StoredTrackedSignature, Store};
+use crate::store::{OperationRecord, OperationStatus, StoredTrackedSignature, Store};
 use crate::validate;
 
 /// The longest label an operator can give a followed request.
@@ -106,6 +106,14 @@ pub const CAPTURE_KIND: &str = "signature.capture";
 pub async fn capture(db: &Mutex<Store>, client: &Kpay, profile_id: &str, spi_request_uuid: &str, signed_document_url: &str) -> Result<CaptureSent> {
     let spi = validate::uuid("spi_request_uuid", spi_request_uuid)?;
     let url = validate::document_url("url", signed_document_url)?;
+    let in_flight = outbox::lock(db)?.operations_about(AREA, &spi)?.into_iter().find(|op| matches!(op.status, OperationStatus::Waiting | OperationStatus::Pending));
+    if let Some(op) = in_flight {
+        return Err(CoreError::Conflict(format!(
+            "A capture for {spi} is already {} (operation {}); wait for it, or cancel it in Activity.",
+            outbox::status_word(op.status),
+            op.key
+        )));
+    }
     let op = NewOperation {
         area: AREA,
         kind: CAPTURE_KIND,

@@ -29,7 +29,8 @@ fn tamper(dir: &tempfile::TempDir, sql: &str) {
     let conn = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
     conn.execute_batch(
         "DROP TRIGGER evidence_ledger_no_update; DROP TRIGGER evidence_ledger_no_delete;
-         DROP TRIGGER evidence_files_no_update; DROP TRIGGER evidence_files_no_delete;",
+         DROP TRIGGER evidence_files_no_update; DROP TRIGGER evidence_files_no_delete;
+         DROP TRIGGER evidence_head_no_delete; DROP TRIGGER evidence_head_forward_only;",
     )
     .unwrap();
     conn.execute_batch(sql).unwrap();
@@ -133,12 +134,46 @@ fn a_head_signed_by_another_key_and_an_altered_file_are_reported() {
     let found = problems(&dir);
     assert!(found.iter().any(|(p, what)| p.is_none() && what.contains(&sha)), "{found:?}");
 
+    // Another key cannot extend the chain: its head would not be this installation's.
     let (dir, _) = ledger_of_five();
     let store = Store::open_in(dir.path()).unwrap();
     let other = SigningKey::from_bytes(&[9u8; 32]);
-    // A record appended with another key: the chain holds, the key does not.
-    ledger::append(&store, &other, NewRecord { kind: Kind::Acceptance, session_id: "s6", debt_key: "d6", cpf: "1", body: &serde_json::json!({}) }).unwrap();
+    let refused = ledger::append(&store, &other, NewRecord { kind: Kind::Acceptance, session_id: "s6", debt_key: "d6", cpf: "1", body: &serde_json::json!({}) }).unwrap_err();
+    assert_eq!(refused.code(), "conflict");
+    assert!(ledger::verify(&store, None).unwrap().intact(), "the refusal changed nothing");
+}
+
+#[test]
+fn a_doctored_chain_is_not_laundered_by_the_next_record_and_an_emptied_ledger_is_reported() {
+    // Records rewritten with recomputed hashes end on a hash the head never signed:
+    // the next append refuses rather than sign over it.
+    let (dir, _) = ledger_of_five();
+    tamper(&dir, "UPDATE evidence_ledger SET hash = 'f00d' || substr(hash, 5) WHERE seq = 5;");
+    let store = Store::open_in(dir.path()).unwrap();
+    let e = ledger::append(&store, &key(), NewRecord { kind: Kind::Acceptance, session_id: "s6", debt_key: "d6", cpf: "1", body: &serde_json::json!({}) }).unwrap_err();
+    assert!(e.to_string().contains("does not match its signed head"), "{e}");
     drop(store);
+    assert!(!problems(&dir).is_empty());
+
+    // Every record and the head removed: not taken for a new, empty ledger.
+    let (dir, _) = ledger_of_five();
+    tamper(&dir, "DELETE FROM evidence_ledger; DELETE FROM evidence_head;");
     let found = problems(&dir);
-    assert!(reported_at(&found, 6, "not this installation's"), "{found:?}");
+    assert!(reported_at(&found, 1, "the ledger is empty"), "{found:?}");
+    let store = Store::open_in(dir.path()).unwrap();
+    assert!(ledger::append(&store, &key(), NewRecord { kind: Kind::Acceptance, session_id: "s1", debt_key: "d", cpf: "1", body: &serde_json::json!({}) }).is_err());
+}
+
+#[test]
+fn a_removed_contract_file_is_reported_at_the_record_that_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_in(dir.path()).unwrap();
+    let sha = ledger::keep_file(&store, "contract.txt", "Cláusula única".as_bytes()).unwrap();
+    let body = serde_json::json!({ "contract": { "textSha256": sha, "pdfSha256": null } });
+    ledger::append(&store, &key(), NewRecord { kind: Kind::Acceptance, session_id: "s1", debt_key: "d", cpf: "1", body: &body }).unwrap();
+    drop(store);
+    assert!(problems(&dir).is_empty());
+    tamper(&dir, "DELETE FROM evidence_files;");
+    let found = problems(&dir);
+    assert!(reported_at(&found, 1, "was removed"), "{found:?}");
 }

@@ -53,7 +53,7 @@ async fn a_request_that_found_no_network_is_sent_once_when_it_returns() {
     let again = payments::send(&db, &offline, "sandbox", demo::DEPARTMENT_SERVICE, &request(demo::INVOICE_BRAKES), payments::Repeat::IfNone)
         .await
         .unwrap_err();
-    assert_eq!(again.code(), "duplicate");
+    assert_eq!(again.code(), "conflict");
     assert!(again.to_string().contains("waiting for the network"), "{again}");
 
     // Not due yet: a pass sends nothing.

@@ -114,6 +114,9 @@ pub struct DossierReport {
     pub accepted_at: Option<String>,
     /// The key that signed it (base64): compare it with the installation's.
     pub public_key: Option<String>,
+    /// Signed by the key the check was given (the installation's). Without one,
+    /// the dossier can only be shown intact, not shown to come from Signet here.
+    pub origin_verified: bool,
     pub files: Vec<String>,
     pub problems: Vec<String>,
 }
@@ -159,6 +162,7 @@ pub fn check(bytes: &[u8], expected_public_key: Option<&str>) -> Result<DossierR
         signer_name: None,
         accepted_at: None,
         public_key: None,
+        origin_verified: false,
         files: files.keys().cloned().collect(),
         problems: vec![],
     };
@@ -178,7 +182,8 @@ pub fn check(bytes: &[u8], expected_public_key: Option<&str>) -> Result<DossierR
     if manifest.format != FORMAT {
         report.problems.push(format!("unknown format {}", manifest.format));
     }
-    if !key::verify(&manifest.public_key, manifest_bytes, &String::from_utf8_lossy(signature)) {
+    let signed = key::verify(&manifest.public_key, manifest_bytes, &String::from_utf8_lossy(signature));
+    if !signed {
         report.problems.push("the manifest's signature is not valid: the dossier was altered after export".into());
     }
     if let Some(expected) = expected_public_key {
@@ -186,6 +191,7 @@ pub fn check(bytes: &[u8], expected_public_key: Option<&str>) -> Result<DossierR
             report.problems.push("it is signed with a key that is not this installation's".into());
         }
     }
+    report.origin_verified = signed && expected_public_key == Some(manifest.public_key.as_str());
     for (name, sha) in &manifest.files {
         match files.get(name) {
             None => report.problems.push(format!("{name} is missing")),
@@ -239,6 +245,14 @@ pub fn check(bytes: &[u8], expected_public_key: Option<&str>) -> Result<DossierR
     for r in &proof.records {
         if proof.links.iter().find(|l| l.seq == r.seq) != Some(&ledger::Link::of(r)) {
             report.problems.push(format!("record {} of this session is not the one in the chain", r.seq));
+        }
+        // Each answer file says what its record in the chain says.
+        if r.kind == ledger::Kind::ProviderResponse.as_str() {
+            let name = format!("provider-response-{}.json", r.seq);
+            let given: Option<serde_json::Value> = files.get(&name).and_then(|b| serde_json::from_slice(b).ok());
+            if given != serde_json::from_str(&r.body).ok() {
+                report.problems.push(format!("{name} differs from record {} in the chain", r.seq));
+            }
         }
     }
     let acceptance = proof.records.iter().find(|r| r.session_id == manifest.session_id && r.kind == ledger::Kind::Acceptance.as_str());

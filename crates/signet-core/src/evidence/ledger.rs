@@ -15,6 +15,10 @@ use super::key;
 use crate::error::{CoreError, Result};
 use crate::store::{Store, StoredEvidence, StoredHead};
 
+/// Set when the first record is written: from then on a missing head (an emptied
+/// ledger) is reported, not taken for a new one.
+const FIRST_SIGNED_SETTING: &str = "evidence_first_signed_at";
+
 /// The "previous hash" of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -118,11 +122,31 @@ pub fn append(store: &Store, signing_key: &SigningKey, new: NewRecord<'_>) -> Re
             return Err(CoreError::invalid(field, format!("The evidence's {field} must be a single line and not empty.")));
         }
     }
+    let public_key = key::public_key(&signing_key.verifying_key());
     store.atomically(|store| {
-        let (seq, prev_hash) = match store.last_evidence()? {
+        let last = store.last_evidence()?;
+        // Never sign a new head over a chain this key did not sign: that would
+        // launder whatever was done to the records since.
+        let head = store.evidence_head()?;
+        let head_holds = match (&head, &last) {
+            (None, None) => store.app_setting(FIRST_SIGNED_SETTING)?.is_none(),
+            (Some(h), Some((seq, hash))) => {
+                h.public_key == public_key && h.seq == *seq && &h.hash == hash && key::verify(&h.public_key, &head_message(h.seq, &h.hash), &h.signature)
+            }
+            _ => false,
+        };
+        if !head_holds {
+            return Err(CoreError::Conflict(
+                "The evidence ledger does not match its signed head, so no new evidence is added to it. Run `signet evidence verify` and keep the database as it is for investigation.".into(),
+            ));
+        }
+        let (seq, prev_hash) = match last {
             Some((seq, hash)) => (seq + 1, hash),
             None => (1, GENESIS.to_string()),
         };
+        if seq == 1 {
+            store.set_app_setting(FIRST_SIGNED_SETTING, &crate::outbox::now())?;
+        }
         let mut record = StoredEvidence {
             seq,
             kind: new.kind.as_str().into(),
@@ -139,7 +163,7 @@ pub fn append(store: &Store, signing_key: &SigningKey, new: NewRecord<'_>) -> Re
         store.set_evidence_head(&StoredHead {
             seq,
             hash: record.hash.clone(),
-            public_key: key::public_key(&signing_key.verifying_key()),
+            public_key,
             signature: key::sign(signing_key, &head_message(seq, &record.hash)),
         })?;
         Ok(record)
@@ -268,12 +292,26 @@ impl Default for ChainCheck {
 pub fn verify(store: &Store, expected_public_key: Option<&str>) -> Result<LedgerReport> {
     let mut check = ChainCheck::new();
     let mut records = 0;
+    let mut missing_files = Vec::new();
     store.each_evidence(|r| {
         check.record(&r);
         records += 1;
+        // Every file an acceptance names must still be kept.
+        if r.kind == Kind::Acceptance.as_str() {
+            let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+            for sha in [&body["contract"]["textSha256"], &body["contract"]["pdfSha256"]].into_iter().filter_map(|v| v.as_str()) {
+                if !store.has_evidence_file(sha)? {
+                    missing_files.push(LedgerProblem { position: Some(r.seq), problem: format!("the contract file {sha} that record {} names was removed", r.seq) });
+                }
+            }
+        }
         Ok(())
     })?;
+    check.problems.extend(missing_files);
     let head = store.evidence_head()?;
+    if head.is_none() && records == 0 && store.app_setting(FIRST_SIGNED_SETTING)?.is_some() {
+        check.problems.push(LedgerProblem { position: Some(1), problem: "the ledger is empty, though evidence was written to it: every record and the head were removed".into() });
+    }
     check.head(head.as_ref(), expected_public_key);
     let mut files = 0;
     store.each_evidence_file(|sha, bytes| {

@@ -75,7 +75,9 @@ impl Store {
         if !self.conn.is_autocommit() {
             return f(self);
         }
-        let tx = self.conn.unchecked_transaction()?;
+        // IMMEDIATE takes the write lock now (waiting out the busy timeout), so a
+        // desk and a CLI writing at once queue instead of failing half-way.
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
         let out = f(self)?;
         tx.commit()?;
         Ok(out)
