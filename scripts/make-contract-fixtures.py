@@ -73,6 +73,27 @@ def word_by_word(c, y, line):
         x += pdfmetrics.stringWidth(word + " ", "DejaVu", 10)
 
 
+def long_contract(path, pages):
+    """A contract of many pages (clauses numbered through), for reading and scrolling."""
+    from fpdf import FPDF
+    import datetime
+
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
+    pdf.add_font("DejaVu", "", FONT)
+    clause = 1
+    for _ in range(pages):
+        pdf.add_page()
+        pdf.set_font("DejaVu", size=10)
+        for _ in range(8):
+            pdf.multi_cell(0, 6, f"Cláusula {clause}ª. O EMITENTE declara ciência das condições, das taxas e da cobrança "
+                                 f"prevista nesta cédula; a obrigação nº {clause} vence na data indicada no anexo. "
+                                 "Ações e opções não se confundem com as garantias aqui descritas.", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(3)
+            clause += 1
+    pdf.output(str(path))
+
+
 def with_fpdf2(path):
     from fpdf import FPDF
 
@@ -110,6 +131,7 @@ def main():
     with_reportlab(OUT / "contrato-reportlab.pdf", whole_line)
     with_fpdf2(OUT / "contrato-fpdf2.pdf")
     with_reportlab(OUT / "contrato-palavra-a-palavra.pdf", word_by_word)
+    long_contract(OUT / "contrato-12-paginas.pdf", 12)
     scan_only(OUT / "digitalizado.pdf")
     (OUT / "contrato.expected.txt").write_text(expected_text(), encoding="utf-8")
     print("wrote", *sorted(p.name for p in OUT.iterdir()), file=sys.stderr)

@@ -37,6 +37,22 @@ const COMMANDS: &[&str] = &[
     "untrack_signature",
     "refresh_signature",
     "capture_signature",
+    "optin_choose_contract",
+    "optin_check_form",
+    "optin_open_signer",
+    "optin_status",
+    "optin_cancel",
+    "evidence_find",
+    "evidence_export",
+    "evidence_check",
+    "evidence_verify",
+    "signer_view",
+    "signer_reached_end",
+    "signer_accept",
+    "signzy_choose_pdf",
+    "signzy_initiate",
+    "signzy_contracts",
+    "signzy_status",
 ];
 
 fn main() {

@@ -17,6 +17,8 @@ use tauri::Manager;
 pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .manage(commands::bulk::BulkState::default())
+        .manage(commands::optin::OptinState::default())
+        .manage(commands::signzy::SignzyState::default())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
@@ -56,6 +58,22 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
         commands::signatures::untrack_signature,
         commands::signatures::refresh_signature,
         commands::signatures::capture_signature,
+        commands::optin::optin_choose_contract,
+        commands::optin::optin_check_form,
+        commands::optin::optin_open_signer,
+        commands::optin::optin_status,
+        commands::optin::optin_cancel,
+        commands::evidence::evidence_find,
+        commands::evidence::evidence_export,
+        commands::evidence::evidence_check,
+        commands::evidence::evidence_verify,
+        commands::optin::signer_view,
+        commands::optin::signer_reached_end,
+        commands::optin::signer_accept,
+        commands::signzy::signzy_choose_pdf,
+        commands::signzy::signzy_initiate,
+        commands::signzy::signzy_contracts,
+        commands::signzy::signzy_status,
     ])
 }
 

@@ -141,3 +141,11 @@ impl AppState {
         Ok(report)
     }
 }
+
+impl AppState {
+    /// The installation's evidence signing key, from the OS keyring (made on first use).
+    pub fn evidence_key(&self) -> signet_core::error::Result<signet_core::evidence::key::SigningKey> {
+        let store = self.store.lock().map_err(|_| CoreError::Conflict("the database lock was poisoned; restart Signet".into()))?;
+        signet_core::evidence::key::installation_key(self.secrets.as_ref(), &store)
+    }
+}

@@ -181,7 +181,7 @@ fn a_locked_keyring_is_reported_and_refuses_secrets() {
 #[test]
 fn a_window_without_a_capability_cannot_call_commands() {
     let desk = Desk::start();
-    let other = tauri::WebviewWindowBuilder::new(&desk.window, "signer", Default::default()).build().unwrap();
+    let other = tauri::WebviewWindowBuilder::new(&desk.window, "unlisted", Default::default()).build().unwrap();
     let e = invoke_in(&other, "list_profiles", json!({})).unwrap_err();
     assert!(e.as_str().unwrap_or_default().contains("not allowed"), "{e}");
     assert!(invoke_in(&desk.window, "list_profiles", json!({})).is_ok());
@@ -362,9 +362,8 @@ fn a_bulk_run_pauses_stops_and_resumes_after_a_restart_without_sending_a_row_twi
     }
     let file = desk._dir.path().join("requests.csv");
     std::fs::write(&file, csv).unwrap();
-    // The one test that answers the file dialog; the code after the answer is the real one.
-    std::env::set_var("SIGNET_TEST_PICK_FILE", &file);
-    let preview = desk.ok("bulk_choose_file", json!({}));
+    // The file dialog is answered by the environment; the code after the answer is the real one.
+    let preview = pick_file(&file, || desk.ok("bulk_choose_file", json!({})));
     assert_eq!((preview["ready"].as_u64(), preview["problems"].as_u64()), (Some(rows as u64), Some(0)));
     let run_id = desk.ok("bulk_start", json!({ "token": preview["token"], "concurrency": 2 })).as_str().unwrap().to_string();
 
@@ -428,4 +427,92 @@ fn an_evidence_ledger_altered_on_disk_is_reported_in_the_status_bar() {
 /// The database file opened directly, as someone tampering with it would.
 fn store_connection(dir: &std::path::Path) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.join(signet_core::store::DATABASE_FILE)).unwrap()
+}
+
+/// Answers the native file dialog with `path` while `f` runs. The answer is a
+/// process-wide variable, so tests that pick files take turns.
+fn pick_file<T>(path: &std::path::Path, f: impl FnOnce() -> T) -> T {
+    static DIALOG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = DIALOG.lock().unwrap_or_else(|p| p.into_inner());
+    std::env::set_var("SIGNET_TEST_PICK_FILE", path);
+    let out = f();
+    std::env::remove_var("SIGNET_TEST_PICK_FILE");
+    out
+}
+
+#[test]
+fn an_opt_in_is_signed_in_the_signers_window_which_can_do_nothing_else() {
+    let sandbox = tauri::async_runtime::block_on(signet_sandbox::Sandbox::start(Default::default())).unwrap();
+    let desk = Desk::start_with_sandbox(Some(sandbox.base_url()));
+    let pdf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/signet-core/tests/fixtures/contracts/contrato-reportlab.pdf");
+    let contract = pick_file(&pdf, || desk.ok("optin_choose_contract", json!({})));
+    assert_eq!((contract["pages"].as_u64(), contract["sourceName"].as_str()), (Some(3), Some("contrato-reportlab.pdf")));
+    assert!(contract["text"].as_str().unwrap().contains("Cláusula 5ª"));
+
+    let mut signer = json!({ "name": "Maria da Silva", "email": "maria@example.com", "phoneCountry": "055", "phoneArea": "11", "phoneNumber": "999999999", "cpf": "617.669.762-05" });
+    let problems = desk.ok("optin_check_form", json!({ "debt": "", "signer": signer }));
+    let fields: Vec<_> = problems.as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["debt", "cpf"]);
+    let refused = desk.err("optin_open_signer", json!({ "debt": signet_sandbox::demo::DEBT_OPEN, "signer": signer, "geolocation": null }));
+    assert_eq!(refused["field"], "cpf");
+    signer["cpf"] = json!("617.669.762-04");
+    let session = desk.ok("optin_open_signer", json!({ "debt": signet_sandbox::demo::DEBT_OPEN, "signer": signer, "geolocation": null }));
+    let session = session.as_str().unwrap().to_string();
+
+    let signer_window = tauri::Manager::get_webview_window(desk._app.handle(), "signer").expect("the signer's window opened");
+    // The signer's window may read, report and accept; nothing more. The operator's may not accept.
+    assert!(invoke_in(&signer_window, "list_profiles", json!({})).unwrap_err().as_str().unwrap_or_default().contains("not allowed"));
+    assert!(invoke_in(&signer_window, "evidence_find", json!({ "query": session })).is_err());
+    assert!(desk.invoke("signer_accept", json!({})).unwrap_err().as_str().unwrap_or_default().contains("not allowed"));
+
+    let view = invoke_in(&signer_window, "signer_view", json!({ "language": "pt-BR" })).unwrap();
+    assert_eq!(view["textSha256"], contract["textSha256"]);
+    assert!(view["consentWording"].as_str().unwrap().starts_with("Li todo o contrato"));
+    let early = invoke_in(&signer_window, "signer_accept", json!({})).unwrap_err();
+    assert_eq!(early["field"], "accept", "accepting before reading to the end is refused");
+    invoke_in(&signer_window, "signer_reached_end", json!({})).unwrap();
+    let done = invoke_in(&signer_window, "signer_accept", json!({})).unwrap();
+    assert_eq!(done["stage"], "done", "{done}");
+    assert_eq!(done["result"]["status"], "signature_received");
+
+    let status = desk.ok("optin_status", json!({}));
+    assert_eq!((status["stage"].as_str(), status["sessionId"].as_str()), (Some("done"), Some(session.as_str())));
+    let evidence = desk.ok("evidence_find", json!({ "query": session }));
+    let kinds: Vec<_> = evidence.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["acceptance", "provider_response"]);
+    let accepted = &evidence[0]["body"];
+    assert_eq!(accepted["publicIp"], "127.0.0.1", "the Sandbox's whoami saw us on loopback");
+    assert!(accepted["localPort"].as_u64().is_some_and(|p| p > 0));
+    assert_eq!(accepted["reading"]["scrolledToEnd"], true);
+    assert_eq!(accepted["consent"]["language"], "pt-BR");
+    assert_eq!(desk.ok("evidence_verify", json!({}))["problems"], json!([]));
+}
+
+#[test]
+fn a_signzy_contract_is_started_listed_and_followed_signer_by_signer() {
+    let sandbox = tauri::async_runtime::block_on(signet_sandbox::Sandbox::start(Default::default())).unwrap();
+    let desk = Desk::start_with_sandbox(Some(sandbox.base_url()));
+    let not_pdf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    assert_eq!(pick_file(&not_pdf, || desk.err("signzy_choose_pdf", json!({})))["field"], "pdf");
+    let pdf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
+    let picked = pick_file(&pdf, || desk.ok("signzy_choose_pdf", json!({})));
+    assert_eq!(picked["name"], "contrato-fpdf2.pdf");
+
+    let before = sandbox.journal().len();
+    let bad = desk.err("signzy_initiate", json!({ "name": "Loan LN-9", "executer": "Demo Lending", "ttlDays": 30,
+        "signers": [{ "name": "Asha Rao", "email": "asha@example.com", "mobile": "98765" }] }));
+    assert_eq!(bad["field"], "signer_mobile");
+    assert_eq!(sandbox.journal().len(), before, "nothing sent for bad input");
+    let started = desk.ok("signzy_initiate", json!({ "name": "Loan LN-9", "executer": "Demo Lending", "ttlDays": 30,
+        "signers": [{ "name": "Asha Rao", "email": "asha@example.com", "mobile": "9876543210" }, { "name": "Ravi Kumar", "email": "ravi@example.com", "mobile": "9876543211" }] }));
+    let id = started["contractId"].as_str().unwrap().to_string();
+    assert_eq!(started["signerdetail"].as_array().unwrap().len(), 2);
+
+    let listed = desk.ok("signzy_contracts", json!({}));
+    assert_eq!((listed[0]["contractId"].as_str(), listed[0]["contractName"].as_str(), listed[0]["signers"].as_u64()), (Some(id.as_str()), Some("Loan LN-9"), Some(2)));
+    let status = desk.ok("signzy_status", json!({ "contractId": id }));
+    assert_eq!(status["isCompleted"], "false");
+    let names: Vec<_> = status["signerdetail"].as_array().unwrap().iter().map(|d| d["signerName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Asha Rao", "Ravi Kumar"]);
+    assert!(status["signerdetail"][0].get("aadhaarStatus").is_some());
 }

@@ -14,6 +14,11 @@ export default defineConfig({
     // Inline assets would need a data: script-src; keep every asset a file.
     assetsInlineLimit: 0,
     sourcemap: false,
+    // Two pages: the operator's desk, and the signer's screen (its own window and
+    // capability, so it carries none of the operator's code).
+    rollupOptions: {
+      input: { main: "index.html", signer: "signer.html" },
+    },
   },
   test: {
     environment: "jsdom",

@@ -2,7 +2,10 @@
 
 pub mod activity;
 pub mod bulk;
+pub mod evidence;
+pub mod optin;
 pub mod payments;
 pub mod settings;
 pub mod signatures;
+pub mod signzy;
 pub mod status;

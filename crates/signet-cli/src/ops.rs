@@ -167,12 +167,7 @@ pub async fn signzy(ctx: &Context, cmd: SignzyCmd) -> Result<Value, CoreError> {
 fn parse_signer(s: &str) -> Result<NewSigner, CoreError> {
     let parts: Vec<&str> = s.split('|').map(str::trim).collect();
     match parts.as_slice() {
-        [name, email, mobile, rest @ ..] if rest.len() <= 1 && !name.is_empty() && !mobile.is_empty() => Ok(NewSigner {
-            signer_name: name.to_string(),
-            signer_email: validate::email("signer", email)?,
-            signer_mobile: mobile.to_string(),
-            signature_type: rest.first().map(|t| t.to_string()).unwrap_or_else(|| "AADHAAR".into()),
-        }),
+        [name, email, mobile, rest @ ..] if rest.len() <= 1 => contracts::new_signer(name, email, mobile, rest.first().copied()),
         _ => Err(CoreError::invalid("signer", format!("\"{s}\" should be \"Name|email|mobile\" or \"Name|email|mobile|signatureType\"."))),
     }
 }

@@ -213,7 +213,7 @@ async fn capture_kyc_and_contracts_from_the_command_line() {
     assert!(started.json["signerdetail"][0]["signerUrl"].as_str().unwrap().starts_with(&url));
     let status = run(&["signzy", "refresh", &contract]);
     assert_eq!((status.json["isCompleted"].as_str(), status.json["signedSignerCount"].as_str()), (Some("false"), Some("0")));
-    let not_pdf = run(&["signzy", "initiate", "--name", "X", "--executer", "Y", "--pdf", "/etc/hostname", "--signer", "A|a@b.c|1"]);
+    let not_pdf = run(&["signzy", "initiate", "--name", "X", "--executer", "Y", "--pdf", "/etc/hostname", "--signer", "A|a@b.c|9876543210"]);
     assert_eq!((not_pdf.code, not_pdf.json["field"].as_str()), (2, Some("pdf")));
     sb.shutdown().await;
 }

@@ -138,7 +138,20 @@ const QITECH: &[FieldSpec] = &[
     field("api_client_key", "API client key", FieldKind::Secret, true, "Sent as API-CLIENT-KEY."),
     field("private_key", "Private key (ES512, PEM)", FieldKind::PrivateKeyPem, true, "Your P-521 private key; signs the AUTHORIZATION token of every request."),
     field("public_key", "QI Tech public key (PEM)", FieldKind::PublicKeyPem, false, "Optional: QI Tech's public key, to verify the responses it signs."),
+    FieldSpec {
+        check: Some(crate::validate::base_url),
+        ..field(
+            "public_ip_endpoint",
+            "Public IP endpoint",
+            FieldKind::Text,
+            false,
+            "Where Signet asks which public IP address an opt-in acceptance comes from (JSON {\"ip\": ...} or plain text). Empty: https://api.ipify.org.",
+        )
+    },
 ];
+
+/// Asked for the signer's public IP when the profile names no endpoint.
+pub const DEFAULT_PUBLIC_IP_ENDPOINT: &str = "https://api.ipify.org";
 
 const SIGNZY: &[FieldSpec] = &[
     field("access_token", "Access token", FieldKind::Secret, true, "Sent in the Authorization header."),

@@ -11,6 +11,51 @@ use crate::store::Store;
 use crate::validate;
 
 pub const AREA: &str = "signzy";
+pub const INITIATE_KIND: &str = "signzy.initiate";
+
+/// How signers sign when nothing else is said.
+pub const DEFAULT_SIGNATURE_TYPE: &str = "AADHAAR";
+
+/// One signer as entered: name, email and a 10-digit mobile number.
+pub fn new_signer(name: &str, email: &str, mobile: &str, signature_type: Option<&str>) -> Result<NewSigner> {
+    Ok(NewSigner {
+        signer_name: validate::required("signer_name", name)?,
+        signer_email: validate::email("signer_email", email)?,
+        signer_mobile: validate::phone_part("signer_mobile", mobile, 10, 10, "9876543210")?,
+        signature_type: signature_type.map(str::trim).filter(|t| !t.is_empty()).unwrap_or(DEFAULT_SIGNATURE_TYPE).to_string(),
+    })
+}
+
+/// A contract this desk initiated, from its recorded operation.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct InitiatedView {
+    pub contract_id: String,
+    pub contract_name: String,
+    pub initiated_at: String,
+    #[ts(type = "number")]
+    pub signers: u64,
+}
+
+/// The profile's initiated contracts, newest first.
+pub fn initiated(store: &Store, profile_id: &str) -> Result<Vec<InitiatedView>> {
+    let page = store.operations_page(&crate::store::OperationQuery { area: Some(AREA.into()), status: Some(crate::store::OperationStatus::Sent), text: None, offset: 0, limit: 500 })?;
+    Ok(page
+        .items
+        .into_iter()
+        .filter(|op| op.kind == INITIATE_KIND && op.profile_id == profile_id)
+        .filter_map(|op| {
+            let response = op.response?;
+            Some(InitiatedView {
+                contract_id: response["contractId"].as_str()?.to_string(),
+                contract_name: op.subject,
+                initiated_at: op.created_at,
+                signers: op.request["signers"].as_array().map(|a| a.len() as u64).unwrap_or(0),
+            })
+        })
+        .collect())
+}
 
 pub async fn initiate(
     db: &Mutex<Store>,
@@ -38,7 +83,7 @@ pub async fn initiate(
     };
     // The PDF itself is not copied into the record; its size is.
     let summary = serde_json::json!({ "contractName": body.contract_name, "signers": body.signers, "pdfBytes": pdf.len() });
-    let op = NewOperation { area: AREA, kind: "signzy.initiate", profile_id, subject: &body.contract_name, request: summary };
+    let op = NewOperation { area: AREA, kind: INITIATE_KIND, profile_id, subject: &body.contract_name, request: summary };
     let body = &body;
     outbox::run(db, op, |key| async move { client.initiate(body, &key).await }).await
 }

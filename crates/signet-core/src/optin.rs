@@ -17,7 +17,10 @@ use crate::validate;
 pub const AREA: &str = "optin";
 pub const SUBMIT_KIND: &str = "optin.submit";
 
-#[derive(Debug, Clone, Default)]
+/// The signer's details as the operator enters them.
+#[derive(Debug, Clone, Default, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct SignerInput {
     pub name: String,
     pub email: String,
@@ -69,6 +72,21 @@ pub fn check(debt_key: &str, signer: &SignerInput, acceptance: &Acceptance) -> R
         geolocation: None,
     };
     Ok((debt, DataSignature::opt_in(acceptance.raw_text.clone(), authenticity, signer)))
+}
+
+/// Every problem with the operator's form at once, each naming its field, for
+/// checking as they type (the same rules `check` applies before sending).
+pub fn field_errors(debt_key: &str, signer: &SignerInput) -> Vec<crate::error::ErrorBody> {
+    let checks = [
+        validate::required("debt", debt_key),
+        validate::required("name", &signer.name),
+        validate::email("email", &signer.email),
+        validate::phone_part("phone_country", &signer.phone_country, 3, 3, "055"),
+        validate::phone_part("phone_area", &signer.phone_area, 2, 2, "11"),
+        validate::phone_part("phone_number", &signer.phone_number, 1, 10, "999999999"),
+        validate::cpf("cpf", &signer.cpf),
+    ];
+    checks.into_iter().filter_map(|r| r.err().map(|e| e.body())).collect()
 }
 
 /// What else was true when the signer accepted: where, on what, with what consent,
@@ -179,6 +197,9 @@ pub async fn submit(
     let session_id = evidence.session_id.clone();
     let cpf = evidence.signer.cpf.clone();
     let acceptance_record = outbox::lock(db)?.atomically(|store| {
+        if store.evidence_about(&session_id)?.iter().any(|r| r.session_id == session_id) {
+            return Err(CoreError::invalid("session_id", format!("Session {session_id} already has evidence; every signature needs a new session id.")));
+        }
         if let Some(pdf) = &contract.pdf {
             ledger::keep_file(store, &contract.source_name, pdf)?;
         }
@@ -254,6 +275,16 @@ mod tests {
         assert_eq!(sig["authenticity"]["timestamp"], "2026-11-21 11:24:05");
         assert_eq!(sig["signer"]["document_number"], "61766976204");
         assert_eq!(sig["signed_object"]["raw_text"], "CONTRATO\nCláusula única.");
+    }
+
+    #[test]
+    fn the_form_reports_every_bad_field_at_once() {
+        let mut s = signer();
+        assert!(field_errors("debt-1", &s).is_empty());
+        s.cpf = "111.111.111-11".into();
+        s.phone_area = "1".into();
+        let fields: Vec<_> = field_errors(" ", &s).into_iter().filter_map(|e| e.field).collect();
+        assert_eq!(fields, ["debt", "phone_area", "cpf"]);
     }
 
     #[test]

@@ -91,7 +91,7 @@ async fn a_refusal_joins_the_evidence_and_bad_input_records_nothing() {
     let session = "5b0e8f7a-3c2d-4e1f-9a8b-7c6d5e4f3a22";
     let refused = optin::submit(&db, &key, &client, "sandbox", demo::DEBT_SIGNED, &signer(), &contract, &circumstances(session)).await.unwrap_err();
     assert_eq!(refused.code(), "provider_rejected");
-    assert!(refused.to_string().contains("LEG000409"), "{refused}");
+    assert!(refused.to_string().contains("LEG000409") && refused.to_string().contains("(Dívida já assinada.)"), "{refused}");
     let records = ledger::find(&db.lock().unwrap(), session).unwrap();
     let answer: serde_json::Value = serde_json::from_str(&records[1].body).unwrap();
     assert_eq!(answer["outcome"], "provider_rejected");

@@ -16,13 +16,27 @@ pub struct Rejection {
     pub translation: Option<String>,
 }
 
+/// "QI Tech refused the request (LEG000069): Bad Request: Invalid request body.
+/// (Corpo da requisição inválido.)": code, title, message and the provider's own
+/// translation when it gives one.
+fn rejection_text(r: &Rejection) -> String {
+    let mut text = format!("{} refused the request ({}): {}", r.provider, r.code, r.title);
+    if !r.message.is_empty() && r.message != r.title {
+        text.push_str(&format!(": {}", r.message));
+    }
+    if let Some(t) = r.translation.as_deref().filter(|t| !t.is_empty()) {
+        text.push_str(&format!(" ({t})"));
+    }
+    text
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     /// Refused before anything was sent.
     #[error("{message}")]
     Invalid { field: String, message: String },
     /// The provider answered and said no.
-    #[error("{} refused the request ({}): {}{}", .0.provider, .0.code, .0.title, if .0.message.is_empty() || .0.message == .0.title { String::new() } else { format!(": {}", .0.message) })]
+    #[error("{}", rejection_text(.0))]
     Rejected(Rejection),
     /// Credentials or signature refused; `clock_skew_secs` is set when the provider's
     /// clock differs enough from ours to explain it.

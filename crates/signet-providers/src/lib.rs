@@ -12,6 +12,7 @@ pub mod jws;
 pub mod kpay;
 pub mod qitech;
 pub mod signzy;
+pub mod whoami;
 
 pub use error::{ProviderError, Rejection, Result};
 pub use http::HttpConfig;

@@ -28,8 +28,9 @@ pub struct InitiateContract {
     pub callback_url: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct NewSigner {
     pub signer_name: String,
     pub signer_email: String,
@@ -37,16 +38,18 @@ pub struct NewSigner {
     pub signature_type: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct InitiatedContract {
     pub contract_id: String,
     #[serde(default)]
     pub signerdetail: Vec<InitiatedSigner>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct InitiatedSigner {
     pub signer_id: String,
     pub signer_name: String,
@@ -64,8 +67,9 @@ fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::
 }
 
 /// The `SignzyRefreshSigning` response, field for field.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", default)]
+#[ts(export)]
 pub struct ContractStatus {
     pub contract_id: String,
     #[serde(deserialize_with = "lenient")]
@@ -92,6 +96,7 @@ pub struct ContractStatus {
     pub contract_completion_time: Option<String>,
     #[serde(deserialize_with = "lenient")]
     pub contract_status: Option<String>,
+    #[ts(type = "unknown")]
     pub estamp: Option<serde_json::Value>,
     pub signerdetail: Vec<SignerDetail>,
 }
@@ -102,8 +107,9 @@ impl ContractStatus {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase", default)]
+#[ts(export)]
 pub struct SignerDetail {
     #[serde(deserialize_with = "lenient")]
     pub signer_name: Option<String>,
@@ -126,6 +132,7 @@ pub struct SignerDetail {
     pub no_of_successful_attempts: Option<String>,
     #[serde(deserialize_with = "lenient")]
     pub no_of_failure_attempts: Option<String>,
+    #[ts(type = "unknown")]
     pub esign_attempts: Option<serde_json::Value>,
 }
 

@@ -47,11 +47,12 @@ pub fn provider_access(provider: signet_core::catalog::ProviderId, base_url: &st
     use secrecy::SecretString;
     use signet_core::catalog::ProviderId;
     let demo = demo_credentials();
+    let whoami = format!("{}/_sandbox/whoami", base_url.trim_end_matches('/'));
     let (values, secrets): (Vec<(&str, &str)>, Vec<(&str, &str)>) = match provider {
         ProviderId::Mykaarma => (vec![("username", demo.kpay_username)], vec![("password", demo.kpay_password)]),
         ProviderId::Dollarpe => (vec![], vec![("api_key", demo.dollarpe_api_key), ("api_secret", demo.dollarpe_api_secret)]),
         ProviderId::Qitech => (
-            vec![("public_key", demo.qitech_public_key_pem)],
+            vec![("public_key", demo.qitech_public_key_pem), ("public_ip_endpoint", whoami.as_str())],
             vec![("api_client_key", demo.qitech_api_client_key), ("private_key", demo.qitech_private_key_pem)],
         ),
         ProviderId::Signzy => (vec![], vec![("access_token", demo.signzy_token)]),

@@ -19,6 +19,19 @@ import type { UnfinishedRun } from "./bindings/UnfinishedRun";
 import type { Resolution } from "./bindings/Resolution";
 import type { TrackedSignature } from "./bindings/TrackedSignature";
 import type { CaptureSent } from "./bindings/CaptureSent";
+import type { Contract } from "./bindings/Contract";
+import type { SignerInput } from "./bindings/SignerInput";
+import type { Geolocation } from "./bindings/Geolocation";
+import type { OptinStatus } from "./bindings/OptinStatus";
+import type { EvidenceEntry } from "./bindings/EvidenceEntry";
+import type { DossierReport } from "./bindings/DossierReport";
+import type { LedgerReport } from "./bindings/LedgerReport";
+import type { ErrorBody } from "./bindings/ErrorBody";
+import type { PickedPdf } from "./bindings/PickedPdf";
+import type { SignerRow } from "./bindings/SignerRow";
+import type { InitiatedContract } from "./bindings/InitiatedContract";
+import type { InitiatedView } from "./bindings/InitiatedView";
+import type { ContractStatus } from "./bindings/ContractStatus";
 import { CommandError, asErrorBody } from "./errors";
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -67,6 +80,24 @@ export const api = {
   untrackSignature: (spiRequestUuid: string) => call<null>("untrack_signature", { spiRequestUuid }),
   refreshSignature: (spiRequestUuid: string) => call<TrackedSignature>("refresh_signature", { spiRequestUuid }),
   captureSignature: (spiRequestUuid: string, url: string) => call<CaptureSent>("capture_signature", { spiRequestUuid, url }),
+  /** Opens a native dialog in Rust and extracts the text; null if cancelled. */
+  optinChooseContract: () => call<Contract | null>("optin_choose_contract"),
+  optinCheckForm: (debt: string, signer: SignerInput) => call<ErrorBody[]>("optin_check_form", { debt, signer }),
+  optinOpenSigner: (debt: string, signer: SignerInput, geolocation: Geolocation | null) =>
+    call<string>("optin_open_signer", { debt, signer, geolocation }),
+  optinStatus: () => call<OptinStatus | null>("optin_status"),
+  optinCancel: () => call<null>("optin_cancel"),
+  evidenceFind: (query: string) => call<EvidenceEntry[]>("evidence_find", { query }),
+  /** Opens a save dialog in Rust; the path written, or null if cancelled. */
+  evidenceExport: (sessionId: string) => call<string | null>("evidence_export", { sessionId }),
+  evidenceCheck: () => call<DossierReport | null>("evidence_check"),
+  evidenceVerify: () => call<LedgerReport>("evidence_verify"),
+  /** Opens a native dialog in Rust; the PDF's bytes stay there. Null if cancelled. */
+  signzyChoosePdf: () => call<PickedPdf | null>("signzy_choose_pdf"),
+  signzyInitiate: (name: string, executer: string, signers: SignerRow[], ttlDays: number) =>
+    call<InitiatedContract>("signzy_initiate", { name, executer, signers, ttlDays }),
+  signzyContracts: () => call<InitiatedView[]>("signzy_contracts"),
+  signzyStatus: (contractId: string) => call<ContractStatus>("signzy_status", { contractId }),
   /** Opens a native dialog in Rust and checks every row; null if cancelled. */
   bulkChooseFile: () => call<BulkPreview | null>("bulk_choose_file"),
   bulkStart: (token: string, concurrency: number) => call<string>("bulk_start", { token, concurrency }),

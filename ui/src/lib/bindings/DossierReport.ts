@@ -7,4 +7,9 @@ export type DossierReport = { sessionId: string | null, debtKey: string | null, 
 /**
  * The key that signed it (base64): compare it with the installation's.
  */
-publicKey: string | null, files: Array<string>, problems: Array<string>, };
+publicKey: string | null, 
+/**
+ * Signed by the key the check was given (the installation's). Without one,
+ * the dossier can only be shown intact, not shown to come from Signet here.
+ */
+originVerified: boolean, files: Array<string>, problems: Array<string>, };
