@@ -11,7 +11,7 @@ build_pkgs=(build-essential pkg-config file libssl-dev libdbus-1-dev libwebkit2g
   libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev)
 # The keyring daemon is what a desktop session already runs; a bare machine needs it too.
 run_pkgs=(gnome-keyring)
-test_pkgs=(xvfb xauth dbus dbus-x11 webkit2gtk-driver libsecret-tools imagemagick)
+test_pkgs=(xvfb xauth dbus dbus-x11 webkit2gtk-driver libsecret-tools imagemagick python3-venv)
 
 wanted=("${build_pkgs[@]}" "${run_pkgs[@]}")
 [ "$mode" = test ] && wanted+=("${test_pkgs[@]}")
@@ -49,6 +49,14 @@ version_at_least "$node" 20.19.0 || { echo "setup: Node $node is too old; 20.19 
 if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "setup: installing the UI's npm packages"
   (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# A real S3-compatible server for the document-hosting tests: moto's, from PyPI,
+# in a virtual environment of the project's own (.tools/, not tracked).
+if [ "$mode" = test ] && [ ! -x .tools/venv/bin/moto_server ]; then
+  echo "setup: installing moto (the S3 server the tests upload to)"
+  python3 -m venv .tools/venv
+  .tools/venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
 fi
 
 if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null; then

@@ -53,6 +53,11 @@ const COMMANDS: &[&str] = &[
     "signzy_initiate",
     "signzy_contracts",
     "signzy_status",
+    "kyc_configuration",
+    "kyc_choose_file",
+    "kyc_clear_file",
+    "kyc_submit",
+    "kyc_progress",
 ];
 
 fn main() {

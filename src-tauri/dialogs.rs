@@ -1,7 +1,8 @@
 //! Native file dialogs, opened from Rust on a blocking thread (a dialog on the main
 //! thread would hang the window). The end-to-end suite cannot drive GTK dialogs, so
-//! `SIGNET_TEST_PICK_FILE` and `SIGNET_TEST_SAVE_FILE` answer them instead; the
-//! code after the answer is the same.
+//! `SIGNET_TEST_PICK_FILE` (or, for several dialogs in turn, `SIGNET_TEST_PICK_FILES`)
+//! and `SIGNET_TEST_SAVE_FILE` answer them instead; the code after the answer is
+//! the same.
 
 use std::path::PathBuf;
 
@@ -9,14 +10,26 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::error::IpcError;
 
+/// The test suite's answer to an open dialog: `SIGNET_TEST_PICK_FILE`, or the next
+/// of the newline-separated `SIGNET_TEST_PICK_FILES` (one per dialog, in turn).
+fn test_pick() -> Option<PathBuf> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    if let Some(list) = std::env::var("SIGNET_TEST_PICK_FILES").ok().filter(|l| !l.is_empty()) {
+        let paths: Vec<&str> = list.lines().filter(|l| !l.is_empty()).collect();
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        return paths.get(n % paths.len().max(1)).map(PathBuf::from);
+    }
+    std::env::var_os("SIGNET_TEST_PICK_FILE").map(PathBuf::from)
+}
+
 pub async fn pick_file<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     window: &tauri::Window<R>,
     title: String,
     filter: (&str, &[&str]),
 ) -> Result<Option<PathBuf>, IpcError> {
-    if let Some(path) = std::env::var_os("SIGNET_TEST_PICK_FILE") {
-        return Ok(Some(PathBuf::from(path)));
+    if let Some(path) = test_pick() {
+        return Ok(Some(path));
     }
     let dialog = app.dialog().file().set_parent(window).set_title(title).add_filter(filter.0, filter.1);
     let picked = tauri::async_runtime::spawn_blocking(move || dialog.blocking_pick_file())

@@ -19,6 +19,7 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
         .manage(commands::bulk::BulkState::default())
         .manage(commands::optin::OptinState::default())
         .manage(commands::signzy::SignzyState::default())
+        .manage(commands::kyc::KycState::default())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
@@ -74,6 +75,11 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
         commands::signzy::signzy_initiate,
         commands::signzy::signzy_contracts,
         commands::signzy::signzy_status,
+        commands::kyc::kyc_configuration,
+        commands::kyc::kyc_choose_file,
+        commands::kyc::kyc_clear_file,
+        commands::kyc::kyc_submit,
+        commands::kyc::kyc_progress,
     ])
 }
 

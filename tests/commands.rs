@@ -516,3 +516,36 @@ fn a_signzy_contract_is_started_listed_and_followed_signer_by_signer() {
     assert_eq!(names, ["Asha Rao", "Ravi Kumar"]);
     assert!(status["signerdetail"][0].get("aadhaarStatus").is_some());
 }
+
+#[test]
+fn kyc_documents_are_checked_in_rust_uploaded_and_sent() {
+    let sandbox = tauri::async_runtime::block_on(signet_sandbox::Sandbox::start(Default::default())).unwrap();
+    let desk = Desk::start_with_sandbox(Some(sandbox.base_url()));
+    let customer = signet_sandbox::demo::CUSTOMER_NEW;
+    let config = desk.ok("kyc_configuration", json!({ "customerId": customer }));
+    assert!(config["documentTypes"].as_array().unwrap().iter().any(|t| t["documentType"] == "PASSPORT"));
+    assert_eq!(config["updatesUsed"], 0);
+
+    // A text file named like a document is refused, by name, on the Rust side.
+    let readme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let refused = pick_file(&readme, || desk.err("kyc_choose_file", json!({ "side": "front" })));
+    assert_eq!(refused["field"], "front");
+    assert!(refused["message"].as_str().unwrap().starts_with("README.md"), "{refused}");
+    let scan = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/signet-core/tests/fixtures/contracts/contrato-reportlab.pdf");
+    let checked = pick_file(&scan, || desk.ok("kyc_choose_file", json!({ "side": "front" })));
+    assert_eq!((checked["kind"].as_str(), checked["pages"].as_u64()), (Some("pdf"), Some(3)));
+    assert!(checked.get("bytes").is_some() && checked.to_string().len() < 4096, "the file's bytes do not cross IPC");
+
+    let form = json!({ "customerId": customer, "documentType": "PASSPORT", "fullAddress": "Av. Paulista 1000, São Paulo", "documentNumber": "BR1234567", "additionalData": {} });
+    let missing = desk.err("kyc_submit", json!({ "form": form }));
+    assert_eq!(missing["field"], "additional_data.issuing_country");
+    // Nothing is lost: the picked file is still there for the corrected form.
+    let mut form = form;
+    form["additionalData"] = json!({ "issuing_country": "BR" });
+    let sent = desk.ok("kyc_submit", json!({ "form": form }));
+    assert_eq!(sent["status"], "UNVERIFIED");
+    assert!(sent["front"]["url"].as_str().unwrap().contains("/_sandbox/files/kyc/"));
+    let patch = sandbox.journal().into_iter().find(|e| e.method == "PATCH").expect("the update reached DollarPe");
+    assert!(patch.body.contains(sent["front"]["url"].as_str().unwrap()));
+    assert_eq!(desk.ok("kyc_configuration", json!({ "customerId": customer }))["updatesUsed"], 1);
+}

@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod bulk;
 pub mod evidence;
+pub mod kyc;
 pub mod optin;
 pub mod payments;
 pub mod settings;

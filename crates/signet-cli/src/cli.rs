@@ -195,7 +195,31 @@ pub enum SignatureCmd {
 #[derive(Subcommand)]
 pub enum KycCmd {
     Config { customer_id: String },
+    /// Send document links you host yourself.
     Update(KycUpdate),
+    /// Check the document files, upload them to the profile's bucket (or the
+    /// Sandbox), and send the update with their links.
+    Upload(KycUpload),
+}
+
+#[derive(Args)]
+pub struct KycUpload {
+    #[arg(long)]
+    pub customer: String,
+    #[arg(long = "type")]
+    pub document_type: String,
+    #[arg(long)]
+    pub address: String,
+    #[arg(long)]
+    pub number: String,
+    /// The front: a JPG, PNG or PDF file.
+    #[arg(long)]
+    pub front: std::path::PathBuf,
+    #[arg(long)]
+    pub back: Option<std::path::PathBuf>,
+    /// Additional data as key=value, repeatable.
+    #[arg(long = "data", value_parser = parse_key_value)]
+    pub data: Vec<(String, String)>,
 }
 
 #[derive(Args)]

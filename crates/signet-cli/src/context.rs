@@ -51,6 +51,14 @@ impl Context {
         f(&self.store.lock().expect("one command at a time"))
     }
 
+    /// Where KYC documents go: the Sandbox for the Sandbox profile, the profile's bucket otherwise.
+    pub fn document_host(&self, dollarpe: &ProviderAccess) -> Result<signet_core::hosting::DocumentHost, CoreError> {
+        if self.profile.builtin {
+            return Ok(signet_core::hosting::DocumentHost::sandbox(&self.sandbox_url));
+        }
+        signet_core::hosting::DocumentHost::s3(dollarpe)
+    }
+
     /// Runs `f` with the database and the installation's evidence signing key.
     pub fn with_evidence_key<T>(&self, f: impl FnOnce(&Store, &signet_core::evidence::key::SigningKey) -> Result<T, CoreError>) -> Result<T, CoreError> {
         let store = self.store.lock().expect("one command at a time");

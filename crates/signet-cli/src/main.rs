@@ -43,7 +43,7 @@ async fn run(ctx: context::Context, command: cli::Command, out: &output::Output)
         Secret(cmd) => settings_cmds::secret(&ctx, cmd),
         PaymentRequest(cmd) => ops::payment_request(&ctx, cmd, out).await,
         Signature(cmd) => ops::signature(&ctx, cmd).await,
-        Kyc(cmd) => ops::kyc(&ctx, cmd).await,
+        Kyc(cmd) => ops::kyc(&ctx, cmd, out).await,
         Optin(cmd) => ops::optin(&ctx, cmd).await,
         Signzy(cmd) => ops::signzy(&ctx, cmd).await,
         Outbox(cmd) => ops::outbox(&ctx, cmd).await,

@@ -79,7 +79,7 @@ pub async fn outbox(ctx: &Context, cmd: OutboxCmd) -> Result<Value, CoreError> {
     Ok(json!(pass))
 }
 
-pub async fn kyc(ctx: &Context, cmd: KycCmd) -> Result<Value, CoreError> {
+pub async fn kyc(ctx: &Context, cmd: KycCmd, out: &Output) -> Result<Value, CoreError> {
     match cmd {
         KycCmd::Config { customer_id } => {
             let customer = validate::required("customer_id", &customer_id)?;
@@ -100,6 +100,29 @@ pub async fn kyc(ctx: &Context, cmd: KycCmd) -> Result<Value, CoreError> {
             let client = clients::dollarpe(&ctx.access(ProviderId::Dollarpe)?, HttpConfig::default())?;
             let (key, done) = kyc::update(ctx.db(), &client, &ctx.profile.id, &input).await?;
             Ok(json!({"operationKey": key, "id": done.id, "status": done.status}))
+        }
+        KycCmd::Upload(a) => {
+            let read = |p: &std::path::Path| -> Result<kyc::DocumentFile, CoreError> {
+                let bytes = std::fs::read(p).map_err(|source| CoreError::Io { context: format!("cannot read {}", p.display()), source })?;
+                Ok(kyc::DocumentFile { name: p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(), bytes })
+            };
+            let front = read(&a.front)?;
+            let back = a.back.as_deref().map(read).transpose()?;
+            let input = kyc::DocumentInput {
+                customer_id: a.customer,
+                document_type: a.document_type,
+                full_address: a.address,
+                document_number: a.number,
+                front_url: String::new(),
+                back_url: None,
+                additional_data: a.data.into_iter().collect(),
+            };
+            let access = ctx.access(ProviderId::Dollarpe)?;
+            let client = clients::dollarpe(&access, HttpConfig::default())?;
+            let host = ctx.document_host(&access)?;
+            let limits = signet_core::kyc_files::FileLimits::default();
+            let sent = kyc::submit_files(ctx.db(), &client, &host, &ctx.profile.id, &input, front, back, &limits, |step| out.note(step)).await?;
+            Ok(json!(sent))
         }
     }
 }

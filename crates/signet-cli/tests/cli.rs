@@ -230,3 +230,41 @@ fn an_empty_ledger_verifies_and_a_non_dossier_is_refused() {
     let found = signet(dir.path(), "http://127.0.0.1:9", &["evidence", "find", "617.669.762-04"]);
     assert_eq!((found.code, found.json.as_array().map(Vec::len)), (0, Some(0)));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kyc_documents_are_checked_uploaded_and_sent_from_the_command_line() {
+    let sb = sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sb.base_url();
+    let run = |args: &[&str]| signet(dir.path(), &url, args);
+    let scan = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../signet-core/tests/fixtures/contracts/contrato-reportlab.pdf");
+    let scan = scan.to_str().unwrap();
+    let empty = dir.path().join("vazio.jpg");
+    std::fs::write(&empty, b"").unwrap();
+    let base = ["kyc", "upload", "--customer", demo::CUSTOMER_NEW, "--address", "Av. Paulista 1000, São Paulo", "--number", "BR1234567"];
+    fn with<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+        base.iter().chain(extra).copied().collect()
+    }
+
+    // Refused before anything leaves: the file, the rules of the type, the back.
+    let before = sb.journal().len();
+    let bad_file = run(&with(&base, &["--type", "PASSPORT", "--front", empty.to_str().unwrap(), "--data", "issuing_country=BR"]));
+    assert_eq!((bad_file.code, bad_file.json["field"].as_str()), (2, Some("front")), "{}", bad_file.json);
+    assert!(bad_file.json["message"].as_str().unwrap().starts_with("vazio.jpg"));
+    let no_country = run(&with(&base, &["--type", "PASSPORT", "--front", scan]));
+    assert_eq!((no_country.code, no_country.json["field"].as_str()), (2, Some("additional_data.issuing_country")), "{}", no_country.json);
+    let no_back = run(&with(&base, &["--type", "NATIONAL_ID", "--front", scan, "--data", "issuing_country=BR"]));
+    assert_eq!(no_back.json["field"], "back", "{}", no_back.json);
+    assert!(sb.journal().iter().skip(before).all(|e| e.method != "PATCH" && e.method != "PUT"), "nothing was uploaded or sent");
+
+    let sent = run(&with(&base, &["--type", "PASSPORT", "--front", scan, "--data", "issuing_country=BR"]));
+    assert_eq!((sent.code, sent.json["status"].as_str()), (0, Some("UNVERIFIED")), "{}", sent.json);
+    let front_url = sent.json["front"]["url"].as_str().unwrap();
+    assert!(front_url.contains("/_sandbox/files/kyc/") && !front_url.contains(demo::CUSTOMER_NEW), "no personal data in the name: {front_url}");
+    let journal = sb.journal();
+    let patch = journal.iter().find(|e| e.method == "PATCH").unwrap();
+    let body: Value = serde_json::from_str(&patch.body).unwrap();
+    assert_eq!(body["document_front_image_url"], front_url);
+    let hosted = reqwest::get(front_url).await.unwrap().bytes().await.unwrap();
+    assert_eq!(hosted.to_vec(), std::fs::read(scan).unwrap(), "the link serves the very file");
+}

@@ -132,6 +132,20 @@ const DOLLARPE: &[FieldSpec] = &[
         choices: &["python", "compact"],
         ..field("json_style", "Signed JSON style", FieldKind::Text, false, "How the sorted body is written before signing: \"python\" (json.dumps, the default) or \"compact\" (no spaces). Change only if DollarPe refuses signatures.")
     },
+    // DollarPe takes document links, not files: KYC uploads go to this bucket.
+    field("s3_bucket", "Documents bucket (S3)", FieldKind::Text, false, "The S3-compatible bucket KYC documents are uploaded to; DollarPe fetches them through expiring links."),
+    FieldSpec {
+        check: Some(crate::validate::base_url),
+        ..field("s3_endpoint", "Bucket endpoint", FieldKind::Text, false, "For S3-compatible services (MinIO, R2, ...): their https address. Empty for Amazon S3.")
+    },
+    field("s3_region", "Bucket region", FieldKind::Text, false, "E.g. sa-east-1. Empty: us-east-1."),
+    field("s3_prefix", "Key prefix", FieldKind::Text, false, "Folder inside the bucket, e.g. signet/kyc. Object names never contain personal data."),
+    FieldSpec {
+        check: Some(crate::hosting::check_link_minutes),
+        ..field("s3_link_minutes", "Link lifetime (minutes)", FieldKind::Text, false, "How long DollarPe's download links work: 5 to 10080 (a week). Empty: 1440 (a day).")
+    },
+    field("s3_access_key_id", "Bucket access key id", FieldKind::Secret, false, "Kept in the OS keyring."),
+    field("s3_secret_access_key", "Bucket secret access key", FieldKind::Secret, false, "Kept in the OS keyring."),
 ];
 
 const QITECH: &[FieldSpec] = &[

@@ -39,6 +39,169 @@ pub fn check(input: &DocumentInput) -> Result<UpdateDocumentInfo> {
     })
 }
 
+/// What DollarPe's configuration says about one customer: the document types it
+/// accepts (with their extra fields) and how many updates are left.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KycConfiguration {
+    pub customer_id: String,
+    pub document_types: Vec<DocumentTypeRules>,
+    pub kyc_status: Option<String>,
+    pub updates_used: Option<u32>,
+    pub updates_allowed: Option<u32>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DocumentTypeRules {
+    pub document_type: String,
+    pub name: String,
+    pub requires_back: bool,
+    pub additional_data: Vec<FieldRule>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FieldRule {
+    pub key: String,
+    pub label: String,
+    pub required: bool,
+    /// A regular expression the value must match in full, when DollarPe gives one.
+    pub pattern: Option<String>,
+}
+
+impl KycConfiguration {
+    /// Reads DollarPe's answer leniently: unknown fields are ignored, missing ones empty.
+    pub fn from_answer(customer_id: &str, v: &serde_json::Value) -> KycConfiguration {
+        let data = if v.get("data").is_some() { &v["data"] } else { v };
+        let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_string();
+        let types = data["document_types"].as_array().cloned().unwrap_or_default();
+        KycConfiguration {
+            customer_id: customer_id.into(),
+            document_types: types
+                .iter()
+                .map(|t| DocumentTypeRules {
+                    document_type: text(t, "document_type"),
+                    name: text(t, "name"),
+                    requires_back: t["requires_back"].as_bool().unwrap_or(false),
+                    additional_data: t["additional_data"]
+                        .as_array()
+                        .map(|rules| {
+                            rules
+                                .iter()
+                                .map(|r| FieldRule {
+                                    key: text(r, "key"),
+                                    label: text(r, "label"),
+                                    required: r["required"].as_bool().unwrap_or(false),
+                                    pattern: r["pattern"].as_str().map(str::to_string),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+                .filter(|t| !t.document_type.is_empty())
+                .collect(),
+            kyc_status: data["kyc_status"].as_str().map(str::to_string),
+            updates_used: data["updates_used"].as_u64().map(|n| n as u32),
+            updates_allowed: data["updates_allowed"].as_u64().map(|n| n as u32),
+        }
+    }
+
+    pub fn updates_left(&self) -> Option<u32> {
+        Some(self.updates_allowed?.saturating_sub(self.updates_used?))
+    }
+
+    /// Checks the form against the rules of the chosen document type, naming the field.
+    pub fn check(&self, input: &DocumentInput, has_back: bool) -> Result<()> {
+        let rules = self.document_types.iter().find(|t| t.document_type == input.document_type.trim()).ok_or_else(|| {
+            let offered: Vec<_> = self.document_types.iter().map(|t| t.document_type.as_str()).collect();
+            CoreError::invalid("type", format!("DollarPe does not take \"{}\" for this customer; choose one of: {}.", input.document_type.trim(), offered.join(", ")))
+        })?;
+        if rules.requires_back && !has_back {
+            return Err(CoreError::invalid("back", format!("A {} needs its back as well: add the back image.", rules.name)));
+        }
+        for rule in &rules.additional_data {
+            let value = input.additional_data.get(&rule.key).map(|v| v.trim()).unwrap_or_default();
+            let field = format!("additional_data.{}", rule.key);
+            if value.is_empty() {
+                if rule.required {
+                    return Err(CoreError::invalid(field, format!("Fill in {}.", rule.label)));
+                }
+                continue;
+            }
+            if let Some(pattern) = &rule.pattern {
+                let whole = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|_| CoreError::invalid(field.clone(), format!("DollarPe's rule for {} cannot be read; contact support.", rule.label)))?;
+                if !whole.is_match(value) {
+                    return Err(CoreError::invalid(field, format!("{} is not in the form DollarPe expects ({pattern}).", rule.label)));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A document file to check, upload and send.
+#[derive(Clone)]
+pub struct DocumentFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A KYC update sent with its documents hosted.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KycSubmitted {
+    pub operation_key: String,
+    pub id: String,
+    pub status: String,
+    pub front: crate::hosting::HostedDocument,
+    pub back: Option<crate::hosting::HostedDocument>,
+}
+
+/// Checks the form against the customer's configuration and every file, uploads
+/// the files, and sends the update with their links. Nothing leaves the machine
+/// until every check has passed. `progress` hears each step.
+pub async fn submit_files(
+    db: &Mutex<Store>,
+    client: &DollarPe,
+    host: &crate::hosting::DocumentHost,
+    profile_id: &str,
+    input: &DocumentInput,
+    front: DocumentFile,
+    back: Option<DocumentFile>,
+    limits: &crate::kyc_files::FileLimits,
+    mut progress: impl FnMut(&str),
+) -> Result<KycSubmitted> {
+    let customer = validate::required("customer", &input.customer_id)?;
+    validate::required("address", &input.full_address)?;
+    validate::required("number", &input.document_number)?;
+    let front_checked = crate::kyc_files::check("front", &front.name, &front.bytes, limits)?;
+    let back_checked = back.as_ref().map(|b| crate::kyc_files::check("back", &b.name, &b.bytes, limits)).transpose()?;
+    progress("Asking DollarPe which documents it takes");
+    let config = KycConfiguration::from_answer(&customer, &client.kyc_configuration(&customer).await?);
+    config.check(input, back.is_some())?;
+    if config.updates_left() == Some(0) {
+        return Err(CoreError::Conflict(format!("Customer {customer} has used all {} document updates DollarPe allows.", config.updates_allowed.unwrap_or(0))));
+    }
+    progress(&format!("Uploading {}", front.name));
+    let front_hosted = host.put(front_checked.kind, front.bytes).await?;
+    let back_hosted = match (back, back_checked) {
+        (Some(file), Some(checked)) => {
+            progress(&format!("Uploading {}", file.name));
+            Some(host.put(checked.kind, file.bytes).await?)
+        }
+        _ => None,
+    };
+    progress("Sending the update to DollarPe");
+    let with_links = DocumentInput { front_url: front_hosted.url.clone(), back_url: back_hosted.as_ref().map(|b| b.url.clone()), ..input.clone() };
+    let (operation_key, answer) = update(db, client, profile_id, &with_links).await?;
+    Ok(KycSubmitted { operation_key, id: answer.id, status: answer.status, front: front_hosted, back: back_hosted })
+}
+
 pub async fn update(db: &Mutex<Store>, client: &DollarPe, profile_id: &str, input: &DocumentInput) -> Result<(String, DocumentUpdated)> {
     let body = check(input)?;
     let op = NewOperation {

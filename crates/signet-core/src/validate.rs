@@ -258,12 +258,14 @@ mod id_tests {
     }
 }
 
-/// A document link a provider will fetch (signed document, KYC image): https only,
-/// since the provider is elsewhere; a query is allowed (pre-signed storage links).
+/// A document link a provider will fetch (signed document, KYC image): https, since
+/// the provider is elsewhere, or plain http on this machine only (the Sandbox and
+/// local test buckets); a query is allowed (pre-signed storage links).
 pub fn document_url(field: &str, raw: &str) -> Result<String> {
     let v = raw.trim();
     match url::Url::parse(v) {
         Ok(u) if u.scheme() == "https" && u.host_str().is_some_and(|h| !h.is_empty()) => Ok(u.to_string()),
+        Ok(u) if u.scheme() == "http" && is_loopback(&u) => Ok(u.to_string()),
         Ok(u) if u.scheme() == "http" => {
             Err(CoreError::invalid(field, "Use an https:// link: the provider fetches the document over the internet."))
         }
@@ -279,9 +281,11 @@ mod document_url_tests {
     fn https_links_with_queries_pass_and_others_do_not() {
         let signed = "https://bucket.s3.example.com/k/front.jpg?X-Amz-Signature=abc&X-Amz-Expires=900";
         assert_eq!(document_url("front", signed).unwrap(), signed);
-        for bad in ["http://localhost/front.jpg", "ftp://x/y", "front.jpg", ""] {
+        for bad in ["http://files.example.com/front.jpg", "ftp://x/y", "front.jpg", ""] {
             assert_eq!(document_url("front", bad).unwrap_err().body().field.as_deref(), Some("front"), "{bad}");
         }
+        // This machine's Sandbox and test buckets serve plain http.
+        assert!(document_url("front", "http://127.0.0.1:4780/_sandbox/files/kyc/a.png").is_ok());
     }
 }
 

@@ -668,3 +668,50 @@ async fn an_operator_gets_an_opt_in_signature_on_the_signers_screen_and_exports_
     assert_eq!(body["signatures"][0]["authenticity"]["session_id"], session.as_str());
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_uploads_kyc_documents_sees_a_wrong_file_refused_and_the_status_verified() {
+    let env = Env::from_vars();
+    let dir = std::env::temp_dir().join(format!("signet-e2e-kyc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wrong = dir.join("rg-frente.jpg");
+    std::fs::write(&wrong, "this is a note, not a photo").unwrap();
+    let scan = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-reportlab.pdf");
+    // The two dialogs of this test are answered in turn: first the wrong file, then the scan.
+    let picks = format!("{}\n{}", wrong.display(), scan.display());
+    let driver = Driver::start(&[("SIGNET_TEST_PICK_FILES", picks.as_str())]);
+    let c = driver.open_desk(&env).await;
+    use_sandbox(&c).await;
+
+    click(&c, "[data-testid='nav-kyc']").await;
+    type_into(&c, "[data-testid='kyc-customer']", "4e6f1b20-a73c-11ec-b909-0242ac120002").await;
+    click(&c, "[data-testid='kyc-lookup']").await;
+    wait_for(&c, "[data-testid='kyc-form']").await;
+    assert!(text(&c, "[data-testid='kyc-status']").await.contains("3 of 3 document updates left"));
+
+    click(&c, "[data-testid='kyc-choose-front']").await;
+    let refused = text(&c, "[data-testid='kyc-file-error-front']").await;
+    assert!(refused.starts_with("rg-frente.jpg") && refused.contains("not a JPG, PNG or PDF"), "{refused}");
+    assert!(!find(&c, "[data-testid='kyc-submit']").await.is_enabled().await.unwrap());
+    click(&c, "[data-testid='kyc-choose-front']").await;
+    let facts = text(&c, "[data-testid='kyc-file-facts-front']").await;
+    assert!(facts.contains("PDF") && facts.contains("3 page(s)"), "{facts}");
+
+    type_into(&c, "[data-testid='kyc-number']", "BR1234567").await;
+    type_into(&c, "[data-testid='kyc-address']", "Av. Paulista 1000, São Paulo").await;
+    type_into(&c, "[data-testid='kyc-extra-issuing_country']", "BR").await;
+    screenshot(&c, &env, "kyc.png").await;
+    click(&c, "[data-testid='kyc-submit']").await;
+    wait_for(&c, "[data-testid='kyc-result']").await;
+    assert_eq!(text(&c, "[data-testid='kyc-status-value']").await, "UNVERIFIED");
+    // The Sandbox settles a submitted document after a few seconds.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while text(&c, "[data-testid='kyc-status-value']").await != "VERIFIED" {
+        assert!(Instant::now() < deadline, "the status never reached VERIFIED");
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        click(&c, "[data-testid='kyc-check-now']").await;
+    }
+    assert!(text(&c, "[data-testid='kyc-status']").await.contains("2 of 3 document updates left"));
+    c.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

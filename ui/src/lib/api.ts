@@ -32,6 +32,10 @@ import type { SignerRow } from "./bindings/SignerRow";
 import type { InitiatedContract } from "./bindings/InitiatedContract";
 import type { InitiatedView } from "./bindings/InitiatedView";
 import type { ContractStatus } from "./bindings/ContractStatus";
+import type { KycConfiguration } from "./bindings/KycConfiguration";
+import type { CheckedDocument } from "./bindings/CheckedDocument";
+import type { KycForm } from "./bindings/KycForm";
+import type { KycSubmitted } from "./bindings/KycSubmitted";
 import { CommandError, asErrorBody } from "./errors";
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -98,6 +102,12 @@ export const api = {
     call<InitiatedContract>("signzy_initiate", { name, executer, signers, ttlDays }),
   signzyContracts: () => call<InitiatedView[]>("signzy_contracts"),
   signzyStatus: (contractId: string) => call<ContractStatus>("signzy_status", { contractId }),
+  kycConfiguration: (customerId: string) => call<KycConfiguration>("kyc_configuration", { customerId }),
+  /** Opens a native dialog in Rust and checks the file there; null if cancelled. */
+  kycChooseFile: (side: "front" | "back") => call<CheckedDocument | null>("kyc_choose_file", { side }),
+  kycClearFile: (side: "front" | "back") => call<null>("kyc_clear_file", { side }),
+  kycSubmit: (form: KycForm) => call<KycSubmitted>("kyc_submit", { form }),
+  kycProgress: () => call<string | null>("kyc_progress"),
   /** Opens a native dialog in Rust and checks every row; null if cancelled. */
   bulkChooseFile: () => call<BulkPreview | null>("bulk_choose_file"),
   bulkStart: (token: string, concurrency: number) => call<string>("bulk_start", { token, concurrency }),

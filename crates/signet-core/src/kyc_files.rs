@@ -1,0 +1,175 @@
+//! The checks every identity document passes before it leaves the machine: its
+//! real type by magic bytes (JPG, PNG or PDF, whatever its name says), its size,
+//! an image that decodes and is large enough to read, a PDF that parses and has
+//! pages. Each refusal names the file and the fix. The bytes stay in Rust.
+
+use std::io::Cursor;
+
+use base64::Engine as _;
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::error::{CoreError, Result};
+use crate::evidence::ledger::sha256_hex;
+
+/// How large and how small a document may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileLimits {
+    pub max_bytes: u64,
+    /// Below this an ID photo cannot be read by the person verifying it.
+    pub min_width: u32,
+    pub min_height: u32,
+}
+
+impl Default for FileLimits {
+    fn default() -> Self {
+        // DollarPe fetches the file; 10 MB is a phone photo with room to spare.
+        FileLimits { max_bytes: 10 * 1024 * 1024, min_width: 600, min_height: 400 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum DocumentKind {
+    Jpeg,
+    Png,
+    Pdf,
+}
+
+impl DocumentKind {
+    pub fn extension(self) -> &'static str {
+        match self {
+            DocumentKind::Jpeg => "jpg",
+            DocumentKind::Png => "png",
+            DocumentKind::Pdf => "pdf",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            DocumentKind::Jpeg => "image/jpeg",
+            DocumentKind::Png => "image/png",
+            DocumentKind::Pdf => "application/pdf",
+        }
+    }
+}
+
+/// A document that passed every check, as the operator's screen shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CheckedDocument {
+    pub name: String,
+    pub kind: DocumentKind,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub pages: Option<u32>,
+    pub sha256: String,
+    /// A small PNG of an image (data: URL), or the start of a PDF's first page text.
+    pub preview: String,
+    /// Something worth knowing that is not a refusal (e.g. a misleading extension).
+    pub note: Option<String>,
+}
+
+/// Refuses a file by its size alone, before it is read.
+pub fn check_size(field: &str, name: &str, size: u64, limits: &FileLimits) -> Result<()> {
+    if size > limits.max_bytes {
+        return Err(CoreError::invalid(
+            field,
+            format!(
+                "{name}: the file is {:.1} MB; the limit is {:.0} MB. Save it at a lower resolution or as JPG.",
+                size as f64 / 1_048_576.0,
+                limits.max_bytes as f64 / 1_048_576.0
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks one document; `field` names the form field (front, back) for errors.
+pub fn check(field: &str, name: &str, bytes: &[u8], limits: &FileLimits) -> Result<CheckedDocument> {
+    let refuse = |why: String| CoreError::invalid(field, format!("{name}: {why}"));
+    if bytes.is_empty() {
+        return Err(refuse("the file is empty (0 bytes). Choose the scan or photo itself.".into()));
+    }
+    check_size(field, name, bytes.len() as u64, limits)?;
+    let kind = match infer::get(bytes).map(|t| t.mime_type()) {
+        Some("image/jpeg") => DocumentKind::Jpeg,
+        Some("image/png") => DocumentKind::Png,
+        Some("application/pdf") => DocumentKind::Pdf,
+        Some(other) => return Err(refuse(format!("this is a {other} file, whatever its name says. DollarPe takes JPG, PNG or PDF documents."))),
+        None => return Err(refuse("this is not a JPG, PNG or PDF file, whatever its name says. Export the document as one of those.".into())),
+    };
+    let note = misleading_extension(name, kind);
+    let (width, height, pages, preview) = match kind {
+        DocumentKind::Pdf => {
+            let (pages, first_page) = pdf_facts(bytes).map_err(refuse)?;
+            (None, None, Some(pages), first_page)
+        }
+        _ => {
+            let (w, h, thumb) = image_facts(bytes, kind).map_err(refuse)?;
+            if w < limits.min_width || h < limits.min_height {
+                return Err(refuse(format!(
+                    "the image is {w}×{h} pixels, too small to read; it needs at least {}×{}. Photograph or scan it again closer.",
+                    limits.min_width, limits.min_height
+                )));
+            }
+            (Some(w), Some(h), None, thumb)
+        }
+    };
+    Ok(CheckedDocument { name: name.into(), kind, bytes: bytes.len() as u64, width, height, pages, sha256: sha256_hex(bytes), preview, note })
+}
+
+fn misleading_extension(name: &str, kind: DocumentKind) -> Option<String> {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+    let matches = match kind {
+        DocumentKind::Jpeg => ext == "jpg" || ext == "jpeg",
+        DocumentKind::Png => ext == "png",
+        DocumentKind::Pdf => ext == "pdf",
+    };
+    (!matches).then(|| format!("Named .{ext}, but it is a {} file; it is sent as {}.", kind.extension().to_uppercase(), kind.extension().to_uppercase()))
+}
+
+/// A JPEG whose last scan never reaches its end marker was cut short; decoders
+/// tolerate that (they paint the rest grey), the person verifying it would not.
+fn jpeg_is_whole(bytes: &[u8]) -> bool {
+    let last_scan = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    last_scan.is_some_and(|at| bytes[at..].windows(2).any(|w| w == [0xFF, 0xD9]))
+}
+
+/// Decodes the whole image (a damaged file fails here) and makes a thumbnail.
+fn image_facts(bytes: &[u8], kind: DocumentKind) -> std::result::Result<(u32, u32, String), String> {
+    if kind == DocumentKind::Jpeg && !jpeg_is_whole(bytes) {
+        return Err("the image is truncated: it ends before its last part. Copy or export it again.".into());
+    }
+    let format = if kind == DocumentKind::Png { image::ImageFormat::Png } else { image::ImageFormat::Jpeg };
+    let img = image::load_from_memory_with_format(bytes, format)
+        .map_err(|e| format!("the image cannot be decoded ({e}); it may be truncated or damaged. Copy or export it again."))?;
+    let thumb = img.thumbnail(240, 240);
+    let mut png = Vec::new();
+    thumb.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).map_err(|e| format!("no preview could be made ({e})"))?;
+    Ok((img.width(), img.height(), format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png))))
+}
+
+/// The page count, and the start of the first page's text as its preview.
+fn pdf_facts(bytes: &[u8]) -> std::result::Result<(u32, String), String> {
+    let doc = lopdf::Document::load_mem(bytes).map_err(|e| format!("the PDF cannot be read ({e}). Save it again from the program that made it."))?;
+    if doc.is_encrypted() {
+        return Err("the PDF is password-protected; DollarPe cannot open it. Save an unprotected copy.".into());
+    }
+    let pages = doc.get_pages().len() as u32;
+    if pages == 0 {
+        return Err("the PDF has no pages.".into());
+    }
+    let first = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem_by_pages(bytes))
+        .ok()
+        .and_then(|r| r.ok())
+        .and_then(|p| p.into_iter().next())
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(280).collect::<String>())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "(the first page holds no text: a scan)".into());
+    Ok((pages, first))
+}

@@ -1,0 +1,136 @@
+//! KYC documents at the desk: look up what DollarPe takes for a customer, pick the
+//! front and back (read and checked in Rust; the bytes never cross IPC), upload
+//! them and send the update, then follow the customer's KYC status.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use serde::Deserialize;
+use signet_core::catalog::ProviderId;
+use signet_core::kyc::{self, DocumentFile, DocumentInput, KycConfiguration, KycSubmitted};
+use signet_core::kyc_files::{self, CheckedDocument, FileLimits};
+use signet_core::{clients, validate, CoreError};
+use signet_providers::HttpConfig;
+use tauri::State;
+use ts_rs::TS;
+
+use crate::error::{CmdResult, IpcError};
+use crate::state::AppState;
+
+/// The files picked for the next update, by side, and the step a submission is at.
+#[derive(Default)]
+pub struct KycState {
+    files: Mutex<HashMap<String, DocumentFile>>,
+    step: Mutex<Option<String>>,
+}
+
+/// The form, without the files (they are already on the Rust side).
+#[derive(Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KycForm {
+    pub customer_id: String,
+    pub document_type: String,
+    pub full_address: String,
+    pub document_number: String,
+    pub additional_data: BTreeMap<String, String>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, IpcError> {
+    m.lock().map_err(|_| IpcError::internal("the KYC state lock was poisoned; restart Signet"))
+}
+
+fn side(raw: &str) -> Result<&'static str, CoreError> {
+    match raw {
+        "front" => Ok("front"),
+        "back" => Ok("back"),
+        _ => Err(CoreError::invalid("side", "A document has a front and a back.")),
+    }
+}
+
+/// What DollarPe takes for this customer, and its KYC status and updates left.
+#[tauri::command]
+pub async fn kyc_configuration(state: State<'_, AppState>, customer_id: String) -> CmdResult<KycConfiguration> {
+    let customer = validate::required("customer", &customer_id)?;
+    let (_, access) = state.access(ProviderId::Dollarpe)?;
+    let client = clients::dollarpe(&access, HttpConfig::default())?;
+    let answer = client.kyc_configuration(&customer).await.map_err(CoreError::from)?;
+    Ok(KycConfiguration::from_answer(&customer, &answer))
+}
+
+/// Opens a native dialog for one side, reads and checks the file. Null if cancelled.
+#[tauri::command]
+pub async fn kyc_choose_file<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    window: tauri::Window<R>,
+    kyc_state: State<'_, KycState>,
+    side: String,
+) -> CmdResult<Option<CheckedDocument>> {
+    let side = self::side(&side)?;
+    let title = format!("Choose the document's {side} (JPG, PNG or PDF)");
+    let Some(path) = crate::dialogs::pick_file(&app, &window, title, ("Document", &["jpg", "jpeg", "png", "pdf"])).await? else {
+        return Ok(None);
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let limits = FileLimits::default();
+    let size = std::fs::metadata(&path).map_err(|source| CoreError::Io { context: format!("cannot read {}", path.display()), source })?.len();
+    // A huge file is refused before it is read into memory.
+    kyc_files::check_size(side, &name, size, &limits)?;
+    let bytes = std::fs::read(&path).map_err(|source| CoreError::Io { context: format!("cannot read {}", path.display()), source })?;
+    let checked = tauri::async_runtime::spawn_blocking({
+        let (name, bytes) = (name.clone(), bytes.clone());
+        move || kyc_files::check(side, &name, &bytes, &limits)
+    })
+    .await
+    .map_err(|e| IpcError::internal(format!("checking the file failed: {e}")))??;
+    lock(&kyc_state.files)?.insert(side.into(), DocumentFile { name, bytes });
+    Ok(Some(checked))
+}
+
+#[tauri::command]
+pub async fn kyc_clear_file(kyc_state: State<'_, KycState>, side: String) -> CmdResult<()> {
+    lock(&kyc_state.files)?.remove(self::side(&side)?);
+    Ok(())
+}
+
+/// Uploads the picked files and sends the update with their links.
+#[tauri::command]
+pub async fn kyc_submit(state: State<'_, AppState>, kyc_state: State<'_, KycState>, form: KycForm) -> CmdResult<KycSubmitted> {
+    // Copies: the picked files stay picked until the update has gone.
+    let (front, back) = {
+        let files = lock(&kyc_state.files)?;
+        let front = files.get("front").cloned().ok_or_else(|| CoreError::invalid("front", "Choose the document's front first."))?;
+        (front, files.get("back").cloned())
+    };
+    let (profile_id, access) = state.access(ProviderId::Dollarpe)?;
+    let client = clients::dollarpe(&access, HttpConfig::default())?;
+    let host = match &state.sandbox {
+        Ok(url) if profile_id == signet_core::settings::SANDBOX_PROFILE_ID => signet_core::hosting::DocumentHost::sandbox(url),
+        _ => signet_core::hosting::DocumentHost::s3(&access)?,
+    };
+    let input = DocumentInput {
+        customer_id: form.customer_id,
+        document_type: form.document_type,
+        full_address: form.full_address,
+        document_number: form.document_number,
+        front_url: String::new(),
+        back_url: None,
+        additional_data: form.additional_data,
+    };
+    let report = |step: &str| {
+        if let Ok(mut s) = kyc_state.step.lock() {
+            *s = Some(step.to_string());
+        }
+    };
+    let sent = kyc::submit_files(state.db(), &client, &host, &profile_id, &input, front, back, &FileLimits::default(), report).await;
+    *lock(&kyc_state.step)? = None;
+    let sent = sent?;
+    lock(&kyc_state.files)?.clear();
+    Ok(sent)
+}
+
+/// The step the submission under way is at, if one is.
+#[tauri::command]
+pub async fn kyc_progress(kyc_state: State<'_, KycState>) -> CmdResult<Option<String>> {
+    Ok(lock(&kyc_state.step)?.clone())
+}
