@@ -58,6 +58,7 @@ const COMMANDS: &[&str] = &[
     "kyc_clear_file",
     "kyc_submit",
     "kyc_progress",
+    "kyc_picked",
 ];
 
 fn main() {

@@ -80,6 +80,7 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
         commands::kyc::kyc_clear_file,
         commands::kyc::kyc_submit,
         commands::kyc::kyc_progress,
+        commands::kyc::kyc_picked,
     ])
 }
 
@@ -141,6 +142,15 @@ pub fn run() {
             app.manage(guard);
             spawn_retry_timer(app.handle().clone());
             spawn_evidence_check(app.handle().clone());
+            let handle = app.handle().clone();
+            if let Some(main) = app.get_webview_window("main") {
+                // Documents dropped on the window are read and checked in Rust, like picked ones.
+                main.on_window_event(move |event| {
+                    if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                        commands::kyc::files_dropped(&handle, paths.clone());
+                    }
+                });
+            }
             Ok(())
         })
         .run(tauri::generate_context!())

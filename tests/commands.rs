@@ -548,4 +548,20 @@ fn kyc_documents_are_checked_in_rust_uploaded_and_sent() {
     let patch = sandbox.journal().into_iter().find(|e| e.method == "PATCH").expect("the update reached DollarPe");
     assert!(patch.body.contains(sent["front"]["url"].as_str().unwrap()));
     assert_eq!(desk.ok("kyc_configuration", json!({ "customerId": customer }))["updatesUsed"], 1);
+    assert_eq!(desk.ok("kyc_picked", json!({})), json!({}), "the sent files are let go");
+
+    // Files dropped on the window take the same road: the first is the front, then the back.
+    signet_desk::commands::kyc::files_dropped(desk._app.handle(), vec![scan.clone(), readme.clone()]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let picked = loop {
+        let picked = desk.ok("kyc_picked", json!({}));
+        if picked.get("front").is_some() {
+            break picked;
+        }
+        assert!(std::time::Instant::now() < deadline, "the dropped file was not taken");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(picked["front"]["kind"], "pdf");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(desk.ok("kyc_picked", json!({})).get("back").is_none(), "the dropped text file was refused, not kept");
 }

@@ -17,11 +17,62 @@ use ts_rs::TS;
 use crate::error::{CmdResult, IpcError};
 use crate::state::AppState;
 
-/// The files picked for the next update, by side, and the step a submission is at.
+/// The files picked for the next update, by side, with what their check found,
+/// and the step a submission is at.
 #[derive(Default)]
 pub struct KycState {
-    files: Mutex<HashMap<String, DocumentFile>>,
+    files: Mutex<HashMap<String, (DocumentFile, CheckedDocument)>>,
     step: Mutex<Option<String>>,
+}
+
+/// A file dropped on the window, as the KYC screen hears of it.
+#[derive(Debug, Clone, serde::Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DroppedDocument {
+    pub side: String,
+    pub document: Option<CheckedDocument>,
+    pub error: Option<signet_core::ErrorBody>,
+}
+
+/// Reads and checks the file at `path` for `side` and keeps it; the check runs off
+/// the main thread, and a file too large is refused before it is read.
+async fn take_file(kyc_state: &KycState, side: &'static str, path: std::path::PathBuf) -> Result<CheckedDocument, IpcError> {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let limits = FileLimits::default();
+    let size = std::fs::metadata(&path).map_err(|source| CoreError::Io { context: format!("cannot read {}", path.display()), source })?.len();
+    kyc_files::check_size(side, &name, size, &limits)?;
+    let bytes = std::fs::read(&path).map_err(|source| CoreError::Io { context: format!("cannot read {}", path.display()), source })?;
+    let (file, checked) = tauri::async_runtime::spawn_blocking(move || {
+        let checked = kyc_files::check(side, &name, &bytes, &limits)?;
+        Ok::<_, CoreError>((DocumentFile { name, bytes }, checked))
+    })
+    .await
+    .map_err(|e| IpcError::internal(format!("checking the file failed: {e}")))??;
+    lock(&kyc_state.files)?.insert(side.into(), (file, checked.clone()));
+    Ok(checked)
+}
+
+/// Files dropped on the main window: the first goes to the front (or the back if
+/// a front is already picked), a second to the back. Each is checked like a
+/// picked one, and the KYC screen hears of it through the `kyc-file` event.
+pub fn files_dropped<R: tauri::Runtime>(app: &tauri::AppHandle<R>, paths: Vec<std::path::PathBuf>) {
+    use tauri::{Emitter, Manager};
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let kyc_state = app.state::<KycState>();
+        for path in paths.into_iter().take(2) {
+            let side = match lock(&kyc_state.files) {
+                Ok(files) if files.contains_key("front") => "back",
+                _ => "front",
+            };
+            let dropped = match take_file(&kyc_state, side, path).await {
+                Ok(document) => DroppedDocument { side: side.into(), document: Some(document), error: None },
+                Err(e) => DroppedDocument { side: side.into(), document: None, error: Some(e.0) },
+            };
+            let _ = app.emit_to("main", "kyc-file", dropped);
+        }
+    });
 }
 
 /// The form, without the files (they are already on the Rust side).
@@ -71,20 +122,13 @@ pub async fn kyc_choose_file<R: tauri::Runtime>(
     let Some(path) = crate::dialogs::pick_file(&app, &window, title, ("Document", &["jpg", "jpeg", "png", "pdf"])).await? else {
         return Ok(None);
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let limits = FileLimits::default();
-    let size = std::fs::metadata(&path).map_err(|source| CoreError::Io { context: format!("cannot read {}", path.display()), source })?.len();
-    // A huge file is refused before it is read into memory.
-    kyc_files::check_size(side, &name, size, &limits)?;
-    let bytes = std::fs::read(&path).map_err(|source| CoreError::Io { context: format!("cannot read {}", path.display()), source })?;
-    let checked = tauri::async_runtime::spawn_blocking({
-        let (name, bytes) = (name.clone(), bytes.clone());
-        move || kyc_files::check(side, &name, &bytes, &limits)
-    })
-    .await
-    .map_err(|e| IpcError::internal(format!("checking the file failed: {e}")))??;
-    lock(&kyc_state.files)?.insert(side.into(), DocumentFile { name, bytes });
-    Ok(Some(checked))
+    Ok(Some(take_file(&kyc_state, side, path).await?))
+}
+
+/// The files picked so far (kept while the operator looks elsewhere), by side.
+#[tauri::command]
+pub async fn kyc_picked(kyc_state: State<'_, KycState>) -> CmdResult<BTreeMap<String, CheckedDocument>> {
+    Ok(lock(&kyc_state.files)?.iter().map(|(side, (_, checked))| (side.clone(), checked.clone())).collect())
 }
 
 #[tauri::command]
@@ -99,8 +143,8 @@ pub async fn kyc_submit(state: State<'_, AppState>, kyc_state: State<'_, KycStat
     // Copies: the picked files stay picked until the update has gone.
     let (front, back) = {
         let files = lock(&kyc_state.files)?;
-        let front = files.get("front").cloned().ok_or_else(|| CoreError::invalid("front", "Choose the document's front first."))?;
-        (front, files.get("back").cloned())
+        let front = files.get("front").map(|(f, _)| f.clone()).ok_or_else(|| CoreError::invalid("front", "Choose the document's front first."))?;
+        (front, files.get("back").map(|(f, _)| f.clone()))
     };
     let (profile_id, access) = state.access(ProviderId::Dollarpe)?;
     let client = clients::dollarpe(&access, HttpConfig::default())?;

@@ -108,6 +108,8 @@ export const api = {
   kycClearFile: (side: "front" | "back") => call<null>("kyc_clear_file", { side }),
   kycSubmit: (form: KycForm) => call<KycSubmitted>("kyc_submit", { form }),
   kycProgress: () => call<string | null>("kyc_progress"),
+  /** The files picked (or dropped) so far, by side. */
+  kycPicked: () => call<Partial<Record<"front" | "back", CheckedDocument>>>("kyc_picked"),
   /** Opens a native dialog in Rust and checks every row; null if cancelled. */
   bulkChooseFile: () => call<BulkPreview | null>("bulk_choose_file"),
   bulkStart: (token: string, concurrency: number) => call<string>("bulk_start", { token, concurrency }),
