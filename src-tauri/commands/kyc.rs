@@ -37,9 +37,8 @@ pub struct DroppedDocument {
 
 /// Reads and checks the file at `path` for `side` and keeps it; the check runs off
 /// the main thread, and a file too large is refused before it is read.
-async fn take_file(kyc_state: &KycState, side: &'static str, path: std::path::PathBuf) -> Result<CheckedDocument, IpcError> {
+async fn take_file(kyc_state: &KycState, limits: FileLimits, side: &'static str, path: std::path::PathBuf) -> Result<CheckedDocument, IpcError> {
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let limits = FileLimits::default();
     let size = std::fs::metadata(&path).map_err(|source| CoreError::Io { context: format!("cannot read {}", path.display()), source })?.len();
     kyc_files::check_size(side, &name, size, &limits)?;
     let bytes = std::fs::read(&path).map_err(|source| CoreError::Io { context: format!("cannot read {}", path.display()), source })?;
@@ -53,6 +52,11 @@ async fn take_file(kyc_state: &KycState, side: &'static str, path: std::path::Pa
     Ok(checked)
 }
 
+/// The active profile's document limits (defaults if it cannot be read now).
+fn limits_of(state: &AppState) -> FileLimits {
+    state.access(ProviderId::Dollarpe).map(|(_, a)| FileLimits::for_profile(&a)).unwrap_or_default()
+}
+
 /// Files dropped on the main window: the first goes to the front (or the back if
 /// a front is already picked), a second to the back. Each is checked like a
 /// picked one, and the KYC screen hears of it through the `kyc-file` event.
@@ -61,12 +65,13 @@ pub fn files_dropped<R: tauri::Runtime>(app: &tauri::AppHandle<R>, paths: Vec<st
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let kyc_state = app.state::<KycState>();
+        let limits = limits_of(&app.state::<AppState>());
         for path in paths.into_iter().take(2) {
             let side = match lock(&kyc_state.files) {
                 Ok(files) if files.contains_key("front") => "back",
                 _ => "front",
             };
-            let dropped = match take_file(&kyc_state, side, path).await {
+            let dropped = match take_file(&kyc_state, limits, side, path).await {
                 Ok(document) => DroppedDocument { side: side.into(), document: Some(document), error: None },
                 Err(e) => DroppedDocument { side: side.into(), document: None, error: Some(e.0) },
             };
@@ -114,6 +119,7 @@ pub async fn kyc_configuration(state: State<'_, AppState>, customer_id: String) 
 pub async fn kyc_choose_file<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
     window: tauri::Window<R>,
+    state: State<'_, AppState>,
     kyc_state: State<'_, KycState>,
     side: String,
 ) -> CmdResult<Option<CheckedDocument>> {
@@ -122,7 +128,7 @@ pub async fn kyc_choose_file<R: tauri::Runtime>(
     let Some(path) = crate::dialogs::pick_file(&app, &window, title, ("Document", &["jpg", "jpeg", "png", "pdf"])).await? else {
         return Ok(None);
     };
-    Ok(Some(take_file(&kyc_state, side, path).await?))
+    Ok(Some(take_file(&kyc_state, limits_of(&state), side, path).await?))
 }
 
 /// The files picked so far (kept while the operator looks elsewhere), by side.
@@ -166,7 +172,7 @@ pub async fn kyc_submit(state: State<'_, AppState>, kyc_state: State<'_, KycStat
             *s = Some(step.to_string());
         }
     };
-    let sent = kyc::submit_files(state.db(), &client, &host, &profile_id, &input, front, back, &FileLimits::default(), report).await;
+    let sent = kyc::submit_files(state.db(), &client, &host, &profile_id, &input, front, back, &FileLimits::for_profile(&access), report).await;
     *lock(&kyc_state.step)? = None;
     let sent = sent?;
     lock(&kyc_state.files)?.clear();

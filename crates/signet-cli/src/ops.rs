@@ -120,7 +120,7 @@ pub async fn kyc(ctx: &Context, cmd: KycCmd, out: &Output) -> Result<Value, Core
             let access = ctx.access(ProviderId::Dollarpe)?;
             let client = clients::dollarpe(&access, HttpConfig::default())?;
             let host = ctx.document_host(&access)?;
-            let limits = signet_core::kyc_files::FileLimits::default();
+            let limits = signet_core::kyc_files::FileLimits::for_profile(&access);
             let sent = kyc::submit_files(ctx.db(), &client, &host, &ctx.profile.id, &input, front, back, &limits, |step| out.note(step)).await?;
             Ok(json!(sent))
         }

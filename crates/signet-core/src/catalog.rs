@@ -144,6 +144,10 @@ const DOLLARPE: &[FieldSpec] = &[
         check: Some(crate::hosting::check_link_minutes),
         ..field("s3_link_minutes", "Link lifetime (minutes)", FieldKind::Text, false, "How long DollarPe's download links work: 5 to 10080 (a week). Empty: 1440 (a day).")
     },
+    FieldSpec {
+        check: Some(crate::kyc_files::check_max_mb),
+        ..field("max_document_mb", "Largest document (MB)", FieldKind::Text, false, "KYC files larger than this are refused before upload: 1 to 50. Empty: 10.")
+    },
     field("s3_access_key_id", "Bucket access key id", FieldKind::Secret, false, "Kept in the OS keyring."),
     field("s3_secret_access_key", "Bucket secret access key", FieldKind::Secret, false, "Kept in the OS keyring."),
 ];

@@ -28,6 +28,21 @@ impl Default for FileLimits {
     }
 }
 
+impl FileLimits {
+    /// The limits a DollarPe profile sets (its `max_document_mb`), or the defaults.
+    pub fn for_profile(dollarpe: &crate::access::ProviderAccess) -> FileLimits {
+        let mb = dollarpe.value("max_document_mb").and_then(|v| check_max_mb("max_document_mb", v).ok()).and_then(|v| v.parse::<u64>().ok());
+        FileLimits { max_bytes: mb.map(|m| m * 1024 * 1024).unwrap_or(FileLimits::default().max_bytes), ..FileLimits::default() }
+    }
+}
+
+pub fn check_max_mb(field: &str, raw: &str) -> Result<String> {
+    match raw.trim().parse::<u64>() {
+        Ok(mb) if (1..=50).contains(&mb) => Ok(mb.to_string()),
+        _ => Err(CoreError::invalid(field, "Give the largest document size in MB, from 1 to 50.")),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
@@ -172,4 +187,22 @@ fn pdf_facts(bytes: &[u8]) -> std::result::Result<(u32, String), String> {
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| "(the first page holds no text: a scan)".into());
     Ok((pages, first))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::ProviderAccess;
+    use crate::catalog::ProviderId;
+
+    #[test]
+    fn the_profile_sets_the_size_limit_within_bounds() {
+        let mut access = ProviderAccess { provider: ProviderId::Dollarpe, base_url: String::new(), values: Default::default(), secrets: Default::default(), keyring_problem: None };
+        assert_eq!(FileLimits::for_profile(&access), FileLimits::default());
+        access.values.insert("max_document_mb".into(), "2".into());
+        assert_eq!(FileLimits::for_profile(&access).max_bytes, 2 * 1024 * 1024);
+        access.values.insert("max_document_mb".into(), "500".into());
+        assert_eq!(FileLimits::for_profile(&access), FileLimits::default(), "out of bounds falls back to the default");
+        assert_eq!(check_max_mb("max_document_mb", "0").unwrap_err().body().field.as_deref(), Some("max_document_mb"));
+    }
 }
