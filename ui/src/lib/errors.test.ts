@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CommandError, asErrorBody, fieldError } from "./errors";
+import { CommandError, asErrorBody, attempt, fieldError } from "./errors";
 
 describe("asErrorBody", () => {
   it("keeps the Rust side's {code, message, field}", () => {
@@ -22,5 +22,15 @@ describe("fieldError", () => {
     expect(fieldError(body, "signzy.base_url")).toBe("Use https");
     expect(fieldError(body, "qitech.base_url")).toBeNull();
     expect(fieldError(null, "signzy.base_url")).toBeNull();
+  });
+});
+
+describe("attempt", () => {
+  it("gives null when the work succeeds and the error body when it fails", async () => {
+    expect(await attempt(async () => 1)).toBeNull();
+    const failed = await attempt(async () => {
+      throw { code: "invalid_input", message: "Fill in the customer.", field: "customer" };
+    });
+    expect(failed).toEqual({ code: "invalid_input", message: "Fill in the customer.", field: "customer" });
   });
 });

@@ -38,3 +38,13 @@ function isErrorBody(v: unknown): v is ErrorBody {
 export function fieldError(error: ErrorBody | null, field: string): string | null {
   return error && error.field === field ? error.message : null;
 }
+
+/** Runs `what`; the error it failed with (in our shape), or null if it did not. */
+export async function attempt(what: () => Promise<unknown>): Promise<ErrorBody | null> {
+  try {
+    await what();
+    return null;
+  } catch (e) {
+    return asErrorBody(e);
+  }
+}
