@@ -154,10 +154,7 @@ pub async fn kyc_submit(state: State<'_, AppState>, kyc_state: State<'_, KycStat
     };
     let (profile_id, access) = state.access(ProviderId::Dollarpe)?;
     let client = clients::dollarpe(&access, HttpConfig::default())?;
-    let host = match &state.sandbox {
-        Ok(url) if profile_id == signet_core::settings::SANDBOX_PROFILE_ID => signet_core::hosting::DocumentHost::sandbox(url),
-        _ => signet_core::hosting::DocumentHost::s3(&access)?,
-    };
+    let host = signet_core::hosting::DocumentHost::for_profile(&profile_id, state.sandbox.as_deref().ok(), &access)?;
     let input = DocumentInput {
         customer_id: form.customer_id,
         document_type: form.document_type,

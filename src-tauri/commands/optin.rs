@@ -7,9 +7,9 @@
 use std::sync::Mutex;
 
 use serde::Serialize;
-use signet_core::catalog::{ProviderId, DEFAULT_PUBLIC_IP_ENDPOINT};
+use signet_core::catalog::ProviderId;
 use signet_core::contract::{self, Contract};
-use signet_core::evidence::{ConsentEvidence, Geolocation, OperatorEvidence};
+use signet_core::evidence::Geolocation;
 use signet_core::optin::{self, Circumstances, OptinSubmitted, SignerInput};
 use signet_core::{clients, CoreError, ErrorBody};
 use signet_providers::HttpConfig;
@@ -280,9 +280,8 @@ async fn submit(
 ) -> Result<OptinSubmitted, CoreError> {
     let profile = state.with_settings(|s| s.active_profile()).map_err(|e| CoreError::Conflict(e.0.message))?;
     let access = state.access_for(&profile.id, ProviderId::Qitech)?;
-    let endpoint = access.value("public_ip_endpoint").filter(|v| !v.is_empty()).unwrap_or(DEFAULT_PUBLIC_IP_ENDPOINT).to_string();
     let client = clients::qitech(&access, HttpConfig::default())?;
-    let addresses = signet_providers::whoami::lookup(&endpoint, std::time::Duration::from_secs(10)).await?;
+    let addresses = optin::addresses(&access).await?;
     let at = Circumstances {
         session_id: session_id.into(),
         accepted_at,
@@ -292,12 +291,8 @@ async fn submit(
         local_ip: Some(addresses.local_ip),
         local_port: Some(addresses.local_port),
         geolocation,
-        consent: ConsentEvidence { wording: optin::consent_wording(language).into(), version: optin::CONSENT_VERSION.into(), language: language.into() },
-        operator: OperatorEvidence {
-            profile_id: profile.id.clone(),
-            profile_name: profile.name.clone(),
-            os_user: std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_default(),
-        },
+        consent: optin::consent(language),
+        operator: optin::operator(&profile.id, &profile.name),
     };
     let signing_key = state.evidence_key()?;
     optin::submit(state.db(), &signing_key, &client, &profile.id, debt, signer, contract, &at).await

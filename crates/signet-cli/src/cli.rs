@@ -204,26 +204,29 @@ pub enum KycCmd {
 
 #[derive(Args)]
 pub struct KycUpload {
-    #[arg(long)]
-    pub customer: String,
-    #[arg(long = "type")]
-    pub document_type: String,
-    #[arg(long)]
-    pub address: String,
-    #[arg(long)]
-    pub number: String,
+    #[command(flatten)]
+    pub document: KycDocument,
     /// The front: a JPG, PNG or PDF file.
     #[arg(long)]
     pub front: std::path::PathBuf,
     #[arg(long)]
     pub back: Option<std::path::PathBuf>,
-    /// Additional data as key=value, repeatable.
-    #[arg(long = "data", value_parser = parse_key_value)]
-    pub data: Vec<(String, String)>,
 }
 
 #[derive(Args)]
 pub struct KycUpdate {
+    #[command(flatten)]
+    pub document: KycDocument,
+    /// URL of the document's front image (JPG, PNG or PDF).
+    #[arg(long)]
+    pub front: String,
+    #[arg(long)]
+    pub back: Option<String>,
+}
+
+/// What an update says about the document, whether its files are links or local.
+#[derive(Args)]
+pub struct KycDocument {
     #[arg(long)]
     pub customer: String,
     #[arg(long = "type")]
@@ -232,11 +235,6 @@ pub struct KycUpdate {
     pub address: String,
     #[arg(long)]
     pub number: String,
-    /// URL of the document's front image (JPG, PNG or PDF).
-    #[arg(long)]
-    pub front: String,
-    #[arg(long)]
-    pub back: Option<String>,
     /// Additional data as key=value, repeatable.
     #[arg(long = "data", value_parser = parse_key_value)]
     pub data: Vec<(String, String)>,

@@ -51,12 +51,9 @@ impl Context {
         f(&self.store.lock().expect("one command at a time"))
     }
 
-    /// Where KYC documents go: the Sandbox for the Sandbox profile, the profile's bucket otherwise.
-    pub fn document_host(&self, dollarpe: &ProviderAccess) -> Result<signet_core::hosting::DocumentHost, CoreError> {
-        if self.profile.builtin {
-            return Ok(signet_core::hosting::DocumentHost::sandbox(&self.sandbox_url));
-        }
-        signet_core::hosting::DocumentHost::s3(dollarpe)
+    /// Where the Sandbox profile's Sandbox serves.
+    pub fn sandbox_url(&self) -> &str {
+        &self.sandbox_url
     }
 
     /// Runs `f` with the database and the installation's evidence signing key.

@@ -87,15 +87,7 @@ pub async fn kyc(ctx: &Context, cmd: KycCmd, out: &Output) -> Result<Value, Core
             Ok(client.kyc_configuration(&customer).await?)
         }
         KycCmd::Update(a) => {
-            let input = kyc::DocumentInput {
-                customer_id: a.customer,
-                document_type: a.document_type,
-                full_address: a.address,
-                document_number: a.number,
-                front_url: a.front,
-                back_url: a.back,
-                additional_data: a.data.into_iter().collect(),
-            };
+            let input = document_input(a.document, a.front, a.back);
             kyc::check(&input)?;
             let client = clients::dollarpe(&ctx.access(ProviderId::Dollarpe)?, HttpConfig::default())?;
             let (key, done) = kyc::update(ctx.db(), &client, &ctx.profile.id, &input).await?;
@@ -108,22 +100,27 @@ pub async fn kyc(ctx: &Context, cmd: KycCmd, out: &Output) -> Result<Value, Core
             };
             let front = read(&a.front)?;
             let back = a.back.as_deref().map(read).transpose()?;
-            let input = kyc::DocumentInput {
-                customer_id: a.customer,
-                document_type: a.document_type,
-                full_address: a.address,
-                document_number: a.number,
-                front_url: String::new(),
-                back_url: None,
-                additional_data: a.data.into_iter().collect(),
-            };
+            // The links are made by the upload.
+            let input = document_input(a.document, String::new(), None);
             let access = ctx.access(ProviderId::Dollarpe)?;
             let client = clients::dollarpe(&access, HttpConfig::default())?;
-            let host = ctx.document_host(&access)?;
+            let host = signet_core::hosting::DocumentHost::for_profile(&ctx.profile.id, Some(ctx.sandbox_url()), &access)?;
             let limits = signet_core::kyc_files::FileLimits::for_profile(&access);
             let sent = kyc::submit_files(ctx.db(), &client, &host, &ctx.profile.id, &input, front, back, &limits, |step| out.note(step)).await?;
             Ok(json!(sent))
         }
+    }
+}
+
+fn document_input(d: crate::cli::KycDocument, front_url: String, back_url: Option<String>) -> kyc::DocumentInput {
+    kyc::DocumentInput {
+        customer_id: d.customer,
+        document_type: d.document_type,
+        full_address: d.address,
+        document_number: d.number,
+        front_url,
+        back_url,
+        additional_data: d.data.into_iter().collect(),
     }
 }
 
@@ -149,16 +146,8 @@ pub async fn optin(ctx: &Context, cmd: OptinCmd) -> Result<Value, CoreError> {
         local_ip: None,
         local_port: None,
         geolocation: None,
-        consent: signet_core::evidence::ConsentEvidence {
-            wording: optin::consent_wording("pt-BR").into(),
-            version: optin::CONSENT_VERSION.into(),
-            language: "pt-BR".into(),
-        },
-        operator: signet_core::evidence::OperatorEvidence {
-            profile_id: ctx.profile.id.clone(),
-            profile_name: ctx.profile.name.clone(),
-            os_user: std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_default(),
-        },
+        consent: optin::consent("pt-BR"),
+        operator: optin::operator(&ctx.profile.id, &ctx.profile.name),
     };
     let acceptance = optin::Acceptance { raw_text: contract.text.clone(), ip_address: at.public_ip.clone(), session_id: at.session_id.clone(), accepted_at: now };
     optin::check(&a.debt, &signer, &acceptance)?;

@@ -47,6 +47,15 @@ impl DocumentHost {
         DocumentHost::Sandbox { base_url: base_url.trim_end_matches('/').to_string(), http: reqwest::Client::new() }
     }
 
+    /// Where a profile's documents go: the Sandbox for the built-in Sandbox profile
+    /// (at `sandbox_url`), the profile's bucket otherwise.
+    pub fn for_profile(profile_id: &str, sandbox_url: Option<&str>, dollarpe: &ProviderAccess) -> Result<DocumentHost> {
+        match sandbox_url {
+            Some(url) if profile_id == crate::settings::SANDBOX_PROFILE_ID => Ok(DocumentHost::sandbox(url)),
+            _ => DocumentHost::s3(dollarpe),
+        }
+    }
+
     /// The bucket a DollarPe profile names; every missing setting is named.
     pub fn s3(access: &ProviderAccess) -> Result<DocumentHost> {
         let value = |k: &str| access.value(k).map(str::trim).filter(|v| !v.is_empty());

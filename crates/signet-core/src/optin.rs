@@ -116,6 +116,28 @@ pub fn consent_wording(language: &str) -> &'static str {
     }
 }
 
+/// The consent shown in `language`, as evidence records it.
+pub fn consent(language: &str) -> ConsentEvidence {
+    let language = if language == "en" { "en" } else { "pt-BR" };
+    ConsentEvidence { wording: consent_wording(language).into(), version: CONSENT_VERSION.into(), language: language.into() }
+}
+
+/// Who ran the desk (or the command line) for this signature.
+pub fn operator(profile_id: &str, profile_name: &str) -> OperatorEvidence {
+    OperatorEvidence {
+        profile_id: profile_id.into(),
+        profile_name: profile_name.into(),
+        os_user: std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_default(),
+    }
+}
+
+/// Where the acceptance came from, asked of the QI Tech profile's public-IP
+/// endpoint (or the default) over a connection of its own.
+pub async fn addresses(qitech: &crate::access::ProviderAccess) -> Result<signet_providers::whoami::Addresses> {
+    let endpoint = qitech.value("public_ip_endpoint").filter(|v| !v.is_empty()).unwrap_or(crate::catalog::DEFAULT_PUBLIC_IP_ENDPOINT);
+    Ok(signet_providers::whoami::lookup(endpoint, std::time::Duration::from_secs(10)).await?)
+}
+
 /// A submitted opt-in signature: its session, operation and the provider's answer.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]

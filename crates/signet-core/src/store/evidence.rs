@@ -77,13 +77,6 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// (seq, prev_hash, hash) of the records from `from` on: the links to the head.
-    pub fn evidence_links(&self, from: u64) -> Result<Vec<(u64, String, String)>> {
-        let mut stmt = self.conn().prepare("SELECT seq, prev_hash, hash FROM evidence_ledger WHERE seq >= ?1 ORDER BY seq")?;
-        let rows = stmt.query_map([from], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     pub fn evidence_head(&self) -> Result<Option<StoredHead>> {
         Ok(self
             .conn()
