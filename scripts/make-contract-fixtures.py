@@ -132,6 +132,7 @@ def main():
     with_fpdf2(OUT / "contrato-fpdf2.pdf")
     with_reportlab(OUT / "contrato-palavra-a-palavra.pdf", word_by_word)
     long_contract(OUT / "contrato-12-paginas.pdf", 12)
+    long_contract(OUT / "contrato-100-paginas.pdf", 100)
     scan_only(OUT / "digitalizado.pdf")
     (OUT / "contrato.expected.txt").write_text(expected_text(), encoding="utf-8")
     print("wrote", *sorted(p.name for p in OUT.iterdir()), file=sys.stderr)

@@ -43,7 +43,7 @@ fn append(c: &mut Criterion) {
 fn verify(c: &mut Criterion) {
     let mut group = c.benchmark_group("ledger: verify everything");
     group.sample_size(10);
-    for records in [10_000u64, 100_000] {
+    for records in [10_000u64, 100_000, 1_000_000] {
         let (_dir, store) = filled(records);
         group.bench_with_input(BenchmarkId::from_parameter(records), &records, |b, _| b.iter(|| assert!(ledger::verify(&store, None).unwrap().intact())));
     }

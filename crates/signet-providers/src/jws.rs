@@ -6,7 +6,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use md5::{Digest, Md5};
 use p521::ecdsa::signature::{Signer, Verifier};
-use p521::ecdsa::{Signature, SigningKey, VerifyingKey};
+use p521::ecdsa::Signature;
+pub use p521::ecdsa::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,7 +30,7 @@ impl RequestClaims {
 }
 
 pub fn md5_hex(body: &[u8]) -> String {
-    Md5::digest(body).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Md5::digest(body))
 }
 
 /// `2026-11-21T05:24:00.123Z`: UTC, millisecond precision.

@@ -240,7 +240,7 @@ async fn pull_data(State(s): State<AppState>, body: Bytes) -> Response {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// The `SignzyRefreshSigning` response, field for field.

@@ -50,11 +50,7 @@ pub struct NewRecord<'a> {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// SHA-256 over a record's personal content: its keys and body. A chain proof can
@@ -66,7 +62,7 @@ pub fn content_digest(session_id: &str, debt_key: &str, cpf: &str, body: &str) -
         h.update(b"\n");
     }
     h.update(body.as_bytes());
-    hex(&h.finalize())
+    hex::encode(h.finalize())
 }
 
 /// A record as the chain sees it: position, kind, time, link and content digest.
@@ -101,7 +97,7 @@ impl Link {
             h.update(b"\n");
         }
         h.update(self.content_digest.as_bytes());
-        hex(&h.finalize())
+        hex::encode(h.finalize())
     }
 }
 
@@ -287,9 +283,34 @@ impl Default for ChainCheck {
     }
 }
 
+/// The contract files an acceptance names; parsed without building the whole body.
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct NamedFiles {
+    contract: NamedContract,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct NamedContract {
+    text_sha256: Option<String>,
+    pdf_sha256: Option<String>,
+}
+
 /// Verifies every record, the signed head and every kept file. `expected_public_key`
 /// is this installation's recorded key, when known.
 pub fn verify(store: &Store, expected_public_key: Option<&str>) -> Result<LedgerReport> {
+    // Kept files first: their hashes checked once, then looked up in memory for
+    // each record that names them (one query per record dominated large ledgers).
+    let mut file_problems = Vec::new();
+    let mut kept = std::collections::HashSet::new();
+    store.each_evidence_file(|sha, bytes| {
+        if sha256_hex(&bytes) != sha {
+            file_problems.push(LedgerProblem { position: None, problem: format!("the kept file {sha} was altered") });
+        }
+        kept.insert(sha);
+        Ok(())
+    })?;
     let mut check = ChainCheck::new();
     let mut records = 0;
     let mut missing_files = Vec::new();
@@ -298,9 +319,9 @@ pub fn verify(store: &Store, expected_public_key: Option<&str>) -> Result<Ledger
         records += 1;
         // Every file an acceptance names must still be kept.
         if r.kind == Kind::Acceptance.as_str() {
-            let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
-            for sha in [&body["contract"]["textSha256"], &body["contract"]["pdfSha256"]].into_iter().filter_map(|v| v.as_str()) {
-                if !store.has_evidence_file(sha)? {
+            let named: NamedFiles = serde_json::from_str(&r.body).unwrap_or_default();
+            for sha in [named.contract.text_sha256, named.contract.pdf_sha256].into_iter().flatten() {
+                if !kept.contains(&sha) {
                     missing_files.push(LedgerProblem { position: Some(r.seq), problem: format!("the contract file {sha} that record {} names was removed", r.seq) });
                 }
             }
@@ -313,15 +334,8 @@ pub fn verify(store: &Store, expected_public_key: Option<&str>) -> Result<Ledger
         check.problems.push(LedgerProblem { position: Some(1), problem: "the ledger is empty, though evidence was written to it: every record and the head were removed".into() });
     }
     check.head(head.as_ref(), expected_public_key);
-    let mut files = 0;
-    store.each_evidence_file(|sha, bytes| {
-        files += 1;
-        if sha256_hex(&bytes) != sha {
-            check.problems.push(LedgerProblem { position: None, problem: format!("the kept file {sha} was altered") });
-        }
-        Ok(())
-    })?;
-    Ok(LedgerReport { records, files, head: head.map(|h| h.hash), problems: check.problems })
+    check.problems.extend(file_problems);
+    Ok(LedgerReport { records, files: kept.len() as u64, head: head.map(|h| h.hash), problems: check.problems })
 }
 
 /// The records about a session id, a debt key or a CPF (any punctuation), in order.

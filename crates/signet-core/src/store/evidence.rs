@@ -104,10 +104,6 @@ impl Store {
         Ok(())
     }
 
-    pub fn has_evidence_file(&self, sha256: &str) -> Result<bool> {
-        Ok(self.conn().query_row("SELECT EXISTS (SELECT 1 FROM evidence_files WHERE sha256 = ?1)", [sha256], |r| r.get(0))?)
-    }
-
     pub fn evidence_file(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>> {
         Ok(self
             .conn()
