@@ -48,16 +48,34 @@ impl Store {
 
     /// Ties a row to its operation; refuses (0 rows) if the row already has one.
     pub fn link_bulk_row(&self, run_id: &str, row_no: u64, operation_key: &str) -> Result<bool> {
-        let n = self.conn().execute(
-            "UPDATE bulk_rows SET operation_key = ?3 WHERE run_id = ?1 AND row_no = ?2 AND operation_key IS NULL",
-            params![run_id, row_no as i64, operation_key],
-        )?;
+        let n = self
+            .conn()
+            .prepare_cached("UPDATE bulk_rows SET operation_key = ?3 WHERE run_id = ?1 AND row_no = ?2 AND operation_key IS NULL")?
+            .execute(params![run_id, row_no as i64, operation_key])?;
         Ok(n == 1)
     }
 
     pub fn set_bulk_run_state(&self, run_id: &str, state: &str, at: &str) -> Result<()> {
         self.conn().execute("UPDATE bulk_runs SET state = ?2, updated_at = ?3 WHERE id = ?1", params![run_id, state, at])?;
         Ok(())
+    }
+
+    /// How the run's rows stand, counted in SQL: (total, with a problem, sent, failed,
+    /// unknown, in flight, not yet sent).
+    pub fn bulk_tally(&self, run_id: &str) -> Result<[u64; 7]> {
+        Ok(self.conn().query_row(
+            "SELECT COUNT(*),
+                    TOTAL(b.problem IS NOT NULL),
+                    TOTAL(b.problem IS NULL AND o.status = 'sent'),
+                    TOTAL(b.problem IS NULL AND o.status = 'failed'),
+                    TOTAL(b.problem IS NULL AND o.status = 'unknown'),
+                    TOTAL(b.problem IS NULL AND o.status IN ('pending', 'waiting')),
+                    TOTAL(b.problem IS NULL AND o.status IS NULL)
+             FROM bulk_rows b LEFT JOIN operations o ON o.key = b.operation_key
+             WHERE b.run_id = ?1",
+            [run_id],
+            |r| Ok([r.get::<_, i64>(0)? as u64, r.get::<_, f64>(1)? as u64, r.get::<_, f64>(2)? as u64, r.get::<_, f64>(3)? as u64, r.get::<_, f64>(4)? as u64, r.get::<_, f64>(5)? as u64, r.get::<_, f64>(6)? as u64]),
+        )?)
     }
 
     pub fn bulk_rows(&self, run_id: &str) -> Result<Vec<StoredBulkRow>> {
