@@ -30,6 +30,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0004_bulk_runs.sql")),
         M::up(include_str!("../../migrations/0005_retries_and_tracked_signatures.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0006_evidence_ledger.sql")),
+        M::up(include_str!("../../migrations/0007_operations_search.sql")),
     ])
 }
 
@@ -136,6 +137,47 @@ mod tests {
         // Foreign keys are on again, and the link still points at the rebuilt table.
         let orphan = store.conn().execute("INSERT INTO bulk_rows VALUES ('r1', 3, 'd', '{}', NULL, 'nope')", []);
         assert!(orphan.is_err(), "a row linked to a missing operation must be refused");
+        // Operations recorded before the search index existed are found by it.
+        let found = store.operations_page(&OperationQuery { text: Some("INV".into()), limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(found.items.iter().map(|o| o.key.as_str()).collect::<Vec<_>>(), ["k1"]);
+    }
+
+    #[test]
+    fn activity_search_finds_any_part_of_a_subject_kind_or_key_whatever_its_length_or_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).unwrap();
+        for (key, subject, kind) in [("k-alpha", "RO-10482", "payment_request.send"), ("k-beta", "Contrato \"Março\"", "signzy.initiate"), ("k-gamma", "ab", "kyc.update")] {
+            store
+                .insert_operation(&OperationRecord {
+                    key: key.into(),
+                    area: "a".into(),
+                    kind: kind.into(),
+                    profile_id: "p".into(),
+                    subject: subject.into(),
+                    request: serde_json::json!({}),
+                    status: OperationStatus::Sent,
+                    response: None,
+                    created_at: format!("2026-01-01T00:00:0{}Z", key.len()),
+                    updated_at: "t".into(),
+                    attempts: 1,
+                    retry_at: None,
+                })
+                .unwrap();
+        }
+        let keys = |text: &str| {
+            let page = store.operations_page(&OperationQuery { text: Some(text.into()), limit: 10, ..Default::default() }).unwrap();
+            assert_eq!(page.total as usize, page.items.len());
+            let mut keys: Vec<String> = page.items.into_iter().map(|o| o.key).collect();
+            keys.sort();
+            keys
+        };
+        assert_eq!(keys("1048"), ["k-alpha"]);
+        assert_eq!(keys("ro-104"), ["k-alpha"], "case does not matter");
+        assert_eq!(keys("SIGNZY"), ["k-beta"], "the kind is searched");
+        assert_eq!(keys("k-gam"), ["k-gamma"], "the key is searched");
+        assert_eq!(keys("\"Março\""), ["k-beta"], "quotes are searched for, not read as syntax");
+        assert_eq!(keys("ab"), ["k-gamma"], "two letters, below the index's reach, still match");
+        assert!(keys("nothing like it").is_empty());
     }
 
     #[test]

@@ -92,32 +92,32 @@ fn record(r: &Row<'_>) -> rusqlite::Result<OperationRecord> {
 
 impl Store {
     pub fn insert_operation(&self, op: &OperationRecord) -> Result<()> {
-        self.conn().execute(
-            &format!("INSERT INTO operations ({COLUMNS}, owner_pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
-            params![
-                op.key,
-                op.area,
-                op.kind,
-                op.profile_id,
-                op.subject,
-                op.request.to_string(),
-                op.status.as_str(),
-                op.response.as_ref().map(|v| v.to_string()),
-                op.created_at,
-                op.updated_at,
-                op.attempts,
-                op.retry_at,
-                std::process::id()
-            ],
-        )?;
+        // Cached: a bulk run records thousands of operations with these statements.
+        let mut insert = self
+            .conn()
+            .prepare_cached(&format!("INSERT INTO operations ({COLUMNS}, owner_pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"))?;
+        insert.execute(params![
+            op.key,
+            op.area,
+            op.kind,
+            op.profile_id,
+            op.subject,
+            op.request.to_string(),
+            op.status.as_str(),
+            op.response.as_ref().map(|v| v.to_string()),
+            op.created_at,
+            op.updated_at,
+            op.attempts,
+            op.retry_at,
+            std::process::id()
+        ])?;
         Ok(())
     }
 
     pub fn finish_operation(&self, key: &str, status: OperationStatus, response: &serde_json::Value, at: &str) -> Result<()> {
-        self.conn().execute(
-            "UPDATE operations SET status = ?2, response = ?3, updated_at = ?4, retry_at = NULL WHERE key = ?1",
-            params![key, status.as_str(), response.to_string(), at],
-        )?;
+        self.conn()
+            .prepare_cached("UPDATE operations SET status = ?2, response = ?3, updated_at = ?4, retry_at = NULL WHERE key = ?1")?
+            .execute(params![key, status.as_str(), response.to_string(), at])?;
         Ok(())
     }
 
@@ -216,8 +216,18 @@ pub struct OperationPage {
 
 impl Store {
     pub fn operations_page(&self, q: &OperationQuery) -> Result<OperationPage> {
-        let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(|t| format!("%{}%", t.replace(['%', '_'], "")));
-        let filter = "(?1 IS NULL OR area = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR subject LIKE ?3 OR kind LIKE ?3 OR key LIKE ?3)";
+        let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        // Three characters or more go through the trigram index (migration 0007);
+        // shorter ones, which it cannot match, are a scan.
+        let (text, text_filter) = match text {
+            Some(t) if t.chars().count() >= 3 => (
+                Some(format!("\"{}\"", t.replace('"', "\"\""))),
+                "key IN (SELECT key FROM operations_search WHERE operations_search MATCH ?3)",
+            ),
+            Some(t) => (Some(format!("%{}%", t.replace(['%', '_'], ""))), "(subject LIKE ?3 OR kind LIKE ?3 OR key LIKE ?3)"),
+            None => (None, "1"),
+        };
+        let filter = format!("(?1 IS NULL OR area = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR {text_filter})");
         let status = q.status.map(|s| s.as_str());
         let total: i64 = self.conn().query_row(&format!("SELECT COUNT(*) FROM operations WHERE {filter}"), params![q.area, status, text], |r| r.get(0))?;
         let mut stmt = self.conn().prepare(&format!(
