@@ -1,0 +1,145 @@
+//! Faults injected in a real Sandbox against the writes Signet makes, with the
+//! outbox checked against the Sandbox's journal afterwards: no operation is lost
+//! (each has a settled record), none is doubled (the provider acted at most once),
+//! and what the outbox says matches what the provider did.
+//!
+//! `cargo test -p signet-core --test faults -- --nocapture` prints the tallies that
+//! docs/RELIABILITY.md quotes.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use signet_core::bulk::{self, Control};
+use signet_core::catalog::ProviderId;
+use signet_core::store::{OperationStatus, Store};
+use signet_core::{contracts, payments};
+use signet_providers::kpay::PaymentRequest;
+use signet_providers::HttpConfig;
+use signet_sandbox::{demo, Faults, JournalEntry, Sandbox, SandboxConfig};
+
+/// Short limits, so a provider that stops answering is given up on quickly.
+fn quick() -> HttpConfig {
+    HttpConfig { total_timeout: Duration::from_millis(800), base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20), ..HttpConfig::default() }
+}
+
+fn request(invoice: &str) -> PaymentRequest {
+    PaymentRequest { invoice_guid: invoice.into(), send_as_email: true, ..Default::default() }
+}
+
+/// Requests the provider acted on (its handler ran and did not refuse) whose body
+/// contains `needle`.
+fn acted(journal: &[JournalEntry], needle: &str) -> usize {
+    journal
+        .iter()
+        .filter(|e| e.method != "GET" && e.body.contains(needle))
+        .filter(|e| matches!(e.fault.as_deref(), None | Some("drop_after")) && e.status.is_none_or(|s| s < 300))
+        .count()
+}
+
+/// What a fault did to one operation, checked against the journal.
+fn settled(db: &Mutex<Store>, key: &str, journal: &[JournalEntry], needle: &str) -> (OperationStatus, usize) {
+    let op = db.lock().unwrap().operation(key).unwrap().expect("every operation has its record");
+    let n = acted(journal, needle);
+    assert!(n <= 1, "{needle}: the provider acted {n} times");
+    match op.status {
+        OperationStatus::Sent => assert_eq!(n, 1, "{needle}: recorded sent, but the provider did not act"),
+        OperationStatus::Failed | OperationStatus::Waiting => assert_eq!(n, 0, "{needle}: recorded {:?}, but the provider acted", op.status),
+        OperationStatus::Unknown => {} // the point of "unknown": the operator checks before sending again
+        OperationStatus::Pending => panic!("{needle}: left pending"),
+    }
+    (op.status, n)
+}
+
+/// The one operation recorded about `subject` (a second would be a double).
+fn only_operation(db: &Mutex<Store>, area: &str, subject: &str) -> String {
+    let ops = db.lock().unwrap().operations_about(area, subject).unwrap();
+    assert_eq!(ops.len(), 1, "{subject}: {} operations recorded", ops.len());
+    ops[0].key.clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_write_under_each_fault_is_recorded_as_what_happened() {
+    let sb = Sandbox::start(SandboxConfig { port: 0, ..Default::default() }).await.unwrap();
+    let url = sb.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let db = Mutex::new(Store::open_in(dir.path()).unwrap());
+    let kpay = signet_core::clients::kpay(&signet_sandbox::provider_access(ProviderId::Mykaarma, &url), quick()).unwrap();
+    let signzy = signet_core::clients::signzy(&signet_sandbox::provider_access(ProviderId::Signzy, &url), quick()).unwrap();
+    let pdf = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contracts/contrato-reportlab.pdf")).unwrap();
+
+    let faults = [
+        ("none", Faults::default(), OperationStatus::Sent),
+        ("latency 300 ms", Faults { latency_ms: 300, ..Faults::default() }, OperationStatus::Sent),
+        ("500 before acting", Faults { error_rate: 1.0, ..Faults::default() }, OperationStatus::Unknown),
+        ("dropped before acting", Faults { drop_before_rate: 1.0, ..Faults::default() }, OperationStatus::Unknown),
+        ("dropped after acting", Faults { drop_after_rate: 1.0, ..Faults::default() }, OperationStatus::Unknown),
+        ("stops answering", Faults { hang: true, ..Faults::default() }, OperationStatus::Unknown),
+    ];
+    println!("| Operation | Fault | Recorded as | Provider acted |");
+    println!("| --- | --- | --- | --- |");
+    for (i, (name, fault, expected)) in faults.iter().enumerate() {
+        sb.set_faults(fault.clone());
+
+        let invoice = format!("0fa17000-0000-4000-8000-{i:012}");
+        let _ = payments::send(&db, &kpay, "sandbox", demo::DEPARTMENT_SERVICE, &request(&invoice), payments::Repeat::IfNone).await;
+        let (status, n) = settled(&db, &only_operation(&db, payments::AREA, &invoice), &sb.journal(), &invoice);
+        assert_eq!(status, *expected, "payment request, {name}");
+        println!("| myKaarma payment request | {name} | {status:?} | {n} |");
+
+        let contract = format!("Fault contract {i}");
+        let signer = contracts::new_signer("Asha Rao", "asha@example.in", "9876543210", None).unwrap();
+        let _ = contracts::initiate(&db, &signzy, "sandbox", &contract, "Signet", &pdf, vec![signer], 5).await;
+        let (status, n) = settled(&db, &only_operation(&db, contracts::AREA, &contract), &sb.journal(), &contract);
+        assert_eq!(status, *expected, "Signzy contract, {name}");
+        println!("| Signzy contract | {name} | {status:?} | {n} |");
+    }
+
+    // The network gone altogether: nothing reached the provider, so it waits to be
+    // sent by Signet itself (see waiting_for_network.rs for the resend).
+    sb.set_faults(Faults::default());
+    let offline = signet_core::clients::kpay(&signet_sandbox::provider_access(ProviderId::Mykaarma, "http://127.0.0.1:9"), quick()).unwrap();
+    let invoice = "0fa17000-0000-4000-8000-0000000000ff";
+    let _ = payments::send(&db, &offline, "sandbox", demo::DEPARTMENT_SERVICE, &request(invoice), payments::Repeat::IfNone).await;
+    let (status, n) = settled(&db, &only_operation(&db, payments::AREA, invoice), &sb.journal(), invoice);
+    assert_eq!((status, n), (OperationStatus::Waiting, 0));
+    println!("| myKaarma payment request | no network | {status:?} | {n} |");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bulk_run_through_random_faults_loses_and_doubles_nothing() {
+    const ROWS: usize = 400;
+    let faults = Faults { latency_ms: 2, error_rate: 0.1, drop_before_rate: 0.1, drop_after_rate: 0.1, seed: Some(2026), ..Faults::default() };
+    let sb = Sandbox::start(SandboxConfig { port: 0, faults, ..Default::default() }).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = Mutex::new(Store::open_in(dir.path()).unwrap());
+    let kpay = signet_core::clients::kpay(&signet_sandbox::provider_access(ProviderId::Mykaarma, &sb.base_url()), quick()).unwrap();
+    let invoices: Vec<String> = (0..ROWS).map(|i| format!("b0f0a170-0000-4000-8000-{i:012}")).collect();
+    let csv = std::iter::once("department,invoice,options".to_string())
+        .chain(invoices.iter().map(|inv| format!("{},{inv},email", demo::DEPARTMENT_SERVICE)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let rows = bulk::parse_csv(csv.as_bytes()).unwrap();
+    let (run, _) = bulk::open_run(&db.lock().unwrap(), "sandbox", "faults.csv", csv.as_bytes(), &rows).unwrap();
+    let done = bulk::execute(&db, &kpay, "sandbox", &run, 8, &Control::default(), |_| {}).await.unwrap();
+    assert!(done.finished(), "{done:?}");
+
+    let journal = sb.journal();
+    let injected = journal.iter().filter(|e| e.fault.is_some()).count();
+    let (mut sent, mut unknown, mut failed) = (0, 0, 0);
+    let rows = db.lock().unwrap().bulk_rows(&run).unwrap();
+    for (row, invoice) in rows.iter().zip(&invoices) {
+        let key = row.operation_key.as_deref().unwrap_or_else(|| panic!("row {} has no operation: lost", row.row_no));
+        match settled(&db, key, &journal, invoice).0 {
+            OperationStatus::Sent => sent += 1,
+            OperationStatus::Unknown => unknown += 1,
+            _ => failed += 1,
+        }
+    }
+    assert_eq!(sent + unknown + failed, ROWS);
+    assert_eq!(done.sent as usize, sent);
+    // Resuming the finished run sends nothing more.
+    let before = journal.len();
+    bulk::execute(&db, &kpay, "sandbox", &run, 8, &Control::default(), |_| {}).await.unwrap();
+    assert_eq!(sb.journal().len(), before);
+    println!("bulk of {ROWS} rows through random faults: {injected} faults injected; {sent} sent, {unknown} unknown (to check), {failed} failed; 0 lost, 0 doubled");
+}
