@@ -1,6 +1,6 @@
 //! Queries for the operations table (the outbox and history of provider calls).
 
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -216,25 +216,36 @@ pub struct OperationPage {
 
 impl Store {
     pub fn operations_page(&self, q: &OperationQuery) -> Result<OperationPage> {
-        let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
-        // Three characters or more go through the trigram index (migration 0007);
-        // shorter ones, which it cannot match, are a scan.
-        let (text, text_filter) = match text {
-            Some(t) if t.chars().count() >= 3 => (
-                Some(format!("\"{}\"", t.replace('"', "\"\""))),
-                "key IN (SELECT key FROM operations_search WHERE operations_search MATCH ?3)",
-            ),
-            Some(t) => (Some(format!("%{}%", t.replace(['%', '_'], ""))), "(subject LIKE ?3 OR kind LIKE ?3 OR key LIKE ?3)"),
-            None => (None, "1"),
+        // Only the filters in use go into the query: "?1 IS NULL OR ..." would keep
+        // SQLite from driving the query from the search index.
+        let mut conditions: Vec<String> = Vec::new();
+        let mut values: Vec<String> = Vec::new();
+        let mut bind = |condition: &str, value: String| {
+            values.push(value);
+            conditions.push(condition.replace("?", &format!("?{}", values.len())));
         };
-        let filter = format!("(?1 IS NULL OR area = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR {text_filter})");
-        let status = q.status.map(|s| s.as_str());
-        let total: i64 = self.conn().query_row(&format!("SELECT COUNT(*) FROM operations WHERE {filter}"), params![q.area, status, text], |r| r.get(0))?;
+        if let Some(area) = &q.area {
+            bind("area = ?", area.clone());
+        }
+        if let Some(status) = q.status {
+            bind("status = ?", status.as_str().into());
+        }
+        match q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            // Three characters or more go through the trigram index (migration
+            // 0007); shorter ones, which it cannot match, are a scan.
+            Some(t) if t.chars().count() >= 3 => {
+                bind("key IN (SELECT key FROM operations_search WHERE operations_search MATCH ?)", format!("\"{}\"", t.replace('"', "\"\"")))
+            }
+            Some(t) => bind("(subject LIKE ? OR kind LIKE ? OR key LIKE ?)", format!("%{}%", t.replace(['%', '_'], ""))),
+            None => {}
+        }
+        let filter = if conditions.is_empty() { "1".to_string() } else { conditions.join(" AND ") };
+        let total: i64 = self.conn().query_row(&format!("SELECT COUNT(*) FROM operations WHERE {filter}"), params_from_iter(&values), |r| r.get(0))?;
+        let (limit, offset) = (q.limit.clamp(1, 500), q.offset);
         let mut stmt = self.conn().prepare(&format!(
-            "SELECT {COLUMNS} FROM operations WHERE {filter} ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?5"
+            "SELECT {COLUMNS} FROM operations WHERE {filter} ORDER BY created_at DESC, rowid DESC LIMIT {limit} OFFSET {offset}"
         ))?;
-        let limit = q.limit.clamp(1, 500);
-        let rows = stmt.query_map(params![q.area, status, text, limit, q.offset], record)?;
+        let rows = stmt.query_map(params_from_iter(&values), record)?;
         Ok(OperationPage { items: rows.collect::<rusqlite::Result<_>>()?, total: total as u32 })
     }
 }
