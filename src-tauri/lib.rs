@@ -4,8 +4,9 @@
 
 pub mod commands;
 mod dialogs;
+mod instance;
 mod error;
-mod logging;
+pub mod logging;
 mod state;
 
 pub use error::IpcError;
@@ -123,10 +124,29 @@ fn spawn_evidence_check<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
     });
 }
 
+/// Says why this desk cannot start (on stderr and in a dialog), then closes it.
+fn refuse_to_start(app: &tauri::AppHandle, problem: String) {
+    use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+    eprintln!("signet-desk: {problem}");
+    if let Some(main) = app.get_webview_window("main") {
+        let _ = main.hide();
+    }
+    let handle = app.clone();
+    app.dialog().message(problem).title("Signet").kind(MessageDialogKind::Warning).show(move |_| handle.exit(3));
+}
+
 pub fn run() {
     builder(tauri::Builder::default())
         .setup(|app| {
             let paths = AppPaths::resolve(app.handle())?;
+            let lock = match instance::DeskLock::take(&paths.data_dir) {
+                Ok(lock) => lock,
+                Err(problem) => {
+                    refuse_to_start(app.handle(), problem);
+                    return Ok(());
+                }
+            };
+            app.manage(lock);
             let guard = logging::init(&paths.log_dir)?;
             tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %paths.data_dir.display(), "Signet starting");
             let mut state = AppState::open(paths, std::sync::Arc::new(signet_core::secrets::OsKeyring))?;
