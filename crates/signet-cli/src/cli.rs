@@ -112,6 +112,19 @@ pub enum ProfileCmd {
     /// Make a profile the active one (the desk follows).
     Use { profile: String },
     Show { profile: Option<String> },
+    /// Set a provider's base URL and settings in the active profile, as the desk's
+    /// Settings does (checked the same way). Secrets go through `signet secret set`.
+    Configure {
+        /// mykaarma, dollarpe, qitech or signzy.
+        #[arg(long)]
+        provider: String,
+        /// https://... (plain http only for this machine).
+        #[arg(long)]
+        base_url: String,
+        /// A setting as key=value, e.g. --set username=desk; repeat for more.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        values: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Read};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use signet_core::catalog::ProviderId;
+use signet_core::settings::ProviderSettingsInput;
 use signet_core::CoreError;
 
 use crate::cli::{ProfileCmd, SecretCmd, SecretRefArgs};
@@ -32,6 +33,18 @@ pub fn profile(ctx: &Context, cmd: ProfileCmd) -> Result<Value, CoreError> {
                 None => ctx.profile.clone(),
             };
             Ok(json!(ctx.with_settings(|s| s.profile_detail(&p.id))?))
+        }
+        ProfileCmd::Configure { provider, base_url, values } => {
+            let provider = parse_provider(&provider)?;
+            let mut input = ProviderSettingsInput { base_url, values: Default::default() };
+            for pair in values {
+                let Some((key, value)) = pair.split_once('=') else {
+                    return Err(CoreError::invalid("set", format!("\"{pair}\" is not KEY=VALUE; write e.g. --set username=desk.")));
+                };
+                input.values.insert(key.trim().to_string(), value.to_string());
+            }
+            let id = ctx.profile.id.clone();
+            Ok(json!(ctx.with_settings(|s| s.save_provider_settings(&id, provider, &input))?))
         }
     }
 }
@@ -64,8 +77,11 @@ pub fn secret(ctx: &Context, cmd: SecretCmd) -> Result<Value, CoreError> {
 }
 
 fn provider(args: &SecretRefArgs) -> Result<ProviderId, CoreError> {
-    ProviderId::parse(&args.provider)
-        .ok_or_else(|| CoreError::invalid("provider", "Use one of: mykaarma, dollarpe, qitech, signzy."))
+    parse_provider(&args.provider)
+}
+
+fn parse_provider(name: &str) -> Result<ProviderId, CoreError> {
+    ProviderId::parse(name).ok_or_else(|| CoreError::invalid("provider", "Use one of: mykaarma, dollarpe, qitech, signzy."))
 }
 
 /// From a terminal: typed without echo. Otherwise: all of standard input (PEM keys).

@@ -110,3 +110,72 @@ async fn a_run_killed_midway_resumes_without_sending_a_row_twice() {
     assert!(sent <= received && received <= sent + unknown, "received {received}: {summary}");
     sb.shutdown().await;
 }
+
+/// A small xorshift: the kill points are random but the same on every run.
+fn kill_points(seed: u64, n: usize, max_ms: u64) -> Vec<u64> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % max_ms
+        })
+        .collect()
+}
+
+/// `PRAGMA integrity_check` on the data folder's database, as a separate reader.
+fn integrity(data: &Path) -> String {
+    let conn = rusqlite::Connection::open(data.join(signet_core::store::DATABASE_FILE)).unwrap();
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
+}
+
+/// How many crashes each loop takes (docs/RELIABILITY.md runs 50; so does CI).
+fn crash_loops() -> usize {
+    std::env::var("SIGNET_CRASH_LOOPS").ok().and_then(|n| n.parse().ok()).unwrap_or(50)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_killed_again_and_again_at_random_points_ends_with_every_row_sent_once() {
+    // Long enough (about 6 s of sending) that nearly every kill lands mid-run.
+    const ROWS: usize = 2000;
+    let sb = Sandbox::start(SandboxConfig { faults: Faults { latency_ms: 10, ..Default::default() }, ..Default::default() }).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("crashes.csv");
+    write_csv(&file, ROWS);
+
+    let loops = crash_loops();
+    let mut kills = 0;
+    for (i, wait_ms) in kill_points(0x5167_6e65_7421, loops, 370).into_iter().map(|ms| ms + 30).enumerate() {
+        let mut child = bulk(dir.path(), &sb.base_url(), &file, "4").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(wait_ms));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+        assert_eq!(integrity(dir.path()), "ok", "after crash {i}");
+        assert!(posts_per_invoice(&sb).values().all(|&n| n == 1), "a row was sent twice by crash {i}");
+    }
+
+    // The last, uninterrupted run finishes the file.
+    let out = bulk(dir.path(), &sb.base_url(), &file, "4").output().unwrap();
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    let posts = posts_per_invoice(&sb);
+    assert!(posts.values().all(|&n| n == 1), "a row was sent twice");
+    // Finished now, or by an earlier run (then every row shows as already requested).
+    let (sent, unknown, invalid) = (summary["sent"].as_u64().unwrap(), summary["unknown"].as_u64().unwrap(), summary["invalid"].as_u64().unwrap());
+    if summary["resumed"] == true {
+        assert_eq!(summary["finished"], true, "{summary}");
+        assert_eq!(sent + unknown, ROWS as u64, "every row accounted for: {summary}");
+        // Unknown rows are those in flight at a kill: at most 4 per crash.
+        assert!(unknown as usize <= 4 * kills, "{summary}");
+        let received = posts.len() as u64;
+        assert!(sent <= received && received <= sent + unknown, "received {received}: {summary}");
+    } else {
+        assert_eq!(invalid, ROWS as u64, "a run finished earlier: every row is already requested: {summary}");
+    }
+    assert_eq!(integrity(dir.path()), "ok");
+    println!("bulk crash loop: {loops} runs, {kills} killed with SIGKILL; {} invoices received, none twice; integrity_check ok", posts.len());
+    sb.shutdown().await;
+}

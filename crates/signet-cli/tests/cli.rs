@@ -268,3 +268,140 @@ async fn kyc_documents_are_checked_uploaded_and_sent_from_the_command_line() {
     let hosted = reqwest::get(front_url).await.unwrap().bytes().await.unwrap();
     assert_eq!(hosted.to_vec(), std::fs::read(scan).unwrap(), "the link serves the very file");
 }
+
+// No Secret Service on the session bus (a bare server, a broken desktop session):
+// setting a secret fails with a message that says what to start, nothing is kept
+// anywhere else, and a send that needs the secret says the same instead of crashing.
+#[test]
+fn without_a_keyring_secrets_are_refused_with_the_fix_and_never_kept_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_signet"))
+            .args(args)
+            .arg("--json")
+            .env("SIGNET_DATA_DIR", dir.path())
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/signet-test-bus")
+            .env_remove("SIGNET_PROFILE")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code().unwrap(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    };
+    assert_eq!(run(&["profile", "create", "Branch"], "").0, 0);
+    assert_eq!(run(&["profile", "use", "Branch"], "").0, 0);
+    let (code, said) = run(&["profile", "configure", "--provider", "dollarpe", "--base-url", "https://dollarpe.example"], "");
+    assert_eq!(code, 0, "{said}");
+    let marker = "MARKER-no-keyring-4d1f";
+    let (code, said) = run(&["secret", "set", "--provider", "dollarpe", "--field", "api_secret"], marker);
+    assert_ne!(code, 0, "{said}");
+    assert!(said.contains("keyring_unavailable") && said.contains("Secret Service"), "{said}");
+    // Whether a secret is set cannot be known: "null", never a false "not set".
+    let (code, said) = run(&["secret", "status"], "");
+    assert!(code == 0 && said.contains("\"set\": null") && !said.contains("\"set\": false"), "exit {code}: {said}");
+    // A call that needs the secret says the keyring is the problem, and sends nothing.
+    let (code, said) = run(&["kyc", "config", "4e6f1b20-a73c-11ec-b909-0242ac120002"], "");
+    assert_ne!(code, 0, "{said}");
+    assert!(said.contains("keyring") && !said.contains("panicked"), "{said}");
+    for entry in walk(dir.path()) {
+        assert!(!std::fs::read(&entry).unwrap().windows(marker.len()).any(|w| w == marker.as_bytes()), "the secret was kept in {}", entry.display());
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir).unwrap().flat_map(|e| {
+        let p = e.unwrap().path();
+        if p.is_dir() { walk(&p) } else { vec![p] }
+    }).collect()
+}
+
+/// `signet` run by a shell line (for `ulimit`, or another user), with the JSON it printed.
+fn signet_via_shell(data: &Path, sandbox: &str, prefix: &str, args: &str) -> (i32, String) {
+    let line = format!("{prefix} '{}' {args} --json", env!("CARGO_BIN_EXE_signet"));
+    let out = Command::new("sh").args(["-c", &line]).env("SIGNET_DATA_DIR", data).env("SIGNET_SANDBOX_URL", sandbox).env_remove("SIGNET_PROFILE").output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+fn integrity(data: &Path) -> String {
+    let conn = rusqlite::Connection::open(data.join(signet_core::store::DATABASE_FILE)).unwrap();
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
+}
+
+fn posts(sb: &Sandbox) -> usize {
+    sb.journal().iter().filter(|e| e.method == "POST").count()
+}
+
+// The database held by another writer past the busy timeout, a data folder that
+// cannot be written, a disk that fills up mid-run: each time a message that says
+// what to do, nothing sent that is not recorded, and a database that still passes
+// integrity_check afterwards.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_database_a_read_only_folder_and_a_full_disk_each_get_a_clear_message_and_no_damage() {
+    let sb = sandbox().await;
+    let url = sb.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let send = |invoice: &str| format!("payment-request send --department {} --invoice {invoice} --email", demo::DEPARTMENT_SERVICE);
+    assert_eq!(signet(&data, &url, &["profile", "list"]).code, 0, "the database is created");
+
+    // Another writer holds the database.
+    let holder = rusqlite::Connection::open(data.join(signet_core::store::DATABASE_FILE)).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let (code, said) = signet_via_shell(&data, &url, "", &send("0b5e0000-0000-4000-8000-000000000001"));
+    assert_eq!(code, 1, "{said}");
+    assert!(said.contains("another Signet") && said.contains("Try again"), "{said}");
+    assert_eq!(posts(&sb), 0, "nothing is sent without its record");
+    holder.execute_batch("ROLLBACK").unwrap();
+    drop(holder);
+
+    // A data folder this user cannot write (as root: run as nobody, for whom it is read-only).
+    let root = unsafe { libc::geteuid() } == 0;
+    let chmod = |mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        for entry in std::iter::once(data.clone()).chain(std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().path())) {
+            let mode = if entry.is_dir() { mode | 0o111 } else { mode };
+            std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+    };
+    chmod(0o444);
+    if root {
+        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
+    let as_user = if root { "setpriv --reuid=65534 --regid=65534 --clear-groups" } else { "" };
+    let (code, said) = signet_via_shell(&data, &url, as_user, &send("0b5e0000-0000-4000-8000-000000000002"));
+    assert_ne!(code, 0, "{said}");
+    assert!(said.contains("cannot write to its data folder") || said.contains("read-only") || said.contains("Permission denied"), "{said}");
+    assert!(!said.contains("panicked"), "{said}");
+    assert_eq!(posts(&sb), 0);
+    chmod(0o644);
+    assert_eq!(integrity(&data), "ok");
+
+    // The disk fills up: files may not grow past a few blocks beyond their size now
+    // (ulimit -f; SIGXFSZ ignored, so the write fails as on a full disk).
+    let file = dir.path().join("big.csv");
+    let mut text = String::from("department,invoice,options\n");
+    for i in 0..400 {
+        text.push_str(&format!("{},0b5e{i:04x}-0000-4000-8000-000000000003,email\n", demo::DEPARTMENT_SERVICE));
+    }
+    std::fs::write(&file, text).unwrap();
+    let largest = std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).max().unwrap();
+    let blocks = largest / 512 + 40;
+    let (code, said) = signet_via_shell(&data, &url, &format!("trap '' XFSZ; ulimit -f {blocks};"), &format!("payment-request bulk '{}'", file.display()));
+    assert_ne!(code, 0, "the run cannot have finished in {blocks} blocks: {said}");
+    assert!(!said.contains("panicked"), "{said}");
+    assert!(said.contains("full") || said.contains("could not write") || said.contains("disk"), "{said}");
+    assert_eq!(integrity(&data), "ok", "the database survived the full disk");
+    // With space again, the same file resumes and every row is sent exactly once.
+    let (code, said) = signet_via_shell(&data, &url, "", &format!("payment-request bulk '{}'", file.display()));
+    assert!(code == 0 || code == 4, "{said}");
+    let mut per_invoice = std::collections::HashMap::new();
+    for e in sb.journal().iter().filter(|e| e.method == "POST") {
+        *per_invoice.entry(e.body.clone()).or_insert(0) += 1;
+    }
+    assert!(per_invoice.values().all(|&n| n == 1), "a row was sent twice after the disk filled");
+    assert_eq!(integrity(&data), "ok");
+}

@@ -289,12 +289,18 @@ pub async fn execute(
     };
     report(true)?;
 
+    // A row that cannot be recorded (disk full, data folder read-only, database
+    // busy) stops the run: every row after it would fail the same way, and the
+    // operator needs the reason, not a count of rows not sent.
+    let storage_failure: Mutex<Option<CoreError>> = Mutex::new(None);
+    let stopped = || storage_failure.lock().map(|f| f.is_some()).unwrap_or(true);
+
     // The rows are moved into their tasks; everything else is shared by reference.
-    let (report, done_now) = (&report, &done_now);
+    let (report, done_now, storage_failure, stopped) = (&report, &done_now, &storage_failure, &stopped);
     futures::stream::iter(todo)
         .for_each_concurrent(concurrency, |row| async move {
             control.wait_while_paused().await;
-            if control.is_cancelled() {
+            if control.is_cancelled() || stopped() {
                 return;
             }
             let Ok(request) = serde_json::from_str::<PaymentRequest>(&row.request) else { return };
@@ -316,14 +322,25 @@ pub async fn execute(
                 }
             };
             let outcome = outbox::run_linked(db, op, link, |key| async move { client.send_payment_request(dept, req, &key).await }).await;
-            if let Err(e) = &outcome {
+            if let Err(e) = outcome {
                 tracing::info!(row = row.row_no, code = e.code(), "bulk row not sent as plain success");
+                if matches!(e.code(), "database" | "io") {
+                    if let Ok(mut first) = storage_failure.lock() {
+                        first.get_or_insert(e);
+                    }
+                }
             }
             done_now.fetch_add(1, Ordering::SeqCst);
-            let _ = report(false);
+            // While paused or stopping, the rows still in flight finish one by one
+            // and no more follow: each of those reports, so the count settles.
+            let _ = report(control.is_paused() || control.is_cancelled());
         })
         .await;
 
+    if let Some(e) = storage_failure.lock().ok().and_then(|mut f| f.take()) {
+        let _ = report(true);
+        return Err(e);
+    }
     let p = progress(&*lock(db)?, run_id)?;
     if p.finished() {
         lock(db)?.set_bulk_run_state(run_id, "done", &outbox::now())?;

@@ -29,7 +29,7 @@ pub enum CoreError {
     /// A keyring failure during a change, with what it left undone.
     #[error("{0} {1}")]
     KeyringRefused(KeyringError, &'static str),
-    #[error("the local database failed: {0}")]
+    #[error("{}", database_problem(.0))]
     Database(#[from] rusqlite::Error),
     #[error("the local database could not be brought up to date: {0}")]
     Migration(#[from] rusqlite_migration::Error),
@@ -94,6 +94,27 @@ impl CoreError {
                 _ => None,
             },
         }
+    }
+}
+
+/// What went wrong with the local database, in words that say what to do.
+fn database_problem(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode::*;
+    let code = match e {
+        rusqlite::Error::SqliteFailure(f, _) => Some(f.code),
+        _ => None,
+    };
+    match code {
+        Some(DatabaseBusy | DatabaseLocked) => "The local database stayed busy: another Signet (the desk or the command line) is writing to it. Try again in a moment; if it persists, close the other Signet.".into(),
+        Some(DiskFull) => "The disk holding Signet's data folder is full. Free some space, then try again.".into(),
+        Some(ReadOnly | CannotOpen | PermissionDenied) => {
+            format!("Signet cannot write to its data folder ({e}). Check that the folder is yours and writable (and the disk not mounted read-only), then try again.")
+        }
+        Some(SystemIoFailure) => format!("Signet could not write its data folder ({e}); the disk may be full or failing. Free space or check the disk, then try again."),
+        Some(DatabaseCorrupt | NotADatabase) => {
+            format!("The local database file is damaged ({e}). Keep a copy of the data folder for support before changing anything.")
+        }
+        _ => format!("the local database failed: {e}"),
     }
 }
 
