@@ -98,7 +98,7 @@ impl DollarPe {
         Outgoing { method, url, headers, body: body.map(String::into_bytes) }
     }
 
-    fn decode<T: for<'de> Deserialize<'de>>(&self, resp: Incoming) -> Result<T> {
+    pub(crate) fn decode<T: for<'de> Deserialize<'de>>(&self, resp: Incoming) -> Result<T> {
         let envelope: Option<Envelope<T>> = serde_json::from_slice(&resp.body).ok();
         match (resp.status, envelope) {
             (200..=299, Some(Envelope { status: true, data: Some(data), .. })) => Ok(data),

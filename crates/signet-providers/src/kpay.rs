@@ -142,30 +142,7 @@ impl Kpay {
     ) -> Result<PaymentRequestReply> {
         let path = format!("/payment/v4/departments/{}/payment-requests", segment(department_uuid));
         let resp = self.call(Method::POST, &path, Some(body), Repeat::Never { operation_key: operation_key.into() }).await?;
-        let reply: PaymentRequestReply = decode_ok(&resp)?;
-        if reply.payment_link.is_none() {
-            if let Some(first) = reply.errors.first() {
-                return Err(rejected(resp.status, first));
-            }
-            if reply.status.as_deref() == Some("FAILURE") || reply.error.is_some() {
-                let err = reply.error.clone().unwrap_or_default();
-                return Err(ProviderError::Rejected(Rejection {
-                    provider: PROVIDER,
-                    http_status: resp.status,
-                    code: err.error_code.unwrap_or_else(|| "FAILURE".into()),
-                    title: "Payment request failed".into(),
-                    message: err.error_description.unwrap_or_default(),
-                    translation: None,
-                }));
-            }
-            // Accepted, but with nothing to show for it: the operator must check.
-            return Err(ProviderError::BadResponse {
-                provider: PROVIDER,
-                status: resp.status,
-                reason: format!("no paymentLink and no error in the reply: {}", resp.body_excerpt()),
-            });
-        }
-        Ok(reply)
+        payment_reply(&resp)
     }
 
     /// "get SignatureRequest". The excerpt names the operation but not its path; this
@@ -186,19 +163,7 @@ impl Kpay {
         let path = format!("/payment/kpayment/v1/esign/spiRequests/{}/process/capture", segment(spi_request_uuid));
         let body = Body { signed_document_url };
         let resp = self.call(Method::PUT, &path, Some(&body), Repeat::Never { operation_key: operation_key.into() }).await?;
-        let reply: CaptureReply = decode_ok(&resp)?;
-        if reply.status.as_deref() != Some("SUCCESS") {
-            let err = reply.error.clone().unwrap_or_default();
-            return Err(ProviderError::Rejected(Rejection {
-                provider: PROVIDER,
-                http_status: resp.status,
-                code: err.error_code.unwrap_or_else(|| "FAILURE".into()),
-                title: "Signature capture failed".into(),
-                message: err.error_description.unwrap_or_default(),
-                translation: None,
-            }));
-        }
-        Ok(reply)
+        capture_reply(&resp)
     }
 
     async fn call<B: Serialize>(&self, method: Method, path: &str, body: Option<&B>, repeat: Repeat) -> Result<Incoming> {
@@ -226,8 +191,54 @@ impl Kpay {
     }
 }
 
+/// A payment request's answer: the reply with its link, or the refusal it holds, or
+/// "no link and no error" (accepted with nothing to show: the operator checks).
+pub(crate) fn payment_reply(resp: &Incoming) -> Result<PaymentRequestReply> {
+    let reply: PaymentRequestReply = decode_ok(resp)?;
+    if reply.payment_link.is_none() {
+        if let Some(first) = reply.errors.first() {
+            return Err(rejected(resp.status, first));
+        }
+        if reply.status.as_deref() == Some("FAILURE") || reply.error.is_some() {
+            let err = reply.error.clone().unwrap_or_default();
+            return Err(ProviderError::Rejected(Rejection {
+                provider: PROVIDER,
+                http_status: resp.status,
+                code: err.error_code.unwrap_or_else(|| "FAILURE".into()),
+                title: "Payment request failed".into(),
+                message: err.error_description.unwrap_or_default(),
+                translation: None,
+            }));
+        }
+        // Accepted, but with nothing to show for it: the operator must check.
+        return Err(ProviderError::BadResponse {
+            provider: PROVIDER,
+            status: resp.status,
+            reason: format!("no paymentLink and no error in the reply: {}", resp.body_excerpt()),
+        });
+    }
+    Ok(reply)
+}
+
+/// A capture's answer: SUCCESS, or the refusal it holds.
+pub(crate) fn capture_reply(resp: &Incoming) -> Result<CaptureReply> {
+    let reply: CaptureReply = decode_ok(resp)?;
+    if reply.status.as_deref() != Some("SUCCESS") {
+        let err = reply.error.clone().unwrap_or_default();
+        return Err(ProviderError::Rejected(Rejection {
+            provider: PROVIDER,
+            http_status: resp.status,
+            code: err.error_code.unwrap_or_else(|| "FAILURE".into()),
+            title: "Signature capture failed".into(),
+            message: err.error_description.unwrap_or_default(),
+            translation: None,
+        }));
+    }
+    Ok(reply)
+}
+
 /// A 2xx body as `T`, or the `errors[]` shape turned into the right error.
-fn decode_ok<T: for<'de> Deserialize<'de>>(resp: &Incoming) -> Result<T> {
+pub(crate) fn decode_ok<T: for<'de> Deserialize<'de>>(resp: &Incoming) -> Result<T> {
     if resp.status == 401 || resp.status == 403 {
         let detail = serde_json::from_slice::<ErrorsBody>(&resp.body)
             .ok()

@@ -7,6 +7,8 @@ pub mod dollarpe;
 pub mod dollarpe_sign;
 mod endpoint;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod jws;
 pub mod kpay;

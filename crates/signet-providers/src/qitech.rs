@@ -186,7 +186,7 @@ impl QiTech {
 
     /// With QI's public key configured, a response must carry a valid ES512 token
     /// over its own body.
-    fn verify_response(&self, resp: &Incoming, method: &str, uri: &str) -> Result<()> {
+    pub(crate) fn verify_response(&self, resp: &Incoming, method: &str, uri: &str) -> Result<()> {
         let Some(key) = &self.qi_public_key else { return Ok(()) };
         let fail = |reason: String| Err(ProviderError::ResponseSignature { provider: PROVIDER, reason });
         let Some(token) = resp.headers.get("authorization").and_then(|v| v.to_str().ok()) else {
@@ -205,7 +205,7 @@ impl QiTech {
         Ok(())
     }
 
-    fn decode<T: for<'de> Deserialize<'de>>(&self, resp: &Incoming) -> Result<T> {
+    pub(crate) fn decode<T: for<'de> Deserialize<'de>>(&self, resp: &Incoming) -> Result<T> {
         if resp.status < 300 {
             return resp.json(PROVIDER);
         }

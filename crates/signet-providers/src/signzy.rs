@@ -182,7 +182,7 @@ impl Signzy {
     }
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(resp: &Incoming) -> Result<T> {
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(resp: &Incoming) -> Result<T> {
     if resp.status < 300 {
         return resp.json(PROVIDER);
     }
