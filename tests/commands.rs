@@ -565,3 +565,126 @@ fn kyc_documents_are_checked_in_rust_uploaded_and_sent() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(desk.ok("kyc_picked", json!({})).get("back").is_none(), "the dropped text file was refused, not kept");
 }
+
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+    let mut hits = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            hits.extend(files_containing(&path, needle));
+        } else if std::fs::read(&path).unwrap_or_default().windows(needle.len()).any(|w| w == needle.as_bytes()) {
+            hits.push(path);
+        }
+    }
+    hits
+}
+
+// A profile of its own holding every provider's credentials runs every flow against
+// the Sandbox, then again with wrong credentials (the error paths, where secrets
+// most often slip into messages). No secret, in any form it travels in, is found in
+// any IPC reply, the database (with its WAL) or the log files.
+#[test]
+fn the_secrets_of_every_provider_reach_no_reply_no_database_and_no_log() {
+    use base64::Engine;
+    let sandbox = tauri::async_runtime::block_on(signet_sandbox::Sandbox::start(Default::default())).unwrap();
+    let url = sandbox.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_path_buf();
+    let logs = signet_desk::logging::init(&data.join("logs")).expect("this test binary's only logger");
+    let desk = Desk::open(dir, Arc::new(MemorySecrets::default()), Some(url.clone()));
+    let replies = std::cell::RefCell::new(Vec::<String>::new());
+    let call = |window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value| -> Value {
+        let reply = invoke_in(window, cmd, args).unwrap_or_else(|e| e);
+        replies.borrow_mut().push(reply.to_string());
+        reply
+    };
+    let main = desk.window.clone();
+    let demo = signet_sandbox::demo_credentials();
+    let id = call(&main, "create_profile", json!({ "name": "Branch" }))["id"].as_str().unwrap().to_string();
+    let settings = [
+        ("mykaarma", json!({ "username": demo.kpay_username, "departments": format!("Service: {}", signet_sandbox::demo::DEPARTMENT_SERVICE) })),
+        ("dollarpe", json!({})),
+        ("qitech", json!({ "public_key": demo.qitech_public_key_pem, "public_ip_endpoint": format!("{url}/_sandbox/whoami") })),
+        ("signzy", json!({})),
+    ];
+    for (provider, values) in settings {
+        let saved = call(&main, "save_provider_settings", json!({ "profileId": id, "provider": provider, "input": { "baseUrl": url, "values": values } }));
+        assert_eq!(saved["baseUrl"], url.as_str(), "{saved}");
+    }
+    let set_secrets = |secrets: [(&str, &str, &str); 6]| {
+        for (provider, field, value) in secrets {
+            assert_eq!(call(&main, "set_secret", json!({ "profileId": id, "provider": provider, "field": field, "value": value })), Value::Null);
+        }
+    };
+    let real = [
+        ("mykaarma", "password", demo.kpay_password),
+        ("dollarpe", "api_key", demo.dollarpe_api_key),
+        ("dollarpe", "api_secret", demo.dollarpe_api_secret),
+        ("qitech", "api_client_key", demo.qitech_api_client_key),
+        ("qitech", "private_key", demo.qitech_private_key_pem),
+        ("signzy", "access_token", demo.signzy_token),
+    ];
+    set_secrets(real);
+    call(&main, "set_active_profile", json!({ "id": id }));
+
+    // Every flow, with the right credentials.
+    let invoice = signet_sandbox::demo::INVOICE_BRAKES;
+    let request = json!({ "invoiceGuid": invoice, "sendAsText": true, "sendAsEmail": true, "attachInvoice": false, "esignRequired": true, "sendWithoutKpay": false });
+    let sent = call(&main, "send_payment_request", json!({ "department": signet_sandbox::demo::DEPARTMENT_SERVICE, "request": request, "again": false }));
+    assert!(sent["paymentLink"].is_string(), "{sent}");
+    let spi = sandbox_spi(&sandbox, invoice);
+    assert_eq!(call(&main, "track_signature", json!({ "spiRequestUuid": spi, "label": "" }))["request"]["isSigned"], false);
+    assert_eq!(call(&main, "capture_signature", json!({ "spiRequestUuid": spi, "url": "https://docs.example.com/signed.pdf" }))["reply"]["requestUUID"], spi.as_str());
+    assert!(call(&main, "kyc_configuration", json!({ "customerId": signet_sandbox::demo::CUSTOMER_NEW }))["documentTypes"].is_array());
+    let pdf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
+    pick_file(&pdf, || call(&main, "signzy_choose_pdf", json!({})));
+    let started = call(&main, "signzy_initiate", json!({ "name": "Loan LN-10", "executer": "Demo Lending", "ttlDays": 30, "signers": [{ "name": "Asha Rao", "email": "asha@example.com", "mobile": "9876543210" }] }));
+    let contract_id = started["contractId"].as_str().unwrap_or_else(|| panic!("{started}")).to_string();
+    call(&main, "signzy_status", json!({ "contractId": contract_id }));
+    pick_file(&pdf, || call(&main, "optin_choose_contract", json!({})));
+    let signer = json!({ "name": "Maria da Silva", "email": "maria@example.com", "phoneCountry": "055", "phoneArea": "11", "phoneNumber": "999999999", "cpf": "617.669.762-04" });
+    let session = call(&main, "optin_open_signer", json!({ "debt": signet_sandbox::demo::DEBT_OPEN, "signer": signer, "geolocation": null }));
+    let signer_window = tauri::Manager::get_webview_window(desk._app.handle(), "signer").expect("the signer's window opened");
+    call(&signer_window, "signer_view", json!({ "language": "pt-BR" }));
+    call(&signer_window, "signer_reached_end", json!({}));
+    assert_eq!(call(&signer_window, "signer_accept", json!({}))["result"]["status"], "signature_received");
+    call(&main, "evidence_find", json!({ "query": session }));
+    for cmd in ["app_status", "list_profiles", "optin_status", "evidence_verify", "list_tracked_signatures", "signzy_contracts"] {
+        call(&main, cmd, json!({}));
+    }
+    call(&main, "get_profile", json!({ "id": id }));
+    call(&main, "list_operations", json!({ "query": { "offset": 0, "limit": 100 } }));
+
+    // Again with wrong credentials: every provider refuses, and says so.
+    let wrong: Vec<String> = ["kpay", "dp-key", "dp-secret", "qi-client", "signzy"].iter().map(|p| format!("MARKER-{p}-{}", uuid::Uuid::new_v4())).collect();
+    set_secrets([
+        ("mykaarma", "password", &wrong[0]),
+        ("dollarpe", "api_key", &wrong[1]),
+        ("dollarpe", "api_secret", &wrong[2]),
+        ("qitech", "api_client_key", &wrong[3]),
+        ("qitech", "private_key", demo.qitech_private_key_pem),
+        ("signzy", "access_token", &wrong[4]),
+    ]);
+    let other = json!({ "invoiceGuid": signet_sandbox::demo::INVOICE_NO_EMAIL, "sendAsText": true, "sendAsEmail": false, "attachInvoice": false, "esignRequired": false, "sendWithoutKpay": false });
+    assert_eq!(call(&main, "send_payment_request", json!({ "department": signet_sandbox::demo::DEPARTMENT_SERVICE, "request": other, "again": false }))["code"], "provider_auth");
+    assert_eq!(call(&main, "kyc_configuration", json!({ "customerId": signet_sandbox::demo::CUSTOMER_NEW }))["code"], "provider_auth");
+    assert_eq!(call(&main, "signzy_status", json!({ "contractId": contract_id }))["code"], "provider_auth");
+    call(&main, "refresh_signature", json!({ "spiRequestUuid": spi }));
+    drop(logs); // flushes the log file
+
+    let mut secrets: Vec<String> = real.iter().map(|(_, _, v)| v.to_string()).chain(wrong).collect();
+    // As they travel: HTTP Basic, and the body of the PEM key rather than its armour.
+    secrets.push(base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", demo.kpay_username, demo.kpay_password)));
+    secrets.extend(demo.qitech_private_key_pem.lines().filter(|l| !l.starts_with("-----") && l.len() > 20).map(String::from));
+    let replies = replies.into_inner();
+    assert!(replies.len() > 30, "the flows ran ({} replies)", replies.len());
+    assert!(std::fs::read_dir(data.join("logs")).unwrap().count() > 0, "a log file was written");
+    for secret in &secrets {
+        let in_replies = replies.iter().filter(|r| r.contains(secret.as_str())).count();
+        assert_eq!(in_replies, 0, "a secret ({}…) was in {in_replies} IPC replies", &secret[..6]);
+        let in_files = files_containing(&data, secret);
+        assert!(in_files.is_empty(), "a secret ({}…) was written to {in_files:?}", &secret[..6]);
+    }
+    println!("secrets: {} secrets and encodings searched in {} IPC replies, the database and the logs: 0 found", secrets.len(), replies.len());
+}
