@@ -18,7 +18,8 @@ if [ -z "${SIGNET_E2E_INSIDE:-}" ]; then
   mkdir -p "$work/home" "$work/data" "$work/run"
   chmod 700 "$work/run"
   # Build the test binary first, outside the timed display session.
-  cargo test -p signet-e2e --no-run --quiet
+  # shellcheck disable=SC2086
+  cargo test -p signet-e2e ${SIGNET_E2E_CARGO_ARGS:-} --no-run --quiet
   # Keep finding the Rust toolchain once HOME points elsewhere.
   export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
   export RUSTUP_HOME="${RUSTUP_HOME:-$(rustup show home 2>/dev/null || echo "$HOME/.rustup")}"
@@ -46,7 +47,9 @@ for _ in $(seq 100); do owned && break; sleep 0.1; done
 owned || { echo "e2e: gnome-keyring-daemon did not take the Secret Service name" >&2; exit 1; }
 
 status=0
-cargo test -p signet-e2e -- --test-threads=1 || status=$?
+# SIGNET_E2E_CARGO_ARGS / SIGNET_E2E_TEST_ARGS pick other tests (scripts/bench-desk.sh).
+# shellcheck disable=SC2086
+cargo test -p signet-e2e ${SIGNET_E2E_CARGO_ARGS:-} -- --test-threads=1 ${SIGNET_E2E_TEST_ARGS:-} || status=$?
 kill -0 "$keyring_pid" 2>/dev/null || echo "e2e: note: gnome-keyring-daemon exited during the tests" >&2
 kill "$keyring_pid" 2>/dev/null || true
 exit $status

@@ -1,1 +1,228 @@
-//! See tests/: this crate only holds the end-to-end suite.
+//! The end-to-end harness: tauri-driver, a WebDriver session with the real desk, and
+//! the steps an operator takes. The suites are in tests/ (the desk's flows in
+//! desk.rs, the start-up and memory measurements in measure.rs).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use serde_json::json;
+
+pub struct Env {
+    pub app: PathBuf,
+    pub cli: PathBuf,
+    pub data_dir: PathBuf,
+    pub screenshots: PathBuf,
+}
+
+impl Env {
+    pub fn from_vars() -> Env {
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| panic!("{name} is not set: run the end-to-end suite through scripts/e2e.sh"))
+        };
+        Env { app: var("SIGNET_E2E_APP"), cli: var("SIGNET_E2E_CLI"), data_dir: var("SIGNET_DATA_DIR"), screenshots: var("SIGNET_E2E_SCREENSHOTS") }
+    }
+}
+
+/// tauri-driver on a free port, stopped when dropped.
+pub struct Driver {
+    child: Child,
+    pub port: u16,
+}
+
+impl Driver {
+    /// `env` is added to what the desks it starts inherit.
+    pub fn start(env: &[(&str, &str)]) -> Driver {
+        let port = free_port();
+        // Its own process group, so WebKitWebDriver and the desk go with it on drop.
+        use std::os::unix::process::CommandExt;
+        let child = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .envs(env.iter().copied())
+            .process_group(0)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("tauri-driver must be installed (scripts/setup.sh installs it)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen on port {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver { child, port }
+    }
+
+    /// Starts the desk in a new window and waits until its UI says it is ready.
+    pub async fn open_desk(&self, env: &Env) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), json!({ "application": env.app }));
+        caps.insert("browserName".into(), json!("wry"));
+        // Setting up a session through tauri-driver and WebKitWebDriver now and then
+        // breaks off before the desk is involved; that setup is retried, nothing else.
+        let mut attempt = 0;
+        let client = loop {
+            attempt += 1;
+            match ClientBuilder::rustls().expect("TLS roots").capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{}", self.port)).await {
+                Ok(client) => break client,
+                Err(e) if attempt < 3 => {
+                    eprintln!("e2e: WebDriver session setup failed ({e}); trying again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(e) => panic!("a WebDriver session with the desk: {e}"),
+            }
+        };
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("body[data-ready='true']"))
+            .await
+            .expect("the desk reports ready");
+        client
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // The whole group (WebKitWebDriver and the desk go with tauri-driver). Called
+        // directly: procps' `kill -TERM -PID` can end up as kill(-1), every process.
+        if let Ok(pgid) = i32::try_from(self.child.id()) {
+            if pgid > 1 {
+                unsafe { libc::kill(-pgid, libc::SIGTERM) };
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub async fn find(c: &Client, css: &str) -> Element {
+    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+pub async fn text(c: &Client, css: &str) -> String {
+    find(c, css).await.text().await.unwrap()
+}
+
+/// Waits until `css` matches (e.g. an attribute reaching a state).
+pub async fn wait_for(c: &Client, css: &str) {
+    find(c, css).await;
+}
+
+pub async fn click(c: &Client, css: &str) {
+    let el = find(c, css).await;
+    // Bring it to the middle of its scrolling pane first, as an operator would scroll to it.
+    c.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&el).unwrap()]).await.unwrap();
+    if let Err(e) = el.click().await {
+        screenshot_to(c, Path::new("/tmp/signet-e2e-failure.png")).await;
+        panic!("click {css}: {e:?} (screenshot: /tmp/signet-e2e-failure.png)");
+    }
+}
+
+pub async fn type_into(c: &Client, css: &str, value: &str) {
+    let el = find(c, css).await;
+    el.clear().await.unwrap();
+    el.send_keys(value).await.unwrap();
+}
+
+pub async fn open_profile(c: &Client, name: &str) {
+    click(c, &format!("[data-testid='profile-item'][data-profile-name='{name}']")).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while text(c, "[data-testid='profile-title']").await != name {
+        assert!(Instant::now() < deadline, "profile {name} did not open");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Makes the Sandbox profile active (another test may have switched profiles) and
+/// returns the address the in-process Sandbox serves on.
+pub async fn use_sandbox(c: &Client) -> String {
+    click(c, "[data-testid='nav-settings']").await;
+    open_profile(c, "Sandbox").await;
+    if !text(c, "[data-testid='status-profile']").await.contains("Sandbox") {
+        click(c, "[data-testid='use-profile']").await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !text(c, "[data-testid='status-profile']").await.contains("Sandbox") {
+            assert!(Instant::now() < deadline, "could not switch to the Sandbox profile");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let notice = text(c, "[data-testid='sandbox-url']").await;
+    notice.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:")).expect("the Sandbox's address").trim_end_matches(',').to_string()
+}
+
+/// One plain HTTP/1.1 call to the Sandbox's admin endpoints (loopback only); the body.
+pub fn sandbox_admin(base: &str, method: &str, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 2"), "{reply}");
+    reply.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+}
+
+/// Sets the Sandbox's faults through its admin endpoint.
+pub fn set_sandbox_faults(base: &str, json: &str) {
+    sandbox_admin(base, "PUT", "/_sandbox/faults", json);
+}
+
+/// Saves what the window shows into the docs' screenshot folder.
+pub async fn screenshot(c: &Client, env: &Env, name: &str) {
+    std::fs::create_dir_all(&env.screenshots).unwrap();
+    screenshot_to(c, &env.screenshots.join(name)).await;
+}
+
+/// Waits two animation frames first, so the picture is not a stale frame.
+pub async fn screenshot_to(c: &Client, path: &Path) {
+    c.execute_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));", vec![])
+        .await
+        .unwrap();
+    std::fs::write(path, c.screenshot().await.unwrap()).unwrap();
+}
+
+pub fn secret_tool_lookup(account: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", "signet", "username", account])
+        .output()
+        .expect("secret-tool (libsecret-tools) must be installed");
+    out.status.success().then(|| String::from_utf8(out.stdout).unwrap())
+}
+
+/// Locks the login keyring through the Secret Service API, as the screen locker would.
+/// (`secret-tool lock` waits on a prompt that never comes in a headless session.)
+pub fn lock_login_keyring() {
+    let status = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            "array:objpath:/org/freedesktop/secrets/collection/login",
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .expect("dbus-send (package dbus) must be installed");
+    assert!(status.success(), "could not lock the login keyring");
+}
+
+/// Every file under `dir` (database, WAL, logs) that contains `needle`.
+pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            hits.extend(files_containing(&path, needle));
+        } else if std::fs::read(&path).unwrap().windows(needle.len()).any(|w| w == needle.as_bytes()) {
+            hits.push(path);
+        }
+    }
+    hits
+}

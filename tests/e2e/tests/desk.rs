@@ -5,230 +5,13 @@
 //! built binary. This test starts tauri-driver itself; every WebDriver session is a
 //! fresh start of the desk.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use fantoccini::Locator;
 use serde_json::json;
-
-struct Env {
-    app: PathBuf,
-    cli: PathBuf,
-    data_dir: PathBuf,
-    screenshots: PathBuf,
-}
-
-impl Env {
-    fn from_vars() -> Env {
-        let var = |name: &str| {
-            std::env::var_os(name)
-                .map(PathBuf::from)
-                .unwrap_or_else(|| panic!("{name} is not set: run the end-to-end suite through scripts/e2e.sh"))
-        };
-        Env { app: var("SIGNET_E2E_APP"), cli: var("SIGNET_E2E_CLI"), data_dir: var("SIGNET_DATA_DIR"), screenshots: var("SIGNET_E2E_SCREENSHOTS") }
-    }
-}
-
-/// tauri-driver on a free port, stopped when dropped.
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Driver {
-    /// `env` is added to what the desks it starts inherit.
-    fn start(env: &[(&str, &str)]) -> Driver {
-        let port = free_port();
-        // Its own process group, so WebKitWebDriver and the desk go with it on drop.
-        use std::os::unix::process::CommandExt;
-        let child = Command::new("tauri-driver")
-            .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
-            .envs(env.iter().copied())
-            .process_group(0)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("tauri-driver must be installed (scripts/setup.sh installs it)");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not listen on port {port}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Driver { child, port }
-    }
-
-    /// Starts the desk in a new window and waits until its UI says it is ready.
-    async fn open_desk(&self, env: &Env) -> Client {
-        let mut caps = serde_json::Map::new();
-        caps.insert("tauri:options".into(), json!({ "application": env.app }));
-        caps.insert("browserName".into(), json!("wry"));
-        // Setting up a session through tauri-driver and WebKitWebDriver now and then
-        // breaks off before the desk is involved; that setup is retried, nothing else.
-        let mut attempt = 0;
-        let client = loop {
-            attempt += 1;
-            match ClientBuilder::rustls().expect("TLS roots").capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{}", self.port)).await {
-                Ok(client) => break client,
-                Err(e) if attempt < 3 => {
-                    eprintln!("e2e: WebDriver session setup failed ({e}); trying again");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-                Err(e) => panic!("a WebDriver session with the desk: {e}"),
-            }
-        };
-        client
-            .wait()
-            .at_most(Duration::from_secs(30))
-            .for_element(Locator::Css("body[data-ready='true']"))
-            .await
-            .expect("the desk reports ready");
-        client
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        // The whole group (WebKitWebDriver and the desk go with tauri-driver). Called
-        // directly: procps' `kill -TERM -PID` can end up as kill(-1), every process.
-        if let Ok(pgid) = i32::try_from(self.child.id()) {
-            if pgid > 1 {
-                unsafe { libc::kill(-pgid, libc::SIGTERM) };
-            }
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-async fn find(c: &Client, css: &str) -> Element {
-    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"))
-}
-
-async fn text(c: &Client, css: &str) -> String {
-    find(c, css).await.text().await.unwrap()
-}
-
-/// Waits until `css` matches (e.g. an attribute reaching a state).
-async fn wait_for(c: &Client, css: &str) {
-    find(c, css).await;
-}
-
-async fn click(c: &Client, css: &str) {
-    let el = find(c, css).await;
-    // Bring it to the middle of its scrolling pane first, as an operator would scroll to it.
-    c.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&el).unwrap()]).await.unwrap();
-    if let Err(e) = el.click().await {
-        screenshot_to(c, Path::new("/tmp/signet-e2e-failure.png")).await;
-        panic!("click {css}: {e:?} (screenshot: /tmp/signet-e2e-failure.png)");
-    }
-}
-
-async fn type_into(c: &Client, css: &str, value: &str) {
-    let el = find(c, css).await;
-    el.clear().await.unwrap();
-    el.send_keys(value).await.unwrap();
-}
-
-async fn open_profile(c: &Client, name: &str) {
-    click(c, &format!("[data-testid='profile-item'][data-profile-name='{name}']")).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while text(c, "[data-testid='profile-title']").await != name {
-        assert!(Instant::now() < deadline, "profile {name} did not open");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Makes the Sandbox profile active (another test may have switched profiles) and
-/// returns the address the in-process Sandbox serves on.
-async fn use_sandbox(c: &Client) -> String {
-    click(c, "[data-testid='nav-settings']").await;
-    open_profile(c, "Sandbox").await;
-    if !text(c, "[data-testid='status-profile']").await.contains("Sandbox") {
-        click(c, "[data-testid='use-profile']").await;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !text(c, "[data-testid='status-profile']").await.contains("Sandbox") {
-            assert!(Instant::now() < deadline, "could not switch to the Sandbox profile");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-    let notice = text(c, "[data-testid='sandbox-url']").await;
-    notice.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:")).expect("the Sandbox's address").trim_end_matches(',').to_string()
-}
-
-/// One plain HTTP/1.1 call to the Sandbox's admin endpoints (loopback only); the body.
-fn sandbox_admin(base: &str, method: &str, path: &str, body: &str) -> String {
-    use std::io::{Read, Write};
-    let addr = base.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
-    reply.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
-}
-
-/// Sets the Sandbox's faults through its admin endpoint.
-fn set_sandbox_faults(base: &str, json: &str) {
-    sandbox_admin(base, "PUT", "/_sandbox/faults", json);
-}
-
-/// Saves what the window shows into the docs' screenshot folder.
-async fn screenshot(c: &Client, env: &Env, name: &str) {
-    std::fs::create_dir_all(&env.screenshots).unwrap();
-    screenshot_to(c, &env.screenshots.join(name)).await;
-}
-
-/// Waits two animation frames first, so the picture is not a stale frame.
-async fn screenshot_to(c: &Client, path: &Path) {
-    c.execute_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));", vec![])
-        .await
-        .unwrap();
-    std::fs::write(path, c.screenshot().await.unwrap()).unwrap();
-}
-
-fn secret_tool_lookup(account: &str) -> Option<String> {
-    let out = Command::new("secret-tool")
-        .args(["lookup", "service", "signet", "username", account])
-        .output()
-        .expect("secret-tool (libsecret-tools) must be installed");
-    out.status.success().then(|| String::from_utf8(out.stdout).unwrap())
-}
-
-/// Locks the login keyring through the Secret Service API, as the screen locker would.
-/// (`secret-tool lock` waits on a prompt that never comes in a headless session.)
-fn lock_login_keyring() {
-    let status = Command::new("dbus-send")
-        .args([
-            "--session",
-            "--print-reply",
-            "--dest=org.freedesktop.secrets",
-            "/org/freedesktop/secrets",
-            "org.freedesktop.Secret.Service.Lock",
-            "array:objpath:/org/freedesktop/secrets/collection/login",
-        ])
-        .stdout(Stdio::null())
-        .status()
-        .expect("dbus-send (package dbus) must be installed");
-    assert!(status.success(), "could not lock the login keyring");
-}
-
-/// Every file under `dir` (database, WAL, logs) that contains `needle`.
-fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
-    let mut hits = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            hits.extend(files_containing(&path, needle));
-        } else if std::fs::read(&path).unwrap().windows(needle.len()).any(|w| w == needle.as_bytes()) {
-            hits.push(path);
-        }
-    }
-    hits
-}
+use signet_e2e::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_operator_keeps_a_secret_in_the_os_keyring_across_restarts() {
@@ -530,19 +313,131 @@ fn signet_json(env: &Env, sandbox: &str, args: &[&str]) -> (i32, serde_json::Val
     (out.status.code().unwrap(), json)
 }
 
-// Named to run before the keyring test locks the keyring: the evidence is signed
-// with the installation's key, which lives there.
+// Before the keyring test locks the keyring. A secret removed from the keyring by
+// another program (Passwords and Keys, secret-tool) is seen as gone: the status says
+// it is not set, and a call that needs it names the field to set, without crashing
+// and without any copy of it turning up elsewhere.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_branch_signs_an_opt_in_contract_from_the_command_line_and_proves_it_offline() {
+async fn a_branch_secret_deleted_behind_signets_back_is_reported_missing() {
+    use std::io::Write;
     let env = Env::from_vars();
+    let data = std::env::temp_dir().join(format!("signet-e2e-deleted-{}", std::process::id()));
+    let signet = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(&env.cli).args(args).arg("--json").env("SIGNET_DATA_DIR", &data).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code().unwrap(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    };
+    let (_, created) = signet(&["profile", "create", "Deleted"], "");
+    let id = serde_json::from_str::<serde_json::Value>(&created).unwrap()["id"].as_str().unwrap().to_string();
+    assert_eq!(signet(&["profile", "use", "Deleted"], "").0, 0);
+    assert_eq!(signet(&["profile", "configure", "--provider", "dollarpe", "--base-url", "https://dollarpe.example"], "").0, 0);
+    let marker = format!("deleted-secret-{}", std::process::id());
+    assert_eq!(signet(&["secret", "set", "--provider", "dollarpe", "--field", "api_key"], "dp-key").0, 0);
+    assert_eq!(signet(&["secret", "set", "--provider", "dollarpe", "--field", "api_secret"], &marker).0, 0);
+    let account = format!("profile/{id}/dollarpe/api_secret");
+    assert_eq!(secret_tool_lookup(&account).as_deref(), Some(marker.as_str()));
+
+    let cleared = Command::new("secret-tool").args(["clear", "service", "signet", "username", &account]).status().unwrap();
+    assert!(cleared.success());
+    let (_, status) = signet(&["secret", "status"], "");
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    let row = status.as_array().unwrap().iter().find(|r| r["provider"] == "dollarpe" && r["field"] == "api_secret").unwrap();
+    assert_eq!(row["set"], false, "{status}");
+    let (code, said) = signet(&["kyc", "config", "4e6f1b20-a73c-11ec-b909-0242ac120002"], "");
+    assert_ne!(code, 0, "{said}");
+    assert!(said.contains("api_secret") && !said.contains("panicked"), "{said}");
+    assert!(files_containing(&data, &marker).is_empty(), "a copy of the secret was kept");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Starts `signet sandbox serve` on a free port; its address.
+fn serve_sandbox(env: &Env) -> (std::process::Child, String) {
     let port = free_port();
-    let mut sandbox = Command::new(&env.cli).args(["sandbox", "serve", "--port", &port.to_string()]).stderr(Stdio::null()).spawn().unwrap();
-    let url = format!("http://127.0.0.1:{port}");
+    let sandbox = Command::new(&env.cli).args(["sandbox", "serve", "--port", &port.to_string()]).stderr(Stdio::null()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "the Sandbox did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
+    (sandbox, format!("http://127.0.0.1:{port}"))
+}
+
+// Before the keyring test locks the keyring (the evidence key lives there).
+// SIGKILL at random points of an opt-in submission, again and again: after each,
+// the database passes integrity_check, the ledger verifies, no debt is signed twice
+// or has more than one operation, and every debt QI Tech signed has its acceptance
+// evidence in the ledger (written before sending).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_branch_opt_in_killed_at_random_points_never_loses_its_evidence_or_signs_twice() {
+    let env = Env::from_vars();
+    let (mut sandbox, url) = serve_sandbox(&env);
+    let data = std::env::temp_dir().join(format!("signet-e2e-crash-{}", std::process::id()));
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
+    let loops: usize = std::env::var("SIGNET_CRASH_LOOPS").ok().and_then(|n| n.parse().ok()).unwrap_or(50);
+    let mut x: u64 = 0x0b7_1a_c0de;
+    let (mut debts, mut kills) = (Vec::new(), 0);
+    // The first submission runs to the end: its length is the window the kills fall in.
+    let mut window_ms = u64::MAX;
+    for i in 0..=loops {
+        let added: serde_json::Value = serde_json::from_str(&sandbox_admin(&url, "POST", "/_sandbox/qitech/debts", "{}")).unwrap();
+        let debt = added["key"].as_str().unwrap().to_string();
+        let mut child = Command::new(&env.cli)
+            .args(["optin", "submit", "--debt", &debt, "--contract", pdf.to_str().unwrap(), "--name", "Maria da Silva", "--email", "maria@example.com"])
+            .args(["--phone-area", "11", "--phone-number", "999999999", "--cpf", "617.669.762-04", "--ip", "179.104.42.245", "--json"])
+            .env("SIGNET_SANDBOX_URL", &url)
+            .env("SIGNET_DATA_DIR", &data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if window_ms == u64::MAX {
+            let started = Instant::now();
+            assert!(child.wait().unwrap().success(), "the uninterrupted submission failed");
+            window_ms = started.elapsed().as_millis().max(5) as u64;
+        } else {
+            std::thread::sleep(Duration::from_millis(x % window_ms));
+            if child.try_wait().unwrap().is_none() {
+                child.kill().unwrap();
+                kills += 1;
+            }
+            child.wait().unwrap();
+        }
+        debts.push(debt);
+
+        let db = rusqlite::Connection::open(data.join("signet.sqlite3")).unwrap();
+        assert_eq!(db.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).unwrap(), "ok", "after crash {i}");
+        let out = Command::new(&env.cli).args(["evidence", "verify", "--json"]).env("SIGNET_DATA_DIR", &data).env("SIGNET_SANDBOX_URL", &url).output().unwrap();
+        assert!(out.status.success(), "the ledger does not verify after crash {i}: {}", String::from_utf8_lossy(&out.stdout));
+    }
+
+    let journal: serde_json::Value = serde_json::from_str(&sandbox_admin(&url, "GET", "/_sandbox/journal", "")).unwrap();
+    let db = rusqlite::Connection::open(data.join("signet.sqlite3")).unwrap();
+    let mut signed = 0;
+    for debt in &debts {
+        let accepted = journal.as_array().unwrap().iter().filter(|e| e["path"].as_str().is_some_and(|p| p.contains(debt.as_str()) && p.ends_with("/signed")) && e["status"].as_u64().is_some_and(|s| s < 300)).count();
+        assert!(accepted <= 1, "debt {debt} signed {accepted} times");
+        let operations: u32 = db.query_row("SELECT COUNT(*) FROM operations WHERE subject = ?1", [debt], |r| r.get(0)).unwrap();
+        assert!(operations <= 1, "debt {debt} has {operations} operations");
+        let evidence: u32 = db.query_row("SELECT COUNT(*) FROM evidence_ledger WHERE debt_key = ?1 AND kind = 'acceptance'", [debt], |r| r.get(0)).unwrap();
+        assert!(accepted == 0 || evidence == 1, "debt {debt} was signed at QI Tech without its acceptance evidence on disk");
+        signed += accepted;
+    }
+    println!("opt-in crash loop: {loops} submissions killed at random points of a {window_ms} ms run, {kills} of them before the end; {signed} of all {} reached QI Tech; ledger verified and integrity_check ok after every one", debts.len());
+    let _ = sandbox.kill();
+    let _ = sandbox.wait();
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+// Named to run before the keyring test locks the keyring: the evidence is signed
+// with the installation's key, which lives there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_branch_signs_an_opt_in_contract_from_the_command_line_and_proves_it_offline() {
+    let env = Env::from_vars();
+    let (mut sandbox, url) = serve_sandbox(&env);
     let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
     let (code, sent) = signet_json(&env, &url, &[
         "optin", "submit", "--debt", "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01", "--contract", pdf.to_str().unwrap(),
@@ -631,6 +526,12 @@ async fn an_operator_gets_an_opt_in_signature_on_the_signers_screen_and_exports_
     assert!(!find(&c, "[data-testid='accept']").await.is_enabled().await.unwrap(), "accept is enabled before reading");
     assert!(!find(&c, "[data-testid='consent']").await.is_enabled().await.unwrap());
     screenshot(&c, &env, "optin-signer.png").await;
+    // The signer's window is granted three commands; anything else is refused there.
+    let refused = c
+        .execute_async("const done = arguments[arguments.length - 1]; window.__TAURI_INTERNALS__.invoke('list_profiles').then(() => done('allowed'), (e) => done(String(e)));", vec![])
+        .await
+        .unwrap();
+    assert!(refused.as_str().unwrap_or_default().contains("not allowed"), "the signer's window called list_profiles: {refused}");
     c.execute(
         "const el = document.querySelector(\"[data-testid='contract-text']\"); el.scrollTop = el.scrollHeight; el.dispatchEvent(new Event('scroll'));",
         vec![],
@@ -666,6 +567,139 @@ async fn an_operator_gets_an_opt_in_signature_on_the_signers_screen_and_exports_
     let sha: String = sha2::Sha256::digest(raw_text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(sha, text_sha, "the text sent differs from the text shown");
     assert_eq!(body["signatures"][0]["authenticity"]["session_id"], session.as_str());
+    c.close().await.unwrap();
+}
+
+/// Text an attacker (or a careless paste) could put in a field: markup that would
+/// run script if it were ever rendered as HTML.
+const HOSTILE: &str = r#"<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>"'; DROP TABLE operations;--"#;
+
+/// Sets every text field on the screen to `value` as typing would (the input event
+/// Svelte listens to), then waits for the Rust-side checks to answer.
+async fn fill_every_field(c: &Client, value: &str) -> usize {
+    let filled = c
+        .execute(
+            "const fields = [...document.querySelectorAll('main input:not([type]), main input[type=text], main input[type=email], main input[type=tel], main input[type=url], main input[type=search], main input[type=password], main textarea')];
+             for (const f of fields) {
+               const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(f), 'value').set;
+               setter.call(f, arguments[0]);
+               f.dispatchEvent(new Event('input', { bubbles: true }));
+               f.dispatchEvent(new Event('change', { bubbles: true }));
+               f.dispatchEvent(new FocusEvent('blur'));
+               f.dispatchEvent(new FocusEvent('focusout', { bubbles: true }));
+             }
+             return fields.length;",
+            vec![json!(value)],
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    filled.as_u64().unwrap() as usize
+}
+
+/// Provider calls that change something (anything but a GET) the Sandbox received.
+fn writes_received(sandbox: &str) -> usize {
+    let journal: serde_json::Value = serde_json::from_str(&sandbox_admin(sandbox, "GET", "/_sandbox/journal", "")).unwrap();
+    journal.as_array().unwrap().iter().filter(|e| e["method"] != "GET").count()
+}
+
+// Every form of the desk, every field at once: empty, far too long, and hostile.
+// Each time the screen shows errors instead of sending, nothing reaches a provider,
+// and no markup typed in is ever rendered as HTML or run.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_typing_hostile_text_everywhere_gets_errors_and_nothing_is_sent_or_run() {
+    let env = Env::from_vars();
+    let driver = Driver::start(&[]);
+    let c = driver.open_desk(&env).await;
+    let sandbox = use_sandbox(&c).await;
+    let writes = writes_received(&sandbox);
+    let long = "9<".repeat(3000);
+    let mut tried = 0;
+    for page in ["payments", "signatures", "optin", "kyc", "activity", "settings"] {
+        click(&c, &format!("[data-testid='nav-{page}']")).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for value in ["", long.as_str(), HOSTILE] {
+            let fields = fill_every_field(&c, value).await;
+            tried += fields;
+            // Press every enabled send button outside Settings (where saving is
+            // refused field by field, tested in the settings tests).
+            if page != "settings" {
+                c.execute("for (const b of document.querySelectorAll('main button[type=submit]:not([disabled])')) b.click();", vec![]).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(600)).await;
+            }
+            let state = c
+                .execute("return { pwned: window.__pwned ?? null, imgs: document.querySelectorAll('img[src=\"x\"], main script').length };", vec![])
+                .await
+                .unwrap();
+            assert_eq!(state, json!({ "pwned": null, "imgs": 0 }), "{page}: typed markup was rendered or run");
+            assert_eq!(writes_received(&sandbox), writes, "{page}: a value of {} characters was sent to a provider", value.len());
+        }
+        if page != "settings" && page != "activity" {
+            // What the operator sees instead: at least one error naming the problem.
+            let errors = c.execute("return [...document.querySelectorAll('main .error, main .field-error, main [role=alert], main [data-testid$=-error], main [data-testid^=error-]')].filter(e => e.offsetParent && e.textContent.trim()).length;", vec![]).await.unwrap();
+            assert!(errors.as_u64().unwrap() > 0, "{page}: hostile input shows no error");
+        }
+    }
+    println!("hostile input: {tried} field fills over 6 screens (empty, 6,000 characters, markup): 0 sent, 0 rendered");
+
+    // The content security policy, as the real window enforces it: an injected
+    // inline script does not run, and no remote address can be fetched or loaded.
+    let csp = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const violated = [];
+             document.addEventListener('securitypolicyviolation', (e) => violated.push(e.effectiveDirective));
+             const s = document.createElement('script'); s.textContent = 'window.__inline = 1'; document.head.appendChild(s);
+             const img = new Image(); img.src = 'https://example.com/pixel.png'; document.body.appendChild(img);
+             fetch('https://example.com/').catch(() => {}).finally(() => setTimeout(() => done({ inline: window.__inline ?? null, violated: [...new Set(violated)].sort() }), 300));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(csp["inline"], serde_json::Value::Null, "an inline script ran");
+    let violated: Vec<&str> = csp["violated"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    for directive in ["connect-src", "img-src", "script-src"] {
+        assert!(violated.iter().any(|v| v.starts_with(directive)), "the CSP did not block {directive}: {csp}");
+    }
+    c.close().await.unwrap();
+}
+
+// A second desk started on the same data folder says so and does not open a
+// second working window; the first keeps working.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_desk_on_the_same_data_folder_is_refused_with_a_clear_message() {
+    use std::io::Read;
+    let env = Env::from_vars();
+    let driver = Driver::start(&[]);
+    let c = driver.open_desk(&env).await;
+    let mut second = Command::new(&env.app).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stderr = second.stderr.take().unwrap();
+    let said = std::thread::spawn(move || {
+        let mut text = String::new();
+        let mut buf = [0u8; 512];
+        while let Ok(n) = stderr.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            text.push_str(&String::from_utf8_lossy(&buf[..n]));
+            if text.contains("already open") {
+                break;
+            }
+        }
+        text
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !said.is_finished() {
+        assert!(Instant::now() < deadline, "the second desk said nothing");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let text = said.join().unwrap();
+    assert!(text.contains("Signet is already open on this data folder"), "{text}");
+    let _ = second.kill();
+    let _ = second.wait();
+    // The first desk is untouched.
+    click(&c, "[data-testid='nav-activity']").await;
+    wait_for(&c, "[data-testid='page-activity']").await;
     c.close().await.unwrap();
 }
 
