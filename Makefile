@@ -1,5 +1,5 @@
 # The two commands a new machine needs; each installs what is missing first.
-.PHONY: run test bench setup-run setup-test ui
+.PHONY: run test bench bundle setup-run setup-test setup-bench ui
 
 run: setup-run ui
 	cargo run --bin signet-desk
@@ -8,15 +8,26 @@ test: setup-test
 	scripts/test.sh
 
 # Measurements, not tests: criterion benchmarks (release builds); figures in docs/BENCHMARKS.md.
-bench: setup-run
+bench: setup-bench ui
 	cargo bench -p signet-providers --bench signing
 	cargo bench -p signet-core --bench ledger
+	cargo bench -p signet-core --bench activity
+	cargo bench -p signet-core --bench bulk
+	cargo bench -p signet-core --bench contract
+	scripts/bench-desk.sh
+
+# Installable packages (.deb, and an AppImage where it builds) in target/release/bundle.
+bundle: setup-run
+	scripts/bundle.sh
 
 setup-run:
 	scripts/setup.sh run
 
 setup-test:
 	scripts/setup.sh test
+
+setup-bench:
+	scripts/setup.sh bench
 
 ui:
 	cd ui && npm run build --silent

@@ -2,6 +2,7 @@
 # Installs what Signet needs on a Debian/Ubuntu machine, skipping what is present.
 #   scripts/setup.sh run    what building and opening the desk needs
 #   scripts/setup.sh test   that, plus what the test suites need (Xvfb, keyring, WebDriver)
+#   scripts/setup.sh bench  that, plus the benchmarks' baselines (pdftotext)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,9 @@ run_pkgs=(gnome-keyring)
 test_pkgs=(xvfb xauth dbus dbus-x11 webkit2gtk-driver libsecret-tools imagemagick python3-venv)
 
 wanted=("${build_pkgs[@]}" "${run_pkgs[@]}")
-[ "$mode" = test ] && wanted+=("${test_pkgs[@]}")
+bench_pkgs=(poppler-utils)
+[ "$mode" = test ] || [ "$mode" = bench ] && wanted+=("${test_pkgs[@]}")
+[ "$mode" = bench ] && wanted+=("${bench_pkgs[@]}")
 
 missing=()
 for p in "${wanted[@]}"; do
@@ -53,13 +56,13 @@ fi
 
 # A real S3-compatible server for the document-hosting tests: moto's, from PyPI,
 # in a virtual environment of the project's own (.tools/, not tracked).
-if [ "$mode" = test ] && [ ! -x .tools/venv/bin/moto_server ]; then
+if [ "$mode" != run ] && [ ! -x .tools/venv/bin/moto_server ]; then
   echo "setup: installing moto (the S3 server the tests upload to)"
   python3 -m venv .tools/venv
   .tools/venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
 fi
 
-if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null; then
+if [ "$mode" != run ] && ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver"
   cargo install tauri-driver --locked --version '^2'
 fi
