@@ -226,3 +226,30 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
     }
     hits
 }
+
+/// The running desk: the one process whose executable is the app under test.
+pub fn desk_pid(env: &Env) -> u32 {
+    let app = std::fs::canonicalize(&env.app).unwrap();
+    let pids: Vec<u32> = processes()
+        .into_iter()
+        .filter(|&pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == app))
+        .collect();
+    assert_eq!(pids.len(), 1, "expected one desk running, found {pids:?}");
+    pids[0]
+}
+
+pub fn processes() -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+pub fn wait_until_gone(pid: u32) {
+    for _ in 0..100 {
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

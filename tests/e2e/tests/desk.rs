@@ -351,6 +351,98 @@ async fn a_branch_secret_deleted_behind_signets_back_is_reported_missing() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
+// Before the keyring test locks the keyring (the profile's password lives there).
+// The desk itself killed with SIGKILL at random points of a bulk run, again and
+// again, each time reopened and resumed from the screen: no invoice reaches the
+// provider twice, the database passes integrity_check after every kill, and the
+// last start finishes the file.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_branch_desk_killed_again_and_again_in_a_bulk_run_resumes_and_sends_no_row_twice() {
+    let env = Env::from_vars();
+    let (mut sandbox, url) = serve_sandbox(&env);
+    // About 100 rows a second: 2,500 rows outlast 50 kills a few hundred ms apart.
+    set_sandbox_faults(&url, r#"{"latency_ms": 40}"#);
+    let data = std::env::temp_dir().join(format!("signet-e2e-desk-crash-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("signet-e2e-desk-crash-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("crashes.csv");
+    let mut file = String::from("department,invoice,options\n");
+    for i in 0..2500 {
+        file.push_str(&format!("3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01,{i:08x}-3333-4000-8000-{i:012x},email\n"));
+    }
+    std::fs::write(&csv, file).unwrap();
+    // A profile of the branch's own, at the external Sandbox (so its journal outlives the desks).
+    let signet = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = Command::new(&env.cli).args(args).arg("--json").env("SIGNET_DATA_DIR", &data).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        assert!(child.wait().unwrap().success(), "signet {args:?}");
+    };
+    signet(&["profile", "create", "Branch"], "");
+    signet(&["profile", "use", "Branch"], "");
+    signet(&["profile", "configure", "--provider", "mykaarma", "--base-url", &url, "--set", "username=signet-sandbox"], "");
+    signet(&["secret", "set", "--provider", "mykaarma", "--field", "password"], "sandbox-kpay-password");
+
+    let driver = Driver::start(&[("SIGNET_TEST_PICK_FILE", csv.to_str().unwrap()), ("SIGNET_DATA_DIR", data.to_str().unwrap())]);
+    let loops: usize = std::env::var("SIGNET_CRASH_LOOPS").ok().and_then(|n| n.parse().ok()).unwrap_or(50);
+    let mut x: u64 = 0xde5c_0b1e;
+    let (mut kills, mut finished) = (0, false);
+    for i in 0..=loops {
+        let c = driver.open_desk(&env).await;
+        click(&c, "[data-testid='nav-payments']").await;
+        click(&c, "[data-testid='mode-bulk']").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if c.find(Locator::Css("[data-testid='bulk-resume']")).await.is_ok() {
+            click(&c, "[data-testid='bulk-resume']").await;
+        } else {
+            click(&c, "[data-testid='bulk-choose']").await;
+            wait_for(&c, "[data-testid='bulk-preview']").await;
+            if c.find(Locator::Css("[data-testid='bulk-send']:not([disabled])")).await.is_err() {
+                finished = true; // every row already has its request: the file is done
+                c.close().await.unwrap();
+                break;
+            }
+            click(&c, "[data-testid='bulk-send']").await;
+        }
+        if i == loops {
+            // The last start runs to the end.
+            c.wait().at_most(Duration::from_secs(120)).for_element(Locator::Css("[data-testid='bulk-progress'][data-finished='true']")).await.unwrap();
+            finished = true;
+            c.close().await.unwrap();
+            break;
+        }
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        tokio::time::sleep(Duration::from_millis(x % 600)).await;
+        let pid = desk_pid(&env);
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        wait_until_gone(pid);
+        kills += 1;
+        let _ = c.close().await; // the session's desk is gone
+        let db = rusqlite::Connection::open(data.join("signet.sqlite3")).unwrap();
+        assert_eq!(db.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).unwrap(), "ok", "after kill {i}");
+    }
+    assert!(finished);
+    let journal: serde_json::Value = serde_json::from_str(&sandbox_admin(&url, "GET", "/_sandbox/journal", "")).unwrap();
+    let mut per_invoice = std::collections::HashMap::new();
+    for e in journal.as_array().unwrap().iter().filter(|e| e["method"] == "POST") {
+        let body: serde_json::Value = serde_json::from_str(e["body"].as_str().unwrap()).unwrap();
+        *per_invoice.entry(body["invoiceGuid"].as_str().unwrap().to_string()).or_insert(0) += 1;
+    }
+    assert!(per_invoice.values().all(|&n| n == 1), "an invoice was sent twice");
+    let db = rusqlite::Connection::open(data.join("signet.sqlite3")).unwrap();
+    let pending: u32 = db.query_row("SELECT COUNT(*) FROM operations WHERE status = 'pending'", [], |r| r.get(0)).unwrap();
+    let linked: u32 = db.query_row("SELECT COUNT(*) FROM bulk_rows WHERE operation_key IS NOT NULL", [], |r| r.get(0)).unwrap();
+    assert_eq!(pending, 0, "every operation interrupted by a kill is accounted for (unknown), none left pending");
+    assert!(linked as usize >= per_invoice.len(), "every invoice the provider received has its row's operation");
+    println!("desk crash loop: {kills} SIGKILLs of the desk mid-run; {} invoices received, none twice; integrity_check ok after each", per_invoice.len());
+    let _ = sandbox.kill();
+    let _ = sandbox.wait();
+    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Starts `signet sandbox serve` on a free port; its address.
 fn serve_sandbox(env: &Env) -> (std::process::Child, String) {
     let port = free_port();

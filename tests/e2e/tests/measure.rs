@@ -77,33 +77,6 @@ async fn start_up_time_and_memory_of_the_desk() {
     c.close().await.unwrap();
 }
 
-/// The running desk: the one process whose executable is the app under test.
-fn desk_pid(env: &Env) -> u32 {
-    let app = std::fs::canonicalize(&env.app).unwrap();
-    let pids: Vec<u32> = processes()
-        .into_iter()
-        .filter(|&pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == app))
-        .collect();
-    assert_eq!(pids.len(), 1, "expected one desk running, found {pids:?}");
-    pids[0]
-}
-
-fn processes() -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .collect()
-}
-
-fn wait_until_gone(pid: u32) {
-    for _ in 0..100 {
-        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// The fields of /proc/<pid>/stat after the command name.
 fn stat_fields(pid: u32) -> Vec<String> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
