@@ -62,6 +62,11 @@ if [ "$mode" != run ] && [ ! -x .tools/venv/bin/moto_server ]; then
   .tools/venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
 fi
 
+if [ "$mode" != run ] && ! command -v cargo-deny >/dev/null; then
+  echo "setup: installing cargo-deny (dependency licenses and advisories)"
+  cargo install cargo-deny --locked
+fi
+
 if [ "$mode" != run ] && ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver"
   cargo install tauri-driver --locked --version '^2'

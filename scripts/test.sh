@@ -28,5 +28,8 @@ fi
 step "UI: type check and unit tests"
 (cd ui && npm run check --silent && npm test --silent)
 
+step "Supply chain: licenses and sources; known vulnerabilities where the databases can be reached"
+scripts/supply-chain.sh
+
 step "End to end: real window (Xvfb), real keyring, tauri-driver"
 scripts/e2e.sh target/debug/signet-desk
