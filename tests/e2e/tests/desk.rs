@@ -359,7 +359,7 @@ async fn a_branch_secret_deleted_behind_signets_back_is_reported_missing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_branch_desk_killed_again_and_again_in_a_bulk_run_resumes_and_sends_no_row_twice() {
     let env = Env::from_vars();
-    let (mut sandbox, url) = serve_sandbox(&env);
+    let (_sandbox, url) = serve_sandbox(&env);
     // About 100 rows a second: 2,500 rows outlast 50 kills a few hundred ms apart.
     set_sandbox_faults(&url, r#"{"latency_ms": 40}"#);
     let data = std::env::temp_dir().join(format!("signet-e2e-desk-crash-{}", std::process::id()));
@@ -372,16 +372,10 @@ async fn a_branch_desk_killed_again_and_again_in_a_bulk_run_resumes_and_sends_no
     }
     std::fs::write(&csv, file).unwrap();
     // A profile of the branch's own, at the external Sandbox (so its journal outlives the desks).
-    let signet = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = Command::new(&env.cli).args(args).arg("--json").env("SIGNET_DATA_DIR", &data).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        assert!(child.wait().unwrap().success(), "signet {args:?}");
-    };
-    signet(&["profile", "create", "Branch"], "");
-    signet(&["profile", "use", "Branch"], "");
-    signet(&["profile", "configure", "--provider", "mykaarma", "--base-url", &url, "--set", "username=signet-sandbox"], "");
-    signet(&["secret", "set", "--provider", "mykaarma", "--field", "password"], "sandbox-kpay-password");
+    signet_ok(&env, &data, &["profile", "create", "Branch"], "");
+    signet_ok(&env, &data, &["profile", "use", "Branch"], "");
+    signet_ok(&env, &data, &["profile", "configure", "--provider", "mykaarma", "--base-url", &url, "--set", "username=signet-sandbox"], "");
+    signet_ok(&env, &data, &["secret", "set", "--provider", "mykaarma", "--field", "password"], "sandbox-kpay-password");
 
     let driver = Driver::start(&[("SIGNET_TEST_PICK_FILE", csv.to_str().unwrap()), ("SIGNET_DATA_DIR", data.to_str().unwrap())]);
     let loops: usize = std::env::var("SIGNET_CRASH_LOOPS").ok().and_then(|n| n.parse().ok()).unwrap_or(50);
@@ -406,7 +400,10 @@ async fn a_branch_desk_killed_again_and_again_in_a_bulk_run_resumes_and_sends_no
         }
         if i == loops {
             // The last start runs to the end.
-            c.wait().at_most(Duration::from_secs(120)).for_element(Locator::Css("[data-testid='bulk-progress'][data-finished='true']")).await.unwrap();
+            if c.wait().at_most(Duration::from_secs(120)).for_element(Locator::Css("[data-testid='bulk-progress'][data-finished='true']")).await.is_err() {
+                screenshot_to(&c, Path::new("/tmp/signet-e2e-failure.png")).await;
+                panic!("the last start did not finish the file (screenshot /tmp/signet-e2e-failure.png): {}", text(&c, "main").await);
+            }
             finished = true;
             c.close().await.unwrap();
             break;
@@ -437,16 +434,132 @@ async fn a_branch_desk_killed_again_and_again_in_a_bulk_run_resumes_and_sends_no
     assert_eq!(pending, 0, "every operation interrupted by a kill is accounted for (unknown), none left pending");
     assert!(linked as usize >= per_invoice.len(), "every invoice the provider received has its row's operation");
     println!("desk crash loop: {kills} SIGKILLs of the desk mid-run; {} invoices received, none twice; integrity_check ok after each", per_invoice.len());
-    let _ = sandbox.kill();
-    let _ = sandbox.wait();
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Starts `signet sandbox serve` on a free port; its address.
-fn serve_sandbox(env: &Env) -> (std::process::Child, String) {
+/// Runs `signet` with `--json` on `data`, feeding `stdin`; panics unless it succeeds.
+fn signet_ok(env: &Env, data: &Path, args: &[&str], stdin: &str) {
+    use std::io::Write;
+    let mut child = Command::new(&env.cli).args(args).arg("--json").env("SIGNET_DATA_DIR", data).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success(), "signet {args:?}");
+}
+
+// Before the keyring test locks the keyring (the profile's keys and the evidence
+// key live there). The desk killed with SIGKILL at random points of an opt-in
+// submission (from the signer's accept to QI Tech's answer), again and again:
+// after each kill the database passes integrity_check and the ledger verifies; at
+// the end no debt was signed twice and every debt QI Tech signed has its
+// acceptance evidence on disk.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_branch_desk_killed_again_and_again_in_an_opt_in_never_loses_its_evidence_or_signs_twice() {
+    let env = Env::from_vars();
+    let (_sandbox, url) = serve_sandbox(&env);
+    let data = std::env::temp_dir().join(format!("signet-e2e-optin-crash-{}", std::process::id()));
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-sandbox/keys");
+    let private_pem = std::fs::read_to_string(keys.join("client-private.pem")).unwrap();
+    signet_ok(&env, &data, &["profile", "create", "Branch"], "");
+    signet_ok(&env, &data, &["profile", "use", "Branch"], "");
+    signet_ok(&env, &data, &["profile", "configure", "--provider", "qitech", "--base-url", &url, "--set", &format!("public_ip_endpoint={url}/_sandbox/whoami")], "");
+    signet_ok(&env, &data, &["secret", "set", "--provider", "qitech", "--field", "api_client_key"], "6a1f0c2e-5b3d-4e7f-9a8b-0c1d2e3f4a5b");
+    signet_ok(&env, &data, &["secret", "set", "--provider", "qitech", "--field", "private_key"], &private_pem);
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
+    let driver = Driver::start(&[("SIGNET_TEST_PICK_FILE", pdf.to_str().unwrap()), ("SIGNET_DATA_DIR", data.to_str().unwrap())]);
+
+    let loops: usize = std::env::var("SIGNET_CRASH_LOOPS").ok().and_then(|n| n.parse().ok()).unwrap_or(50);
+    let mut x: u64 = 0x0b71_de5c;
+    let (mut debts, mut kills, mut window_ms) = (Vec::new(), 0, 0u64);
+    for i in 0..=loops {
+        let added: serde_json::Value = serde_json::from_str(&sandbox_admin(&url, "POST", "/_sandbox/qitech/debts", "{}")).unwrap();
+        let debt = added["key"].as_str().unwrap().to_string();
+        debts.push(debt.clone());
+        let c = driver.open_desk(&env).await;
+        click(&c, "[data-testid='nav-optin']").await;
+        click(&c, "[data-testid='load-contract']").await;
+        wait_for(&c, "[data-testid='contract-summary']").await;
+        for (field, value) in [("optin-debt", debt.as_str()), ("signer-name", "Maria da Silva"), ("signer-email", "maria@example.com"), ("signer-phoneArea", "11"), ("signer-phoneNumber", "999999999"), ("signer-cpf", "617.669.762-04")] {
+            type_into(&c, &format!("[data-testid='{field}']"), value).await;
+        }
+        wait_for(&c, "[data-testid='open-signer']:not([disabled])").await;
+        let main = c.window().await.unwrap();
+        click(&c, "[data-testid='open-signer']").await;
+        let signer = wait_for_new_window(&c, &main).await;
+        c.switch_to_window(signer).await.unwrap();
+        wait_for(&c, "[data-testid='contract-text']").await;
+        c.execute("const el = document.querySelector(\"[data-testid='contract-text']\"); el.scrollTop = el.scrollHeight; el.dispatchEvent(new Event('scroll'));", vec![]).await.unwrap();
+        click(&c, "[data-testid='consent']:not([disabled])").await;
+        let accepted = Instant::now();
+        click(&c, "[data-testid='accept']").await;
+        if i == 0 {
+            // The first runs to the end: its length is the window the kills fall in.
+            wait_for(&c, "[data-testid='signer-done']").await;
+            window_ms = accepted.elapsed().as_millis().max(20) as u64;
+            c.close().await.unwrap();
+            continue;
+        }
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        tokio::time::sleep(Duration::from_millis(x % window_ms)).await;
+        let pid = desk_pid(&env);
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        wait_until_gone(pid);
+        kills += 1;
+        let _ = c.close().await;
+        assert_intact_after_a_crash(&env, &data, &format!("kill {i}"));
+    }
+    let signed = assert_each_debt_signed_once_at_most_with_its_evidence(&url, &data, &debts);
+    println!("desk opt-in crash loop: {kills} SIGKILLs of the desk within {window_ms} ms of the signer's accept; {signed} of {} debts reached QI Tech, none twice, each with its evidence; integrity_check and the ledger ok after every kill", debts.len());
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// After a kill: the database passes integrity_check and the ledger verifies.
+fn assert_intact_after_a_crash(env: &Env, data: &Path, when: &str) {
+    let db = rusqlite::Connection::open(data.join("signet.sqlite3")).unwrap();
+    assert_eq!(db.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).unwrap(), "ok", "after {when}");
+    let out = Command::new(&env.cli).args(["evidence", "verify", "--json"]).env("SIGNET_DATA_DIR", data).output().unwrap();
+    assert!(out.status.success(), "the ledger does not verify after {when}: {}", String::from_utf8_lossy(&out.stdout));
+}
+
+/// No debt signed twice at QI Tech or recorded twice here, and every debt QI Tech
+/// signed has its acceptance evidence in the ledger. How many were signed.
+fn assert_each_debt_signed_once_at_most_with_its_evidence(url: &str, data: &Path, debts: &[String]) -> usize {
+    let journal: serde_json::Value = serde_json::from_str(&sandbox_admin(url, "GET", "/_sandbox/journal", "")).unwrap();
+    let db = rusqlite::Connection::open(data.join("signet.sqlite3")).unwrap();
+    let mut signed = 0;
+    for debt in debts {
+        let accepted = journal
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["path"].as_str().is_some_and(|p| p.contains(debt.as_str()) && p.ends_with("/signed")) && e["status"].as_u64().is_some_and(|s| s < 300))
+            .count();
+        assert!(accepted <= 1, "debt {debt} signed {accepted} times");
+        let operations: u32 = db.query_row("SELECT COUNT(*) FROM operations WHERE subject = ?1", [debt], |r| r.get(0)).unwrap();
+        assert!(operations <= 1, "debt {debt} has {operations} operations");
+        let evidence: u32 = db.query_row("SELECT COUNT(*) FROM evidence_ledger WHERE debt_key = ?1 AND kind = 'acceptance'", [debt], |r| r.get(0)).unwrap();
+        assert!(accepted == 0 || evidence == 1, "debt {debt} was signed at QI Tech without its acceptance evidence on disk");
+        signed += accepted;
+    }
+    signed
+}
+
+/// A `signet sandbox serve` of the test's own, stopped when dropped (a failing test
+/// too: left running, it would hold the suite's output open).
+struct ServedSandbox(std::process::Child);
+
+impl Drop for ServedSandbox {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `signet sandbox serve` on a free port; the process and its address.
+fn serve_sandbox(env: &Env) -> (ServedSandbox, String) {
     let port = free_port();
-    let sandbox = Command::new(&env.cli).args(["sandbox", "serve", "--port", &port.to_string()]).stderr(Stdio::null()).spawn().unwrap();
+    let sandbox = ServedSandbox(Command::new(&env.cli).args(["sandbox", "serve", "--port", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "the Sandbox did not start");
@@ -463,7 +576,7 @@ fn serve_sandbox(env: &Env) -> (std::process::Child, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_branch_opt_in_killed_at_random_points_never_loses_its_evidence_or_signs_twice() {
     let env = Env::from_vars();
-    let (mut sandbox, url) = serve_sandbox(&env);
+    let (_sandbox, url) = serve_sandbox(&env);
     let data = std::env::temp_dir().join(format!("signet-e2e-crash-{}", std::process::id()));
     let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
     let loops: usize = std::env::var("SIGNET_CRASH_LOOPS").ok().and_then(|n| n.parse().ok()).unwrap_or(50);
@@ -500,27 +613,10 @@ async fn a_branch_opt_in_killed_at_random_points_never_loses_its_evidence_or_sig
         }
         debts.push(debt);
 
-        let db = rusqlite::Connection::open(data.join("signet.sqlite3")).unwrap();
-        assert_eq!(db.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).unwrap(), "ok", "after crash {i}");
-        let out = Command::new(&env.cli).args(["evidence", "verify", "--json"]).env("SIGNET_DATA_DIR", &data).env("SIGNET_SANDBOX_URL", &url).output().unwrap();
-        assert!(out.status.success(), "the ledger does not verify after crash {i}: {}", String::from_utf8_lossy(&out.stdout));
+        assert_intact_after_a_crash(&env, &data, &format!("crash {i}"));
     }
-
-    let journal: serde_json::Value = serde_json::from_str(&sandbox_admin(&url, "GET", "/_sandbox/journal", "")).unwrap();
-    let db = rusqlite::Connection::open(data.join("signet.sqlite3")).unwrap();
-    let mut signed = 0;
-    for debt in &debts {
-        let accepted = journal.as_array().unwrap().iter().filter(|e| e["path"].as_str().is_some_and(|p| p.contains(debt.as_str()) && p.ends_with("/signed")) && e["status"].as_u64().is_some_and(|s| s < 300)).count();
-        assert!(accepted <= 1, "debt {debt} signed {accepted} times");
-        let operations: u32 = db.query_row("SELECT COUNT(*) FROM operations WHERE subject = ?1", [debt], |r| r.get(0)).unwrap();
-        assert!(operations <= 1, "debt {debt} has {operations} operations");
-        let evidence: u32 = db.query_row("SELECT COUNT(*) FROM evidence_ledger WHERE debt_key = ?1 AND kind = 'acceptance'", [debt], |r| r.get(0)).unwrap();
-        assert!(accepted == 0 || evidence == 1, "debt {debt} was signed at QI Tech without its acceptance evidence on disk");
-        signed += accepted;
-    }
+    let signed = assert_each_debt_signed_once_at_most_with_its_evidence(&url, &data, &debts);
     println!("opt-in crash loop: {loops} submissions killed at random points of a {window_ms} ms run, {kills} of them before the end; {signed} of all {} reached QI Tech; ledger verified and integrity_check ok after every one", debts.len());
-    let _ = sandbox.kill();
-    let _ = sandbox.wait();
     let _ = std::fs::remove_dir_all(&data);
 }
 
@@ -529,7 +625,7 @@ async fn a_branch_opt_in_killed_at_random_points_never_loses_its_evidence_or_sig
 #[tokio::test(flavor = "multi_thread")]
 async fn a_branch_signs_an_opt_in_contract_from_the_command_line_and_proves_it_offline() {
     let env = Env::from_vars();
-    let (mut sandbox, url) = serve_sandbox(&env);
+    let (_sandbox, url) = serve_sandbox(&env);
     let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
     let (code, sent) = signet_json(&env, &url, &[
         "optin", "submit", "--debt", "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01", "--contract", pdf.to_str().unwrap(),
@@ -560,8 +656,6 @@ async fn a_branch_signs_an_opt_in_contract_from_the_command_line_and_proves_it_o
     std::fs::write(&dossier, &bytes).unwrap();
     let (code, _) = signet_json(&env, &url, &["evidence", "check", dossier.to_str().unwrap()]);
     assert!(code == 6 || code == 2, "a damaged dossier passed (exit {code})");
-    let _ = sandbox.kill();
-    let _ = sandbox.wait();
 }
 
 /// Waits for a second window (the signer's) and returns both handles: (main, new).
