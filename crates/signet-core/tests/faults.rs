@@ -3,6 +3,9 @@
 //! (each has a settled record), none is doubled (the provider acted at most once),
 //! and what the outbox says matches what the provider did.
 //!
+//! Every write Signet makes: myKaarma payment request and signature capture,
+//! DollarPe KYC update, QI Tech opt-in signature, Signzy contract.
+//!
 //! `cargo test -p signet-core --test faults -- --nocapture` prints the tallies that
 //! docs/RELIABILITY.md quotes.
 
@@ -12,7 +15,8 @@ use std::time::Duration;
 use signet_core::bulk::{self, Control};
 use signet_core::catalog::ProviderId;
 use signet_core::store::{OperationStatus, Store};
-use signet_core::{contracts, payments};
+use signet_core::kyc::DocumentInput;
+use signet_core::{contracts, kyc, optin, payments, signatures};
 use signet_providers::kpay::PaymentRequest;
 use signet_providers::HttpConfig;
 use signet_sandbox::{demo, Faults, JournalEntry, Sandbox, SandboxConfig};
@@ -22,16 +26,23 @@ fn quick() -> HttpConfig {
     HttpConfig { total_timeout: Duration::from_millis(800), base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20), ..HttpConfig::default() }
 }
 
+mod common;
+
+/// A Sandbox-only admin call (never faulted): what it answered, as JSON.
+async fn admin(url: &str, method: reqwest::Method, path: &str) -> serde_json::Value {
+    reqwest::Client::new().request(method, format!("{url}{path}")).send().await.unwrap().json().await.unwrap()
+}
+
 fn request(invoice: &str) -> PaymentRequest {
     PaymentRequest { invoice_guid: invoice.into(), send_as_email: true, ..Default::default() }
 }
 
-/// Requests the provider acted on (its handler ran and did not refuse) whose body
-/// contains `needle`.
+/// Requests the provider acted on (its handler ran and did not refuse) whose path
+/// or body contains `needle`.
 fn acted(journal: &[JournalEntry], needle: &str) -> usize {
     journal
         .iter()
-        .filter(|e| e.method != "GET" && e.body.contains(needle))
+        .filter(|e| e.method != "GET" && (e.path.contains(needle) || e.body.contains(needle)))
         .filter(|e| matches!(e.fault.as_deref(), None | Some("drop_after")) && e.status.is_none_or(|s| s < 300))
         .count()
 }
@@ -65,7 +76,12 @@ async fn each_write_under_each_fault_is_recorded_as_what_happened() {
     let db = Mutex::new(Store::open_in(dir.path()).unwrap());
     let kpay = signet_core::clients::kpay(&signet_sandbox::provider_access(ProviderId::Mykaarma, &url), quick()).unwrap();
     let signzy = signet_core::clients::signzy(&signet_sandbox::provider_access(ProviderId::Signzy, &url), quick()).unwrap();
-    let pdf = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contracts/contrato-reportlab.pdf")).unwrap();
+    let dollarpe = signet_core::clients::dollarpe(&signet_sandbox::provider_access(ProviderId::Dollarpe, &url), quick()).unwrap();
+    let qitech = signet_core::clients::qitech(&signet_sandbox::provider_access(ProviderId::Qitech, &url), quick()).unwrap();
+    let evidence_key = signet_core::evidence::key::SigningKey::from_bytes(&[3u8; 32]);
+    let pdf_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contracts/contrato-reportlab.pdf");
+    let pdf = std::fs::read(&pdf_path).unwrap();
+    let optin_contract = signet_core::contract::load(&pdf_path).unwrap();
 
     let faults = [
         ("none", Faults::default(), OperationStatus::Sent),
@@ -92,6 +108,45 @@ async fn each_write_under_each_fault_is_recorded_as_what_happened() {
         let (status, n) = settled(&db, &only_operation(&db, contracts::AREA, &contract), &sb.journal(), &contract);
         assert_eq!(status, *expected, "Signzy contract, {name}");
         println!("| Signzy contract | {name} | {status:?} | {n} |");
+
+        // myKaarma capture of a signature request made (without faults) for it.
+        sb.set_faults(Faults::default());
+        let esign = format!("0fa17000-0000-4000-8000-1{i:011}");
+        let with_esign = PaymentRequest { esign_required: true, ..request(&esign) };
+        payments::send(&db, &kpay, "sandbox", demo::DEPARTMENT_SERVICE, &with_esign, payments::Repeat::IfNone).await.unwrap();
+        let listed = admin(&url, reqwest::Method::GET, &format!("/_sandbox/kpay/signature-requests?invoiceGuid={esign}")).await;
+        let spi = listed[0]["spiRequestUUID"].as_str().unwrap().to_string();
+        sb.set_faults(fault.clone());
+        let _ = signatures::capture(&db, &kpay, "sandbox", &spi, "https://docs.example.com/signed.pdf").await;
+        let (status, n) = settled(&db, &only_operation(&db, signatures::AREA, &spi), &sb.journal(), &spi);
+        assert_eq!(status, *expected, "capture, {name}");
+        println!("| myKaarma signature capture | {name} | {status:?} | {n} |");
+
+        // DollarPe KYC update, for a customer of its own (updates are limited).
+        let customer = admin(&url, reqwest::Method::POST, "/_sandbox/dollarpe/customers").await["customer_id"].as_str().unwrap().to_string();
+        let document = DocumentInput {
+            customer_id: customer.clone(),
+            document_type: "PASSPORT".into(),
+            full_address: "Av. Paulista 1000, São Paulo".into(),
+            document_number: format!("BR{i:07}"),
+            front_url: format!("https://files.example.com/kyc/{i}.jpg"),
+            back_url: None,
+            additional_data: [("issuing_country".to_string(), "BR".to_string())].into(),
+        };
+        let _ = kyc::update(&db, &dollarpe, "sandbox", &document).await;
+        let (status, n) = settled(&db, &only_operation(&db, kyc::AREA, &customer), &sb.journal(), &customer);
+        assert_eq!(status, *expected, "KYC update, {name}");
+        println!("| DollarPe KYC update | {name} | {status:?} | {n} |");
+
+        // QI Tech opt-in signature on a debt of its own, with its evidence first.
+        let debt = admin(&url, reqwest::Method::POST, "/_sandbox/qitech/debts").await["key"].as_str().unwrap().to_string();
+        let session = uuid::Uuid::new_v4().to_string();
+        let _ = optin::submit(&db, &evidence_key, &qitech, "sandbox", &debt, &common::signer(), &optin_contract, &common::circumstances(&session)).await;
+        let (status, n) = settled(&db, &only_operation(&db, optin::AREA, &debt), &sb.journal(), &debt);
+        assert_eq!(status, *expected, "QI Tech opt-in, {name}");
+        let evidence = signet_core::evidence::ledger::find(&db.lock().unwrap(), &session).unwrap();
+        assert_eq!(evidence.first().map(|r| r.kind.as_str()), Some("acceptance"), "the evidence is written before sending, whatever follows");
+        println!("| QI Tech opt-in signature | {name} | {status:?} | {n} |");
     }
 
     // The network gone altogether: nothing reached the provider, so it waits to be
