@@ -49,10 +49,12 @@ impl Store {
 
     pub fn open(path: &Path) -> Result<Store> {
         let mut conn = Connection::open(path)?;
-        // WAL keeps readers and the writer apart and survives a crash mid-write;
-        // NORMAL sync is durable at every checkpoint and safe against corruption.
+        // WAL keeps readers and the writer apart and survives a crash mid-write.
+        // FULL sync makes each commit durable before it returns: an operation's
+        // record must be on disk before its request leaves, or a power cut could
+        // forget a request that was sent and let it be sent again.
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Foreign keys stay off while migrations rebuild tables (SQLite's documented
         // way); migrations that rebuild run a foreign key check before committing.
