@@ -452,7 +452,13 @@ fn signet_ok(env: &Env, data: &Path, args: &[&str], stdin: &str) {
 // after each kill the database passes integrity_check and the ledger verifies; at
 // the end no debt was signed twice and every debt QI Tech signed has its
 // acceptance evidence on disk.
+//
+// Not in the default run: a desk killed while it talks to the keyring can take
+// gnome-keyring-daemon down with it (GNOME Keyring's own assertion in
+// plain_negotiate, seen in CI), after which every later test loses its keyring.
+// Run it on its own: SIGNET_E2E_TEST_ARGS="--ignored a_branch_desk_killed" scripts/e2e.sh
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "can crash gnome-keyring-daemon for the tests after it; run on its own (docs/RELIABILITY.md)"]
 async fn a_branch_desk_killed_again_and_again_in_an_opt_in_never_loses_its_evidence_or_signs_twice() {
     let env = Env::from_vars();
     let (_sandbox, url) = serve_sandbox(&env);
@@ -508,6 +514,8 @@ async fn a_branch_desk_killed_again_and_again_in_an_opt_in_never_loses_its_evide
         kills += 1;
         let _ = c.close().await;
         assert_intact_after_a_crash(&env, &data, &format!("kill {i}"));
+        // Without its keyring the rest would pass without testing anything.
+        assert!(secret_tool_lookup("installation/evidence-signing-key").is_some(), "gnome-keyring-daemon died at kill {i} (its own bug with a client killed mid-handshake)");
     }
     let signed = assert_each_debt_signed_once_at_most_with_its_evidence(&url, &data, &debts);
     println!("desk opt-in crash loop: {kills} SIGKILLs of the desk within {window_ms} ms of the signer's accept; {signed} of {} debts reached QI Tech, none twice, each with its evidence; integrity_check and the ledger ok after every kill", debts.len());
