@@ -356,7 +356,11 @@ async fn a_branch_secret_deleted_behind_signets_back_is_reported_missing() {
 // again, each time reopened and resumed from the screen: no invoice reaches the
 // provider twice, the database passes integrity_check after every kill, and the
 // last start finishes the file.
+//
+// Not in the default run, for the reason given at the opt-in loop below: a desk
+// killed while it talks to the keyring can take gnome-keyring-daemon down too.
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "can crash gnome-keyring-daemon for the tests after it; run on its own (docs/RELIABILITY.md)"]
 async fn a_branch_desk_killed_again_and_again_in_a_bulk_run_resumes_and_sends_no_row_twice() {
     let env = Env::from_vars();
     let (_sandbox, url) = serve_sandbox(&env);
