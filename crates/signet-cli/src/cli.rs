@@ -122,8 +122,8 @@ pub enum ProfileCmd {
         #[arg(long)]
         base_url: String,
         /// A setting as key=value, e.g. --set username=desk; repeat for more.
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        values: Vec<String>,
+        #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+        values: Vec<(String, String)>,
     },
 }
 

@@ -36,13 +36,7 @@ pub fn profile(ctx: &Context, cmd: ProfileCmd) -> Result<Value, CoreError> {
         }
         ProfileCmd::Configure { provider, base_url, values } => {
             let provider = parse_provider(&provider)?;
-            let mut input = ProviderSettingsInput { base_url, values: Default::default() };
-            for pair in values {
-                let Some((key, value)) = pair.split_once('=') else {
-                    return Err(CoreError::invalid("set", format!("\"{pair}\" is not KEY=VALUE; write e.g. --set username=desk.")));
-                };
-                input.values.insert(key.trim().to_string(), value.to_string());
-            }
+            let input = ProviderSettingsInput { base_url, values: values.into_iter().collect() };
             let id = ctx.profile.id.clone();
             Ok(json!(ctx.with_settings(|s| s.save_provider_settings(&id, provider, &input))?))
         }

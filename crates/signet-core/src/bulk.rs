@@ -324,7 +324,7 @@ pub async fn execute(
             let outcome = outbox::run_linked(db, op, link, |key| async move { client.send_payment_request(dept, req, &key).await }).await;
             if let Err(e) = outcome {
                 tracing::info!(row = row.row_no, code = e.code(), "bulk row not sent as plain success");
-                if matches!(e.code(), "database" | "io") {
+                if e.is_storage() {
                     if let Ok(mut first) = storage_failure.lock() {
                         first.get_or_insert(e);
                     }

@@ -68,6 +68,12 @@ impl CoreError {
         }
     }
 
+    /// The local disk or database failed (full, read-only, busy, damaged): every
+    /// further write would fail the same way, so long work stops on it.
+    pub fn is_storage(&self) -> bool {
+        matches!(self, CoreError::Database(_) | CoreError::Migration(_) | CoreError::Io { .. })
+    }
+
     /// The outside shape of a provider error, without taking ownership of it.
     pub fn body_of_provider(e: &signet_providers::ProviderError) -> ErrorBody {
         let field = match e {

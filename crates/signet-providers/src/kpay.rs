@@ -200,15 +200,7 @@ pub(crate) fn payment_reply(resp: &Incoming) -> Result<PaymentRequestReply> {
             return Err(rejected(resp.status, first));
         }
         if reply.status.as_deref() == Some("FAILURE") || reply.error.is_some() {
-            let err = reply.error.clone().unwrap_or_default();
-            return Err(ProviderError::Rejected(Rejection {
-                provider: PROVIDER,
-                http_status: resp.status,
-                code: err.error_code.unwrap_or_else(|| "FAILURE".into()),
-                title: "Payment request failed".into(),
-                message: err.error_description.unwrap_or_default(),
-                translation: None,
-            }));
+            return Err(failure(resp.status, reply.error.as_ref(), "Payment request failed"));
         }
         // Accepted, but with nothing to show for it: the operator must check.
         return Err(ProviderError::BadResponse {
@@ -224,17 +216,22 @@ pub(crate) fn payment_reply(resp: &Incoming) -> Result<PaymentRequestReply> {
 pub(crate) fn capture_reply(resp: &Incoming) -> Result<CaptureReply> {
     let reply: CaptureReply = decode_ok(resp)?;
     if reply.status.as_deref() != Some("SUCCESS") {
-        let err = reply.error.clone().unwrap_or_default();
-        return Err(ProviderError::Rejected(Rejection {
-            provider: PROVIDER,
-            http_status: resp.status,
-            code: err.error_code.unwrap_or_else(|| "FAILURE".into()),
-            title: "Signature capture failed".into(),
-            message: err.error_description.unwrap_or_default(),
-            translation: None,
-        }));
+        return Err(failure(resp.status, reply.error.as_ref(), "Signature capture failed"));
     }
     Ok(reply)
+}
+
+/// The 200-with-FAILURE shape: a refusal, with the code and description it carries.
+fn failure(http_status: u16, error: Option<&CaptureError>, title: &str) -> ProviderError {
+    let err = error.cloned().unwrap_or_default();
+    ProviderError::Rejected(Rejection {
+        provider: PROVIDER,
+        http_status,
+        code: err.error_code.unwrap_or_else(|| "FAILURE".into()),
+        title: title.into(),
+        message: err.error_description.unwrap_or_default(),
+        translation: None,
+    })
 }
 
 /// A 2xx body as `T`, or the `errors[]` shape turned into the right error.

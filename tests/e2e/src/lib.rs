@@ -168,6 +168,11 @@ pub fn sandbox_admin(base: &str, method: &str, path: &str, body: &str) -> String
     reply.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
 }
 
+/// Every request the Sandbox received, from its journal.
+pub fn sandbox_journal(base: &str) -> serde_json::Value {
+    serde_json::from_str(&sandbox_admin(base, "GET", "/_sandbox/journal", "")).unwrap()
+}
+
 /// Sets the Sandbox's faults through its admin endpoint.
 pub fn set_sandbox_faults(base: &str, json: &str) {
     sandbox_admin(base, "PUT", "/_sandbox/faults", json);

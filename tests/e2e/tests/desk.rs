@@ -319,15 +319,9 @@ fn signet_json(env: &Env, sandbox: &str, args: &[&str]) -> (i32, serde_json::Val
 // and without any copy of it turning up elsewhere.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_branch_secret_deleted_behind_signets_back_is_reported_missing() {
-    use std::io::Write;
     let env = Env::from_vars();
     let data = std::env::temp_dir().join(format!("signet-e2e-deleted-{}", std::process::id()));
-    let signet = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(&env.cli).args(args).arg("--json").env("SIGNET_DATA_DIR", &data).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        (out.status.code().unwrap(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
-    };
+    let signet = |args: &[&str], stdin: &str| signet_with_input(&env, &data, args, stdin);
     let (_, created) = signet(&["profile", "create", "Deleted"], "");
     let id = serde_json::from_str::<serde_json::Value>(&created).unwrap()["id"].as_str().unwrap().to_string();
     assert_eq!(signet(&["profile", "use", "Deleted"], "").0, 0);
@@ -425,7 +419,7 @@ async fn a_branch_desk_killed_again_and_again_in_a_bulk_run_resumes_and_sends_no
         assert_eq!(db.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).unwrap(), "ok", "after kill {i}");
     }
     assert!(finished);
-    let journal: serde_json::Value = serde_json::from_str(&sandbox_admin(&url, "GET", "/_sandbox/journal", "")).unwrap();
+    let journal = sandbox_journal(&url);
     let mut per_invoice = std::collections::HashMap::new();
     for e in journal.as_array().unwrap().iter().filter(|e| e["method"] == "POST") {
         let body: serde_json::Value = serde_json::from_str(e["body"].as_str().unwrap()).unwrap();
@@ -442,12 +436,20 @@ async fn a_branch_desk_killed_again_and_again_in_a_bulk_run_resumes_and_sends_no
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Runs `signet` with `--json` on `data`, feeding `stdin`; panics unless it succeeds.
-fn signet_ok(env: &Env, data: &Path, args: &[&str], stdin: &str) {
+/// Runs `signet` with `--json` on `data`, feeding `stdin`: its exit code, and what
+/// it printed on stdout then stderr.
+fn signet_with_input(env: &Env, data: &Path, args: &[&str], stdin: &str) -> (i32, String) {
     use std::io::Write;
-    let mut child = Command::new(&env.cli).args(args).arg("--json").env("SIGNET_DATA_DIR", data).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = Command::new(&env.cli).args(args).arg("--json").env("SIGNET_DATA_DIR", data).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success(), "signet {args:?}");
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+/// As `signet_with_input`, and it must succeed.
+fn signet_ok(env: &Env, data: &Path, args: &[&str], stdin: &str) {
+    let (code, said) = signet_with_input(env, data, args, stdin);
+    assert_eq!(code, 0, "signet {args:?}: {said}");
 }
 
 // Before the keyring test locks the keyring (the profile's keys and the evidence
@@ -537,7 +539,7 @@ fn assert_intact_after_a_crash(env: &Env, data: &Path, when: &str) {
 /// No debt signed twice at QI Tech or recorded twice here, and every debt QI Tech
 /// signed has its acceptance evidence in the ledger. How many were signed.
 fn assert_each_debt_signed_once_at_most_with_its_evidence(url: &str, data: &Path, debts: &[String]) -> usize {
-    let journal: serde_json::Value = serde_json::from_str(&sandbox_admin(url, "GET", "/_sandbox/journal", "")).unwrap();
+    let journal = sandbox_journal(url);
     let db = rusqlite::Connection::open(data.join("signet.sqlite3")).unwrap();
     let mut signed = 0;
     for debt in debts {
@@ -758,7 +760,7 @@ async fn an_operator_gets_an_opt_in_signature_on_the_signers_screen_and_exports_
     // The dossier checks offline, and QI Tech received the very text the desk showed.
     let out = Command::new(&env.cli).args(["evidence", "check", dossier.to_str().unwrap(), "--json"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    let journal: serde_json::Value = serde_json::from_str(&sandbox_admin(&sandbox, "GET", "/_sandbox/journal", "")).unwrap();
+    let journal = sandbox_journal(&sandbox);
     let sent = journal.as_array().unwrap().iter().rev().find(|e| e["path"].as_str().is_some_and(|p| p.ends_with("/signed"))).expect("QI Tech received the signature");
     let body: serde_json::Value = serde_json::from_str(sent["body"].as_str().unwrap()).unwrap();
     let raw_text = body["signatures"][0]["signed_object"]["raw_text"].as_str().unwrap();
@@ -797,7 +799,7 @@ async fn fill_every_field(c: &Client, value: &str) -> usize {
 
 /// Provider calls that change something (anything but a GET) the Sandbox received.
 fn writes_received(sandbox: &str) -> usize {
-    let journal: serde_json::Value = serde_json::from_str(&sandbox_admin(sandbox, "GET", "/_sandbox/journal", "")).unwrap();
+    let journal = sandbox_journal(sandbox);
     journal.as_array().unwrap().iter().filter(|e| e["method"] != "GET").count()
 }
 
