@@ -1,5 +1,5 @@
 # The two commands a new machine needs; each installs what is missing first.
-.PHONY: run test bench bundle setup-run setup-test setup-bench ui
+.PHONY: run test bench bundle screenshots setup-run setup-test setup-bench ui
 
 run: setup-run ui
 	cargo run --bin signet-desk
@@ -31,3 +31,9 @@ setup-bench:
 
 ui:
 	cd ui && npm run build --silent
+
+# Refreshes the pictures in docs/screenshots/ (and the README) from the end-to-end
+# suite at the desk's default window size; `make test` keeps its own under target/.
+screenshots: setup-test ui
+	cargo build --bin signet-desk --bin signet
+	SIGNET_E2E_WINDOWS=default SIGNET_E2E_SCREENSHOTS="$(CURDIR)/docs/screenshots" scripts/e2e.sh target/debug/signet-desk

@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 (cd ui && npm run build --silent)
 cargo build --release -p signet-desk -p signet-cli
-SIGNET_E2E_CARGO_ARGS="--test measure" SIGNET_E2E_TEST_ARGS="--ignored --nocapture" scripts/e2e.sh target/release/signet-desk
+SIGNET_E2E_WINDOWS=default SIGNET_E2E_CARGO_ARGS="--test measure" SIGNET_E2E_TEST_ARGS="--ignored --nocapture" scripts/e2e.sh target/release/signet-desk

@@ -3,6 +3,11 @@
 # session: a throwaway HOME and data folder, a private D-Bus session with a freshly
 # unlocked GNOME Keyring, and a virtual X display.
 #   scripts/e2e.sh [path/to/signet-desk]
+# The suite runs once per window size in SIGNET_E2E_WINDOWS (the desk's default and a
+# small laptop's), so a layout that hides a field on a small screen fails here.
+# Screenshots go to target/e2e/ (SIGNET_E2E_SCREENSHOTS moves the default size's, which
+# is how `make screenshots` refreshes docs/screenshots/); a failed step leaves its
+# screenshot in target/e2e/failures/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -15,8 +20,6 @@ cli=$(realpath "$(dirname "$app")/signet")
 if [ -z "${SIGNET_E2E_INSIDE:-}" ]; then
   work=$(mktemp -d /tmp/signet-e2e.XXXXXX)
   trap 'rm -rf "$work" 2>/dev/null || true' EXIT
-  mkdir -p "$work/home" "$work/data" "$work/run"
-  chmod 700 "$work/run"
   # Build the test binary first, outside the timed display session.
   # shellcheck disable=SC2086
   cargo test -p signet-e2e ${SIGNET_E2E_CARGO_ARGS:-} --no-run --quiet
@@ -25,13 +28,26 @@ if [ -z "${SIGNET_E2E_INSIDE:-}" ]; then
   export RUSTUP_HOME="${RUSTUP_HOME:-$(rustup show home 2>/dev/null || echo "$HOME/.rustup")}"
   export HOME="$work/home" XDG_RUNTIME_DIR="$work/run" XDG_DATA_HOME="$work/home/.local/share"
   export SIGNET_DATA_DIR="$work/data" SIGNET_E2E_APP="$app" SIGNET_E2E_CLI="$cli" SIGNET_E2E_INSIDE=1
-  export SIGNET_E2E_SCREENSHOTS="${SIGNET_E2E_SCREENSHOTS:-$root/docs/screenshots}"
+  export SIGNET_E2E_FAILURES="$root/target/e2e/failures"
+  shots="${SIGNET_E2E_SCREENSHOTS:-$root/target/e2e/screenshots}"
   # No portals and no accessibility bus: the bus below activates nothing, and GTK
   # is told not to look for them.
   export GTK_USE_PORTAL=0 GDK_DEBUG=no-portals NO_AT_BRIDGE=1
-  # Not exec: the trap above must still remove the throwaway folders afterwards.
-  dbus-run-session --config-file="$root/scripts/e2e-session-bus.conf" -- xvfb-run --auto-servernum --server-args="-screen 0 1280x800x24" "$0" "$app"
-  exit $?
+  status=0
+  first=1
+  for size in ${SIGNET_E2E_WINDOWS:-default 1024x640}; do
+    echo "e2e: window size $size"
+    if [ "$first" = 1 ]; then export SIGNET_E2E_SCREENSHOTS="$shots"; else export SIGNET_E2E_SCREENSHOTS="$root/target/e2e/screenshots-$size"; fi
+    if [ "$size" = default ]; then export SIGNET_E2E_WINDOW=""; else export SIGNET_E2E_WINDOW="$size"; fi
+    first=0
+    # Each size starts from nothing: a fresh HOME, data folder, keyring and display.
+    rm -rf "$work/home" "$work/data" "$work/run"
+    mkdir -p "$work/home" "$work/data" "$work/run"
+    chmod 700 "$work/run"
+    # Not exec: the trap above must still remove the throwaway folders afterwards.
+    dbus-run-session --config-file="$root/scripts/e2e-session-bus.conf" -- xvfb-run --auto-servernum --server-args="-screen 0 1280x800x24" "$0" "$app" || status=$?
+  done
+  exit $status
 fi
 
 # Inside the private session: the keyring daemon, unlocked with a throwaway password,

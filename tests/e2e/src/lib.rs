@@ -14,6 +14,9 @@ pub struct Env {
     pub cli: PathBuf,
     pub data_dir: PathBuf,
     pub screenshots: PathBuf,
+    /// The window's inner size for this run (`SIGNET_E2E_WINDOW=1024x640`), when
+    /// not the desk's default: layout problems show up at a small laptop's size.
+    pub window: Option<(u32, u32)>,
 }
 
 impl Env {
@@ -23,7 +26,11 @@ impl Env {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| panic!("{name} is not set: run the end-to-end suite through scripts/e2e.sh"))
         };
-        Env { app: var("SIGNET_E2E_APP"), cli: var("SIGNET_E2E_CLI"), data_dir: var("SIGNET_DATA_DIR"), screenshots: var("SIGNET_E2E_SCREENSHOTS") }
+        let window = std::env::var("SIGNET_E2E_WINDOW").ok().filter(|w| !w.is_empty()).map(|w| {
+            let (width, height) = w.split_once('x').unwrap_or_else(|| panic!("SIGNET_E2E_WINDOW={w}: give WIDTHxHEIGHT, e.g. 1024x640"));
+            (width.parse().expect("SIGNET_E2E_WINDOW width"), height.parse().expect("SIGNET_E2E_WINDOW height"))
+        });
+        Env { app: var("SIGNET_E2E_APP"), cli: var("SIGNET_E2E_CLI"), data_dir: var("SIGNET_DATA_DIR"), screenshots: var("SIGNET_E2E_SCREENSHOTS"), window }
     }
 }
 
@@ -79,6 +86,9 @@ impl Driver {
             .for_element(Locator::Css("body[data-ready='true']"))
             .await
             .expect("the desk reports ready");
+        if let Some((width, height)) = env.window {
+            resize(&client, width, height).await;
+        }
         client
     }
 }
@@ -97,16 +107,51 @@ impl Drop for Driver {
     }
 }
 
+/// Gives the desk's window the inner size asked for, and checks that it took it.
+async fn resize(c: &Client, width: u32, height: u32) {
+    let inner = || async { c.execute("return [window.innerWidth, window.innerHeight]", vec![]).await.unwrap() };
+    let before = inner().await;
+    let (outer_w, outer_h) = c.get_window_size().await.expect("the window's size");
+    // The frame around the page (title bar, borders) is whatever the window had beyond its inner size.
+    let frame_w = outer_w as i64 - before[0].as_i64().unwrap();
+    let frame_h = outer_h as i64 - before[1].as_i64().unwrap();
+    c.set_window_size((width as i64 + frame_w) as u32, (height as i64 + frame_h) as u32).await.expect("resizing the window");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while inner().await != json!([width, height]) {
+        assert!(Instant::now() < deadline, "the window did not take the size {width}x{height}: inner size {}", inner().await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 pub async fn find(c: &Client, css: &str) -> Element {
-    c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"))
+    match c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await {
+        Ok(el) => el,
+        Err(e) => fail(c, css, &format!("not found: {e}")).await,
+    }
 }
 
+/// Finds `css` and brings it to the middle of its scrolling pane, as an operator
+/// would scroll to it: WebKitWebDriver refuses to act on an element out of view,
+/// and what is in view depends on the window's size and the fonts.
+pub async fn in_view(c: &Client, css: &str) -> Element {
+    let el = find(c, css).await;
+    if let Err(e) = c.execute("arguments[0].scrollIntoView({block: 'center', inline: 'nearest'})", vec![serde_json::to_value(&el).unwrap()]).await {
+        fail(c, css, &format!("could not be scrolled into view: {e}")).await;
+    }
+    el
+}
+
+/// The element's visible text, read once it is in view.
 pub async fn text(c: &Client, css: &str) -> String {
-    find(c, css).await.text().await.unwrap()
+    let el = in_view(c, css).await;
+    match el.text().await {
+        Ok(t) => t,
+        Err(e) => fail(c, css, &format!("text could not be read: {e}")).await,
+    }
 }
 
 /// Waits until `css` matches (e.g. an attribute reaching a state).
@@ -114,20 +159,61 @@ pub async fn wait_for(c: &Client, css: &str) {
     find(c, css).await;
 }
 
+/// Clicks a button, link, checkbox or option.
 pub async fn click(c: &Client, css: &str) {
-    let el = find(c, css).await;
-    // Bring it to the middle of its scrolling pane first, as an operator would scroll to it.
-    c.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&el).unwrap()]).await.unwrap();
+    let el = in_view(c, css).await;
     if let Err(e) = el.click().await {
-        screenshot_to(c, Path::new("/tmp/signet-e2e-failure.png")).await;
-        panic!("click {css}: {e:?} (screenshot: /tmp/signet-e2e-failure.png)");
+        fail(c, css, &format!("click refused: {e}")).await;
     }
 }
 
+/// Replaces what a text field holds with `value`, typed as keys.
 pub async fn type_into(c: &Client, css: &str, value: &str) {
-    let el = find(c, css).await;
-    el.clear().await.unwrap();
-    el.send_keys(value).await.unwrap();
+    let el = in_view(c, css).await;
+    if let Err(e) = el.clear().await {
+        fail(c, css, &format!("could not be cleared: {e}")).await;
+    }
+    if let Err(e) = el.send_keys(value).await {
+        fail(c, css, &format!("typing refused: {e}")).await;
+    }
+}
+
+/// Picks the option of a `<select>` whose value is `value`.
+pub async fn select_value(c: &Client, css: &str, value: &str) {
+    let el = in_view(c, css).await;
+    if let Err(e) = el.select_by_value(value).await {
+        fail(c, css, &format!("option {value:?} could not be chosen: {e}")).await;
+    }
+}
+
+/// Where the failure screenshots go (`target/e2e/failures`, or beside the suite's screenshots).
+fn failure_dir() -> PathBuf {
+    std::env::var_os("SIGNET_E2E_FAILURES").map(PathBuf::from).unwrap_or_else(|| std::env::temp_dir().join("signet-e2e-failures"))
+}
+
+/// Stops the test with what was tried, on which element, where it was on the
+/// screen and how large the window was, and keeps a screenshot of the moment.
+pub async fn fail(c: &Client, css: &str, what: &str) -> ! {
+    let place = c
+        .execute(
+            "const el = document.querySelector(arguments[0]);
+             const r = el ? el.getBoundingClientRect() : null;
+             return { rect: r ? [Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)] : null,
+                      window: [window.innerWidth, window.innerHeight] };",
+            vec![json!(css)],
+        )
+        .await
+        .map(|v| v.to_string())
+        .unwrap_or_else(|e| format!("(the page could not be asked: {e})"));
+    let dir = failure_dir();
+    let _ = std::fs::create_dir_all(&dir);
+    let name: String = css.chars().map(|ch| if ch.is_ascii_alphanumeric() || ch == '-' { ch } else { '_' }).take(80).collect();
+    let shot = dir.join(format!("{}-{name}.png", std::process::id()));
+    let saved = match c.screenshot().await {
+        Ok(png) => std::fs::write(&shot, png).map(|_| shot.display().to_string()).unwrap_or_else(|e| format!("not saved: {e}")),
+        Err(e) => format!("not taken: {e}"),
+    };
+    panic!("{css}: {what}\n  element at [x, y, width, height] and window [width, height]: {place}\n  screenshot: {saved}");
 }
 
 pub async fn open_profile(c: &Client, name: &str) {
