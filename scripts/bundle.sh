@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 (cd ui && npm run build --silent)
+# The confined reader for customers' files goes in the package beside the desk
+# (tauri.conf.json maps it to /usr/lib/signet/); the bundler builds only the desk.
+cargo build --release -p signet-core --bin signet-parse
 tauri() { npx --yes @tauri-apps/cli@2.12.5 "$@"; }
 tauri build --ci --bundles deb
 if ! tauri build --ci --bundles appimage >target/appimage.log 2>&1; then

@@ -1,17 +1,21 @@
-//! Any file picked as a contract or a KYC document: loading it never takes the
-//! desk down, and a contract it accepts has text and hashes that match it.
+//! The parsers a customer's file meets, driven directly as the confined reader
+//! process (signet-parse) drives them: every job on any bytes must answer, refuse
+//! or panic (caught), never crash. Seeds: the contract fixtures and the hostile
+//! corpus of crates/signet-core/tests/fixtures/hostile.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use signet_core::{contract, kyc_files};
+use signet_core::untrusted::readers::{self, ImageFormat, Job, Reply};
 
 fuzz_target!(|data: &[u8]| {
-    // libfuzzer-sys aborts on any panic; the PDF reader's own panics are caught by
-    // contract::from_bytes (that containment is what is under test), so quiet them.
+    // The extractor's own panics are caught by readers::pdf_pages (that containment
+    // is under test); libfuzzer-sys would abort on them, so quiet the hook.
     std::panic::set_hook(Box::new(|_| {}));
-    if let Ok(c) = contract::from_bytes("contract.pdf", data.to_vec()) {
-        assert!(!c.text.trim().is_empty());
-        assert_eq!(c.text_sha256, signet_core::evidence::ledger::sha256_hex(c.text.as_bytes()));
+    for job in [Job::ContractPages, Job::PdfFacts, Job::ImageFacts(ImageFormat::Png), Job::ImageFacts(ImageFormat::Jpeg)] {
+        match readers::run(&job, data) {
+            Reply::Image { width, height, .. } => assert!(u64::from(width) * u64::from(height) <= readers::MAX_PIXELS),
+            Reply::Probe(_) => unreachable!("no probe was asked for"),
+            _ => {}
+        }
     }
-    let _ = kyc_files::check("front", "document", data, &kyc_files::FileLimits::default());
 });

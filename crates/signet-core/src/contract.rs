@@ -74,13 +74,18 @@ pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Contract> {
     })
 }
 
-/// The text of every page, in order, pages separated by a blank line.
+/// The text of every page, in order, pages separated by a blank line, extracted by
+/// the confined reader process (a customer's PDF is never parsed in ours).
 fn pdf_text(name: &str, bytes: &[u8]) -> Result<(String, u32)> {
-    let unreadable = |why: String| CoreError::invalid("contract", format!("{name} cannot be read as a PDF ({why}). Save it again from the program that made it."));
-    // The extractor can panic on malformed files; a bad file must not take the desk down.
-    let pages = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem_by_pages(bytes))
-        .map_err(|_| unreadable("its structure is damaged".into()))?
-        .map_err(|e| unreadable(e.to_string()))?;
+    use crate::untrusted::{self, Failure, Job, Reply};
+    let pages = match untrusted::read(&Job::ContractPages, bytes) {
+        Ok(Reply::Pages(pages)) => pages,
+        Ok(other) => return Err(untrusted::refusal("contract", name, Failure::Unsafe(format!("the reader answered {other:?}")))),
+        Err(Failure::Refused(why)) => {
+            return Err(CoreError::invalid("contract", format!("{name} cannot be read as a PDF ({why}). Save it again from the program that made it.")))
+        }
+        Err(unsafe_file) => return Err(untrusted::refusal("contract", name, unsafe_file)),
+    };
     let count = pages.len() as u32;
     let text = pages.iter().map(|p| tidy(p)).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("\n\n");
     Ok((text, count))

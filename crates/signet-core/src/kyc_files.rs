@@ -3,14 +3,13 @@
 //! an image that decodes and is large enough to read, a PDF that parses and has
 //! pages. Each refusal names the file and the fix. The bytes stay in Rust.
 
-use std::io::Cursor;
-
 use base64::Engine as _;
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::error::{CoreError, Result};
 use crate::evidence::ledger::sha256_hex;
+use crate::untrusted::{self, Failure, ImageFormat, Job, Reply};
 
 /// How large and how small a document may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,11 +120,11 @@ pub fn check(field: &str, name: &str, bytes: &[u8], limits: &FileLimits) -> Resu
     let note = misleading_extension(name, kind);
     let (width, height, pages, preview) = match kind {
         DocumentKind::Pdf => {
-            let (pages, first_page) = pdf_facts(bytes).map_err(refuse)?;
+            let (pages, first_page) = pdf_facts(bytes).map_err(|f| untrusted::refusal(field, name, f))?;
             (None, None, Some(pages), first_page)
         }
         _ => {
-            let (w, h, thumb) = image_facts(bytes, kind).map_err(refuse)?;
+            let (w, h, thumb) = image_facts(bytes, kind).map_err(|f| untrusted::refusal(field, name, f))?;
             if w < limits.min_width || h < limits.min_height {
                 return Err(refuse(format!(
                     "the image is {w}×{h} pixels, too small to read; it needs at least {}×{}. Photograph or scan it again closer.",
@@ -155,38 +154,35 @@ fn jpeg_is_whole(bytes: &[u8]) -> bool {
     last_scan.is_some_and(|at| bytes[at..].windows(2).any(|w| w == [0xFF, 0xD9]))
 }
 
-/// Decodes the whole image (a damaged file fails here) and makes a thumbnail.
-fn image_facts(bytes: &[u8], kind: DocumentKind) -> std::result::Result<(u32, u32, String), String> {
+/// Decodes the whole image (a damaged file fails here) and makes a thumbnail, in
+/// the confined reader process.
+fn image_facts(bytes: &[u8], kind: DocumentKind) -> std::result::Result<(u32, u32, String), Failure> {
     if kind == DocumentKind::Jpeg && !jpeg_is_whole(bytes) {
-        return Err("the image is truncated: it ends before its last part. Copy or export it again.".into());
+        return Err(Failure::Refused("the image is truncated: it ends before its last part. Copy or export it again.".into()));
     }
-    let format = if kind == DocumentKind::Png { image::ImageFormat::Png } else { image::ImageFormat::Jpeg };
-    let img = image::load_from_memory_with_format(bytes, format)
-        .map_err(|e| format!("the image cannot be decoded ({e}); it may be truncated or damaged. Copy or export it again."))?;
-    let thumb = img.thumbnail(240, 240);
-    let mut png = Vec::new();
-    thumb.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).map_err(|e| format!("no preview could be made ({e})"))?;
-    Ok((img.width(), img.height(), format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png))))
+    let format = if kind == DocumentKind::Png { ImageFormat::Png } else { ImageFormat::Jpeg };
+    match untrusted::read(&Job::ImageFacts(format), bytes)? {
+        Reply::Image { width, height, thumbnail_png } => {
+            Ok((width, height, format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(thumbnail_png))))
+        }
+        other => Err(Failure::Unsafe(format!("the reader answered {other:?}"))),
+    }
 }
 
-/// The page count, and the start of the first page's text as its preview.
-fn pdf_facts(bytes: &[u8]) -> std::result::Result<(u32, String), String> {
-    let doc = lopdf::Document::load_mem(bytes).map_err(|e| format!("the PDF cannot be read ({e}). Save it again from the program that made it."))?;
-    if doc.is_encrypted() {
-        return Err("the PDF is password-protected; DollarPe cannot open it. Save an unprotected copy.".into());
+/// The page count, and the start of the first page's text as its preview, from the
+/// confined reader process.
+fn pdf_facts(bytes: &[u8]) -> std::result::Result<(u32, String), Failure> {
+    let (pages, encrypted, first_page_text) = match untrusted::read(&Job::PdfFacts, bytes)? {
+        Reply::Pdf { pages, encrypted, first_page_text } => (pages, encrypted, first_page_text),
+        other => return Err(Failure::Unsafe(format!("the reader answered {other:?}"))),
+    };
+    if encrypted {
+        return Err(Failure::Refused("the PDF is password-protected; DollarPe cannot open it. Save an unprotected copy.".into()));
     }
-    let pages = doc.get_pages().len() as u32;
     if pages == 0 {
-        return Err("the PDF has no pages.".into());
+        return Err(Failure::Refused("the PDF has no pages.".into()));
     }
-    let first = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem_by_pages(bytes))
-        .ok()
-        .and_then(|r| r.ok())
-        .and_then(|p| p.into_iter().next())
-        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(280).collect::<String>())
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| "(the first page holds no text: a scan)".into());
-    Ok((pages, first))
+    Ok((pages, first_page_text.unwrap_or_else(|| "(the first page holds no text: a scan)".into())))
 }
 
 #[cfg(test)]

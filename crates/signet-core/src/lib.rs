@@ -21,6 +21,7 @@ pub mod secrets;
 pub mod settings;
 pub mod signatures;
 pub mod store;
+pub mod untrusted;
 pub mod validate;
 
 pub use error::{CoreError, ErrorBody};

@@ -949,3 +949,48 @@ async fn an_operator_uploads_kyc_documents_sees_a_wrong_file_refused_and_the_sta
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// A customer's crafted files, loaded at the desk: each is refused with a message that
+// names it (the parser's crash or blow-up stays in the confined reader process), and
+// the desk goes on working: the next, honest contract loads, and a hostile KYC image
+// is refused on the KYC screen too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customers_crafted_files_are_refused_by_name_and_the_desk_keeps_working() {
+    let env = Env::from_vars();
+    let hostile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/hostile");
+    let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-12-paginas.pdf");
+    let picks = ["nested-arrays.pdf", "inflate-bomb.pdf", "truncated.pdf"]
+        .iter()
+        .map(|f| hostile.join(f))
+        .chain([good.clone(), hostile.join("huge-50000x50000.png")])
+        .map(|p| p.to_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let driver = Driver::start(&[("SIGNET_TEST_PICK_FILES", &picks)]);
+    let c = driver.open_desk(&env).await;
+    use_sandbox(&c).await;
+    let pid = desk_pid(&env);
+
+    click(&c, "[data-testid='nav-optin']").await;
+    for (file, says) in [("nested-arrays.pdf", "nested-arrays.pdf"), ("inflate-bomb.pdf", "could not be read safely"), ("truncated.pdf", "cannot be read as a PDF")] {
+        click(&c, "[data-testid='load-contract']").await;
+        let error = text(&c, "[data-testid='optin-error']").await;
+        assert!(error.contains(file) && error.contains(says), "{file}: {error}");
+        assert_eq!(desk_pid(&env), pid, "the desk process changed after {file}");
+    }
+    // The desk still reads an honest contract.
+    click(&c, "[data-testid='load-contract']").await;
+    let summary = text(&c, "[data-testid='contract-summary']").await;
+    assert!(summary.contains("contrato-12-paginas.pdf") && summary.contains("12 pages"), "{summary}");
+
+    // An image that claims 50,000 × 50,000 pixels, as a KYC document.
+    click(&c, "[data-testid='nav-kyc']").await;
+    type_into(&c, "[data-testid='kyc-customer']", "4e6f1b20-a73c-11ec-b909-0242ac120002").await;
+    click(&c, "[data-testid='kyc-lookup']").await;
+    wait_for(&c, "[data-testid='kyc-form']").await;
+    click(&c, "[data-testid='kyc-choose-front']").await;
+    let refused = text(&c, "[data-testid='kyc-file-error-front']").await;
+    assert!(refused.contains("huge-50000x50000.png") && refused.contains("50000×50000"), "{refused}");
+    assert_eq!(desk_pid(&env), pid);
+    c.close().await.unwrap();
+}
