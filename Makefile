@@ -35,5 +35,5 @@ ui:
 # Refreshes the pictures in docs/screenshots/ (and the README) from the end-to-end
 # suite at the desk's default window size; `make test` keeps its own under target/.
 screenshots: setup-test ui
-	cargo build --bin signet-desk --bin signet
+	cargo build --workspace --bins
 	SIGNET_E2E_WINDOWS=default SIGNET_E2E_SCREENSHOTS="$(CURDIR)/docs/screenshots" scripts/e2e.sh target/debug/signet-desk

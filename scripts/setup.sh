@@ -12,7 +12,7 @@ build_pkgs=(build-essential pkg-config file libssl-dev libdbus-1-dev libwebkit2g
   libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev)
 # The keyring daemon is what a desktop session already runs; a bare machine needs it too.
 run_pkgs=(gnome-keyring)
-test_pkgs=(xvfb xauth dbus dbus-x11 webkit2gtk-driver libsecret-tools imagemagick python3-venv)
+test_pkgs=(xvfb xauth dbus dbus-x11 webkit2gtk-driver libsecret-tools imagemagick python3-venv poppler-utils unzip)
 
 wanted=("${build_pkgs[@]}" "${run_pkgs[@]}")
 bench_pkgs=(poppler-utils)
@@ -39,12 +39,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 for tool in cargo node npm git; do
-  command -v "$tool" >/dev/null || { echo "setup: $tool is required (Rust 1.90+ via rustup, Node 20.19+ with npm, git)" >&2; exit 1; }
+  command -v "$tool" >/dev/null || { echo "setup: $tool is required (Rust 1.92+ via rustup, Node 20.19+ with npm, git)" >&2; exit 1; }
 done
 # Versions the build needs: rust-version in Cargo.toml, and Vite's Node requirement.
 version_at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
 rust=$(rustc --version | awk '{print $2}')
-version_at_least "$rust" 1.90.0 || { echo "setup: Rust $rust is too old; 1.90 or newer is needed (rustup update stable)" >&2; exit 1; }
+version_at_least "$rust" 1.92.0 || { echo "setup: Rust $rust is too old; 1.92 or newer is needed (rustup update stable)" >&2; exit 1; }
 node=$(node --version | tr -d v)
 version_at_least "$node" 20.19.0 || { echo "setup: Node $node is too old; 20.19 or newer is needed (Vite 8)" >&2; exit 1; }
 

@@ -19,7 +19,7 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
     builder
         .manage(commands::bulk::BulkState::default())
         .manage(commands::optin::OptinState::default())
-        .manage(commands::signzy::SignzyState::default())
+        .manage(commands::picked_pdf::PdfPicks::default())
         .manage(commands::kyc::KycState::default())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
@@ -71,11 +71,20 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
         commands::evidence::evidence_verify,
         commands::optin::signer_view,
         commands::optin::signer_reached_end,
+        commands::optin::signer_pages,
         commands::optin::signer_accept,
         commands::signzy::signzy_choose_pdf,
         commands::signzy::signzy_initiate,
         commands::signzy::signzy_contracts,
         commands::signzy::signzy_status,
+        commands::signzy::signzy_signed_copy,
+        commands::leegality::leegality_choose_pdf,
+        commands::leegality::leegality_initiate,
+        commands::leegality::leegality_documents,
+        commands::leegality::leegality_status,
+        commands::leegality::leegality_download,
+        commands::signed::open_signed_document,
+        commands::settings::test_connection,
         commands::kyc::kyc_configuration,
         commands::kyc::kyc_choose_file,
         commands::kyc::kyc_clear_file,

@@ -470,7 +470,7 @@ fn an_opt_in_is_signed_in_the_signers_window_which_can_do_nothing_else() {
     assert!(view["consentWording"].as_str().unwrap().starts_with("Li todo o contrato"));
     let early = invoke_in(&signer_window, "signer_accept", json!({})).unwrap_err();
     assert_eq!(early["field"], "accept", "accepting before reading to the end is refused");
-    invoke_in(&signer_window, "signer_reached_end", json!({})).unwrap();
+    invoke_in(&signer_window, "signer_reached_end", json!({ "view": "text" })).unwrap();
     let done = invoke_in(&signer_window, "signer_accept", json!({})).unwrap();
     assert_eq!(done["stage"], "done", "{done}");
     assert_eq!(done["result"]["status"], "signature_received");
@@ -647,7 +647,7 @@ fn the_secrets_of_every_provider_reach_no_reply_no_database_and_no_log() {
     let session = call(&main, "optin_open_signer", json!({ "debt": signet_sandbox::demo::DEBT_OPEN, "signer": signer, "geolocation": null }));
     let signer_window = tauri::Manager::get_webview_window(desk._app.handle(), "signer").expect("the signer's window opened");
     call(&signer_window, "signer_view", json!({ "language": "pt-BR" }));
-    call(&signer_window, "signer_reached_end", json!({}));
+    call(&signer_window, "signer_reached_end", json!({ "view": "text" }));
     assert_eq!(call(&signer_window, "signer_accept", json!({}))["result"]["status"], "signature_received");
     call(&main, "evidence_find", json!({ "query": session }));
     for cmd in ["app_status", "list_profiles", "optin_status", "evidence_verify", "list_tracked_signatures", "signzy_contracts"] {

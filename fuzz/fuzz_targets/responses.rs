@@ -14,7 +14,7 @@ fn clients() -> &'static (QiTech, DollarPe) {
     CLIENTS.get_or_init(|| {
         let key = SecretString::from(include_str!("../../crates/signet-core/tests/fixtures/p521-private.pem"));
         let public = include_str!("../../crates/signet-core/tests/fixtures/p521-public.pem");
-        let qi = QiTech::new("https://qi.example", "client".into(), &key, Some(public), HttpConfig::default()).unwrap();
+        let qi = QiTech::new("https://qi.example", "client".into(), &key, Some(public), signet_providers::qitech::AuthScheme::EncodedBody, HttpConfig::default()).unwrap();
         let dp = DollarPe::new("https://dp.example", "k".into(), "s".into(), Default::default(), HttpConfig::default());
         (qi, dp)
     })

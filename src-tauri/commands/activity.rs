@@ -1,7 +1,7 @@
 use signet_core::catalog::ProviderId;
 use signet_core::outbox::{self, Resolution};
 use signet_core::store::{OperationPage, OperationQuery, OperationRecord};
-use signet_core::{clients, signatures, CoreError};
+use signet_core::{clients, leegality, signatures, CoreError};
 use signet_providers::HttpConfig;
 use tauri::State;
 
@@ -21,11 +21,16 @@ pub async fn resolve_operation(state: State<'_, AppState>, key: String, resoluti
 }
 
 /// Asks the provider again where it can be read: a signature capture is settled by
-/// whether the signature request is now signed.
+/// whether the signature request is now signed, a Leegality request by looking for
+/// its irn.
 #[tauri::command]
 pub async fn check_operation(state: State<'_, AppState>, key: String) -> CmdResult<OperationRecord> {
     let op = state.with_store(|s| s.operation(&key)?.ok_or_else(|| CoreError::not_found(format!("Operation {key}"))))?;
     // Asked as the profile that sent it, which may no longer be the active one.
+    if op.kind == leegality::CREATE_KIND {
+        let client = clients::leegality(&state.access_for(&op.profile_id, ProviderId::Leegality)?, HttpConfig::default())?;
+        return Ok(leegality::settle_by_search(state.db(), &client, &key).await?);
+    }
     let client = clients::kpay(&state.access_for(&op.profile_id, ProviderId::Mykaarma)?, HttpConfig::default())?;
     Ok(signatures::settle_by_check(state.db(), &client, &key).await?)
 }

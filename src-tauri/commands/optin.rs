@@ -36,6 +36,10 @@ struct Session {
     geolocation: Option<Geolocation>,
     opened_at: Option<time::OffsetDateTime>,
     scrolled_to_end: bool,
+    /// What the signer was reading on when they reached the end: "pages" or "text".
+    reading_view: Option<String>,
+    /// Pages already drawn for the signer's screen (PNG data URLs), by index.
+    drawn: std::collections::BTreeMap<u32, String>,
     /// The language the signer's screen last showed, with its consent wording:
     /// what is recorded is what was on screen, not what the webview claims.
     language: &'static str,
@@ -92,6 +96,8 @@ pub struct SignerView {
     pub session_id: String,
     pub source_name: String,
     pub pages: Option<u32>,
+    /// The contract is a PDF, so its pages can be shown as typeset.
+    pub has_pages: bool,
     pub text: String,
     pub text_sha256: String,
     pub language: String,
@@ -147,9 +153,7 @@ pub async fn optin_open_signer<R: tauri::Runtime>(
         return Err(IpcError(first));
     }
     if let Some(g) = &geolocation {
-        if !(-90.0..=90.0).contains(&g.latitude) || !(-180.0..=180.0).contains(&g.longitude) {
-            return Err(CoreError::invalid("geolocation", "Latitude runs from -90 to 90 and longitude from -180 to 180.").into());
-        }
+        g.check()?;
     }
     let contract = lock(&optin_state.contract)?
         .clone()
@@ -167,6 +171,8 @@ pub async fn optin_open_signer<R: tauri::Runtime>(
             geolocation,
             opened_at: None,
             scrolled_to_end: false,
+            reading_view: None,
+            drawn: Default::default(),
             language: "pt-BR",
             stage: Stage::Reading,
         });
@@ -217,6 +223,7 @@ pub async fn signer_view(optin_state: State<'_, OptinState>, language: String) -
         session_id: s.id.clone(),
         source_name: s.contract.source_name.clone(),
         pages: s.contract.pages,
+        has_pages: s.contract.pdf.is_some(),
         text: s.contract.text.clone(),
         text_sha256: s.contract.text_sha256.clone(),
         language: language.into(),
@@ -225,13 +232,72 @@ pub async fn signer_view(optin_state: State<'_, OptinState>, language: String) -
     })
 }
 
-/// The signer's screen reports the text was scrolled to its end.
+/// Pages of the contract as typeset, drawn by the confined reader, a batch at a time.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SignerPages {
+    pub total: u32,
+    pub first: u32,
+    /// PNG images as data: URLs, in order.
+    pub pages: Vec<String>,
+}
+
+/// How wide pages are drawn for the signer's screen (its window is 960 px wide).
+const PAGE_WIDTH_PX: u32 = 1100;
+const PAGE_BATCH: u32 = 4;
+
+/// The next pages of the contract under signature, from `first`; drawn once per session.
 #[tauri::command]
-pub async fn signer_reached_end(optin_state: State<'_, OptinState>) -> CmdResult<()> {
+pub async fn signer_pages(optin_state: State<'_, OptinState>, first: u32) -> CmdResult<SignerPages> {
+    use base64::Engine;
+    use signet_core::untrusted::{self, Job, Reply};
+    let (pdf, total_known, cached) = {
+        let session = lock(&optin_state.session)?;
+        let s = session.as_ref().ok_or_else(|| CoreError::Conflict("No contract is waiting to be signed.".into()))?;
+        let pdf = s.contract.pdf.clone().ok_or_else(|| CoreError::invalid("view", "This contract is text only: it has no pages to show."))?;
+        let total = s.contract.pages.unwrap_or(0);
+        let cached: Vec<String> = (first..(first + PAGE_BATCH).min(total)).map_while(|n| s.drawn.get(&n).cloned()).collect();
+        (pdf, total, cached)
+    };
+    if !cached.is_empty() {
+        return Ok(SignerPages { total: total_known, first, pages: cached });
+    }
+    let name = lock(&optin_state.session)?.as_ref().map(|s| s.contract.source_name.clone()).unwrap_or_default();
+    let job = Job::RenderPages { width: PAGE_WIDTH_PX, first, count: PAGE_BATCH };
+    let drawn = tauri::async_runtime::spawn_blocking(move || untrusted::read(&job, &pdf))
+        .await
+        .map_err(|e| IpcError::internal(format!("drawing the pages failed: {e}")))?;
+    let (total, pngs) = match drawn {
+        Ok(Reply::Rendered { total, pages }) => (total, pages),
+        Ok(_) => return Err(IpcError::internal("the document reader answered something else")),
+        Err(failure) => return Err(untrusted::refusal("view", &name, failure).into()),
+    };
+    let pages: Vec<String> = pngs.iter().map(|png| format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png))).collect();
+    if let Some(s) = lock(&optin_state.session)?.as_mut() {
+        for (n, page) in pages.iter().enumerate() {
+            s.drawn.insert(first + n as u32, page.clone());
+        }
+    }
+    Ok(SignerPages { total, first, pages })
+}
+
+/// The signer's screen reports the contract was scrolled to its end, in the view
+/// ("pages" or "text") the signer was reading.
+#[tauri::command]
+pub async fn signer_reached_end(optin_state: State<'_, OptinState>, view: String) -> CmdResult<()> {
     let mut session = lock(&optin_state.session)?;
     let s = session.as_mut().ok_or_else(|| CoreError::Conflict("No contract is waiting to be signed.".into()))?;
     if s.opened_at.is_none() {
         return Err(CoreError::Conflict("The contract was not shown yet.".into()).into());
+    }
+    let view = match view.as_str() {
+        "pages" if s.contract.pdf.is_some() => "pages",
+        "text" => "text",
+        _ => return Err(CoreError::invalid("view", "The view is \"pages\" (a PDF's pages) or \"text\".").into()),
+    };
+    if !s.scrolled_to_end {
+        s.reading_view = Some(view.into());
     }
     s.scrolled_to_end = true;
     Ok(())
@@ -241,7 +307,7 @@ pub async fn signer_reached_end(optin_state: State<'_, OptinState>) -> CmdResult
 #[tauri::command]
 pub async fn signer_accept(state: State<'_, AppState>, optin_state: State<'_, OptinState>) -> CmdResult<OptinStatus> {
     let accepted_at = time::OffsetDateTime::now_utc();
-    let (id, debt, signer, contract, geolocation, opened_at, language) = {
+    let (id, debt, signer, contract, geolocation, opened_at, language, reading_view) = {
         let mut session = lock(&optin_state.session)?;
         let s = session.as_mut().ok_or_else(|| CoreError::Conflict("No contract is waiting to be signed.".into()))?;
         if !matches!(s.stage, Stage::Reading) {
@@ -251,9 +317,9 @@ pub async fn signer_accept(state: State<'_, AppState>, optin_state: State<'_, Op
             return Err(CoreError::invalid("accept", "The contract must be read to its end before it can be accepted.").into());
         }
         s.stage = Stage::Submitting;
-        (s.id.clone(), s.debt_key.clone(), s.signer.clone(), s.contract.clone(), s.geolocation.clone(), s.opened_at.unwrap_or(accepted_at), s.language)
+        (s.id.clone(), s.debt_key.clone(), s.signer.clone(), s.contract.clone(), s.geolocation.clone(), s.opened_at.unwrap_or(accepted_at), s.language, s.reading_view.clone())
     };
-    let outcome = submit(&state, &id, &debt, &signer, &contract, geolocation, opened_at, accepted_at, language).await;
+    let outcome = submit(&state, &id, &debt, &signer, &contract, geolocation, opened_at, accepted_at, language, reading_view).await;
     let mut session = lock(&optin_state.session)?;
     let s = session.as_mut().ok_or_else(|| CoreError::Conflict("The session ended while it was being sent.".into()))?;
     s.stage = match outcome {
@@ -277,6 +343,7 @@ async fn submit(
     opened_at: time::OffsetDateTime,
     accepted_at: time::OffsetDateTime,
     language: &str,
+    reading_view: Option<String>,
 ) -> Result<OptinSubmitted, CoreError> {
     let profile = state.with_settings(|s| s.active_profile()).map_err(|e| CoreError::Conflict(e.0.message))?;
     let access = state.access_for(&profile.id, ProviderId::Qitech)?;
@@ -287,6 +354,7 @@ async fn submit(
         accepted_at,
         opened_at,
         scrolled_to_end: true,
+        reading_view,
         public_ip: addresses.public_ip,
         local_ip: Some(addresses.local_ip),
         local_port: Some(addresses.local_port),

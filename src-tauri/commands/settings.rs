@@ -115,3 +115,11 @@ pub async fn delete_secret(
 ) -> CmdResult<()> {
     state.with_settings(|s| s.delete_secret(&profile_id, provider, &field))
 }
+
+/// "Test connection": one harmless call to `provider` with the profile's saved
+/// settings and credentials, and what its answer means.
+#[tauri::command]
+pub async fn test_connection(state: State<'_, AppState>, profile_id: String, provider: ProviderId) -> CmdResult<signet_core::connection::ConnectionCheck> {
+    let access = state.access_for(&profile_id, provider)?;
+    Ok(signet_core::connection::test(&access).await?)
+}

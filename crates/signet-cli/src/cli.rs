@@ -61,6 +61,9 @@ pub enum Command {
     /// Signzy contracts.
     #[command(subcommand)]
     Signzy(SignzyCmd),
+    /// Leegality signing requests: start one from a PDF, follow it, download the signed PDF.
+    #[command(subcommand)]
+    Leegality(LeegalityCmd),
     /// Operations recorded before sending: send again what waited for the network.
     #[command(subcommand)]
     Outbox(OutboxCmd),
@@ -115,7 +118,7 @@ pub enum ProfileCmd {
     /// Set a provider's base URL and settings in the active profile, as the desk's
     /// Settings does (checked the same way). Secrets go through `signet secret set`.
     Configure {
-        /// mykaarma, dollarpe, qitech or signzy.
+        /// mykaarma, dollarpe, qitech, signzy or leegality.
         #[arg(long)]
         provider: String,
         /// https://... (plain http only for this machine).
@@ -124,6 +127,13 @@ pub enum ProfileCmd {
         /// A setting as key=value, e.g. --set username=desk; repeat for more.
         #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
         values: Vec<(String, String)>,
+    },
+    /// One harmless call to a provider with the profile's settings and credentials
+    /// ("Test connection"): exit 0 if they work.
+    Test {
+        /// mykaarma, dollarpe, qitech, signzy or leegality.
+        #[arg(long)]
+        provider: String,
     },
 }
 
@@ -291,6 +301,41 @@ pub struct OptinSubmit {
     /// The signing session (UUID); a new one is made if absent.
     #[arg(long)]
     pub session_id: Option<String>,
+    /// Where the signer accepted, when they agreed to share it (with --longitude).
+    #[arg(long, allow_hyphen_values = true)]
+    pub latitude: Option<f64>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub longitude: Option<f64>,
+}
+
+#[derive(Subcommand)]
+pub enum LeegalityCmd {
+    /// Send a PDF to the profile's Leegality workflow for its invitees.
+    Initiate(LeegalityInitiate),
+    /// Each invitee's state.
+    Refresh { document_id: String },
+    /// Save the signed PDF (or the audit trail) of a completed document.
+    Download {
+        document_id: String,
+        /// Where to write the PDF.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// The audit trail instead of the signed document.
+        #[arg(long)]
+        audit_trail: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct LeegalityInitiate {
+    /// The document's name as invitees see it.
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub pdf: std::path::PathBuf,
+    /// "Name|email|phone" (email or 10-digit phone may be empty), repeatable.
+    #[arg(long = "invitee", required = true)]
+    pub invitees: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -333,5 +378,8 @@ pub enum SandboxCmd {
         /// Fraction of connections dropped after processing (0 to 1).
         #[arg(long, default_value_t = 0.0)]
         drop_after_rate: f64,
+        /// The QI Tech signing scheme requests must use: payload_md5, encoded_body or either.
+        #[arg(long, default_value = "either", value_parser = ["payload_md5", "encoded_body", "either"])]
+        qitech_scheme: String,
     },
 }

@@ -39,6 +39,7 @@ async fn main() {
 async fn run(ctx: context::Context, command: cli::Command, out: &output::Output) -> Result<serde_json::Value, signet_core::CoreError> {
     use cli::Command::*;
     match command {
+        Profile(cli::ProfileCmd::Test { provider }) => ops::test_connection(&ctx, &provider).await,
         Profile(cmd) => settings_cmds::profile(&ctx, cmd),
         Secret(cmd) => settings_cmds::secret(&ctx, cmd),
         PaymentRequest(cmd) => ops::payment_request(&ctx, cmd, out).await,
@@ -46,6 +47,7 @@ async fn run(ctx: context::Context, command: cli::Command, out: &output::Output)
         Kyc(cmd) => ops::kyc(&ctx, cmd, out).await,
         Optin(cmd) => ops::optin(&ctx, cmd).await,
         Signzy(cmd) => ops::signzy(&ctx, cmd).await,
+        Leegality(cmd) => ops::leegality(&ctx, cmd).await,
         Outbox(cmd) => ops::outbox(&ctx, cmd).await,
         Evidence(cmd) => evidence_cmd::run(&ctx, cmd),
         Sandbox(_) => unreachable!("handled before opening the database"),

@@ -3,12 +3,13 @@
 
 use serde_json::{json, Value};
 use signet_core::catalog::ProviderId;
-use signet_core::{clients, contracts, kyc, optin, payments, signatures, validate, CoreError};
+use signet_core::{clients, contracts, kyc, leegality, optin, payments, signatures, validate, CoreError};
 use signet_providers::kpay::PaymentRequest;
+use signet_providers::leegality::FileKind;
 use signet_providers::signzy::NewSigner;
 use signet_providers::HttpConfig;
 
-use crate::cli::{KycCmd, OptinCmd, OutboxCmd, PaymentCmd, SandboxCmd, SignatureCmd, SignzyCmd};
+use crate::cli::{KycCmd, LeegalityCmd, OptinCmd, OutboxCmd, PaymentCmd, SandboxCmd, SignatureCmd, SignzyCmd};
 use crate::context::Context;
 use crate::output::Output;
 
@@ -142,14 +143,25 @@ pub async fn optin(ctx: &Context, cmd: OptinCmd) -> Result<Value, CoreError> {
         opened_at: now,
         // A terminal is no signer's screen: the evidence says the reading was not tracked.
         scrolled_to_end: false,
+        reading_view: None,
         public_ip: a.ip,
         local_ip: None,
         local_port: None,
-        geolocation: None,
+        geolocation: match (a.latitude, a.longitude) {
+            (Some(latitude), Some(longitude)) => Some(signet_core::evidence::Geolocation { latitude, longitude }),
+            (None, None) => None,
+            _ => return Err(CoreError::invalid("geolocation", "Give both --latitude and --longitude, or neither.")),
+        },
         consent: optin::consent("pt-BR"),
         operator: optin::operator(&ctx.profile.id, &ctx.profile.name),
     };
-    let acceptance = optin::Acceptance { raw_text: contract.text.clone(), ip_address: at.public_ip.clone(), session_id: at.session_id.clone(), accepted_at: now };
+    let acceptance = optin::Acceptance {
+        raw_text: contract.text.clone(),
+        ip_address: at.public_ip.clone(),
+        session_id: at.session_id.clone(),
+        accepted_at: now,
+        geolocation: at.geolocation.clone(),
+    };
     optin::check(&a.debt, &signer, &acceptance)?;
     let client = clients::qitech(&ctx.access(ProviderId::Qitech)?, HttpConfig::default())?;
     let signing_key = ctx.with_evidence_key(|_, k| Ok(k.clone()))?;
@@ -176,6 +188,57 @@ pub async fn signzy(ctx: &Context, cmd: SignzyCmd) -> Result<Value, CoreError> {
 }
 
 /// The command line's `Name|email|mobile[|signatureType]` form of a signer.
+pub async fn leegality(ctx: &Context, cmd: LeegalityCmd) -> Result<Value, CoreError> {
+    let access = ctx.access(ProviderId::Leegality)?;
+    let client = clients::leegality(&access, HttpConfig::default())?;
+    match cmd {
+        LeegalityCmd::Initiate(a) => {
+            let pdf = std::fs::read(&a.pdf).map_err(|source| CoreError::Io { context: format!("cannot read {}", a.pdf.display()), source })?;
+            let invitees = a.invitees.iter().map(|i| parse_invitee(i)).collect::<Result<Vec<_>, _>>()?;
+            let workflow = access.value("profile_id").unwrap_or_default().to_string();
+            let (key, created) = leegality::initiate(ctx.db(), &client, &ctx.profile.id, &workflow, &a.name, &pdf, invitees).await?;
+            Ok(json!({ "operationKey": key, "documentId": created.document_id, "invitees": created.invitees, "messages": created.messages }))
+        }
+        LeegalityCmd::Refresh { document_id } => {
+            let status = leegality::status(&client, &document_id).await?;
+            let invitees: Vec<Value> = status.requests.iter().map(|r| json!({ "name": r.name, "state": r.state(), "signUrl": r.sign_url })).collect();
+            Ok(json!({ "documentId": status.document_id, "completed": status.completed(), "invitees": invitees }))
+        }
+        LeegalityCmd::Download { document_id, out, audit_trail } => {
+            let kind = if audit_trail { FileKind::AuditTrail } else { FileKind::Document };
+            let dir = tempfile_dir_of(&out)?;
+            let kept = leegality::download(&client, &dir, &document_id, kind).await?;
+            std::fs::copy(&kept.path, &out).map_err(|source| CoreError::Io { context: format!("cannot write {}", out.display()), source })?;
+            let _ = std::fs::remove_dir_all(dir.join(signet_core::signed_documents::FOLDER));
+            Ok(json!({ "documentId": document_id, "written": out.display().to_string(), "bytes": kept.bytes, "sha256": kept.sha256 }))
+        }
+    }
+}
+
+/// The folder `out` will be written in: the download is kept there first.
+fn tempfile_dir_of(out: &std::path::Path) -> Result<std::path::PathBuf, CoreError> {
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).map(std::path::Path::to_path_buf).unwrap_or_else(|| std::path::PathBuf::from("."));
+    Ok(dir.join(format!(".signet-download-{}", std::process::id())))
+}
+
+fn parse_invitee(s: &str) -> Result<signet_providers::leegality::Invitee, CoreError> {
+    let parts: Vec<&str> = s.split('|').map(str::trim).collect();
+    match parts.as_slice() {
+        [name, email, phone] => leegality::new_invitee(name, email, phone),
+        [name, email] => leegality::new_invitee(name, email, ""),
+        _ => Err(CoreError::invalid("invitee", format!("\"{s}\" should be \"Name|email|phone\" (leave email or phone empty, not both)."))),
+    }
+}
+
+/// "Test connection" from a terminal: exit 0 when the provider accepts the profile's credentials.
+pub async fn test_connection(ctx: &Context, provider: &str) -> Result<Value, CoreError> {
+    let provider = ProviderId::parse(provider.trim()).ok_or_else(|| CoreError::invalid("provider", "Give mykaarma, dollarpe, qitech, signzy or leegality."))?;
+    match signet_core::connection::probe(&ctx.access(provider)?).await? {
+        signet_core::connection::Probe::Accepted(message) => Ok(json!({ "ok": true, "message": message })),
+        signet_core::connection::Probe::Refused(e) => Err(e.into()),
+    }
+}
+
 fn parse_signer(s: &str) -> Result<NewSigner, CoreError> {
     let parts: Vec<&str> = s.split('|').map(str::trim).collect();
     match parts.as_slice() {
@@ -185,14 +248,15 @@ fn parse_signer(s: &str) -> Result<NewSigner, CoreError> {
 }
 
 pub async fn sandbox(cmd: SandboxCmd) -> Result<Value, CoreError> {
-    let SandboxCmd::Serve { port, latency_ms, error_rate, drop_before_rate, drop_after_rate } = cmd;
+    let SandboxCmd::Serve { port, latency_ms, error_rate, drop_before_rate, drop_after_rate, qitech_scheme } = cmd;
     for (field, rate) in [("error_rate", error_rate), ("drop_before_rate", drop_before_rate), ("drop_after_rate", drop_after_rate)] {
         if !(0.0..=1.0).contains(&rate) {
             return Err(CoreError::invalid(field, "Give a fraction between 0 and 1."));
         }
     }
     let faults = signet_sandbox::Faults { latency_ms, error_rate, drop_before_rate, drop_after_rate, ..Default::default() };
-    let config = signet_sandbox::SandboxConfig { port, faults, ..Default::default() };
+    let qitech_scheme = serde_json::from_value(json!(qitech_scheme)).map_err(|_| CoreError::invalid("qitech_scheme", "Give payload_md5, encoded_body or either."))?;
+    let config = signet_sandbox::SandboxConfig { port, faults, qitech_scheme, ..Default::default() };
     let ready = |url: &str| {
         eprintln!("Sandbox serving every provider at {url} (Ctrl-C to stop).");
         eprintln!("Faults: GET/PUT {url}/_sandbox/faults; journal: GET {url}/_sandbox/journal");

@@ -40,6 +40,7 @@ pub fn profile(ctx: &Context, cmd: ProfileCmd) -> Result<Value, CoreError> {
             let id = ctx.profile.id.clone();
             Ok(json!(ctx.with_settings(|s| s.save_provider_settings(&id, provider, &input))?))
         }
+        ProfileCmd::Test { .. } => unreachable!("asynchronous: main runs it through ops::test_connection"),
     }
 }
 

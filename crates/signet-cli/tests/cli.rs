@@ -79,6 +79,45 @@ async fn every_operation_runs_against_the_sandbox_profile() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_leegality_request_is_started_followed_to_signed_and_downloaded() {
+    let sb = sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = sb.base_url();
+    let run = |args: &[&str]| signet(dir.path(), &url, args);
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../signet-core/tests/fixtures/contracts/contrato-reportlab.pdf");
+    let pdf = pdf.to_str().unwrap();
+
+    let bad = run(&["leegality", "initiate", "--name", "Loan", "--pdf", pdf, "--invitee", "Asha||"]);
+    assert_eq!((bad.code, bad.json["field"].as_str()), (2, Some("invitee_email")), "{}", bad.json);
+    let started = run(&["leegality", "initiate", "--name", "Loan LN-9", "--pdf", pdf, "--invitee", "Asha Rao|asha@example.com|", "--invitee", "Ravi||9876543210"]);
+    assert_eq!(started.code, 0, "{}", started.json);
+    let id = started.json["documentId"].as_str().unwrap().to_string();
+    assert_eq!(started.json["invitees"].as_array().unwrap().len(), 2);
+    // The operation key is the irn Leegality keeps: what finds it again.
+    let request = sb.journal().into_iter().find(|e| e.path.ends_with("/v3.0/sign/request") && e.method == "POST").unwrap();
+    assert!(request.body.contains(started.json["operationKey"].as_str().unwrap()));
+
+    let waiting = run(&["leegality", "refresh", &id]);
+    assert_eq!((waiting.json["completed"].as_bool(), waiting.json["invitees"][0]["state"].as_str()), (Some(false), Some("waiting for signature")));
+    let out = dir.path().join("signed.pdf");
+    for n in 0..2 {
+        reqwest::Client::new().post(format!("{url}/_sandbox/leegality/{id}/invitees/{n}/sign")).send().await.unwrap().error_for_status().unwrap();
+    }
+    let done = run(&["leegality", "refresh", &id]);
+    assert_eq!(done.json["completed"], true, "{}", done.json);
+    let saved = run(&["leegality", "download", &id, "--out", out.to_str().unwrap()]);
+    assert_eq!(saved.code, 0, "{}", saved.json);
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"%PDF-") && String::from_utf8_lossy(&bytes).contains("signed through Leegality by Ravi"));
+    assert_eq!(saved.json["sha256"].as_str().unwrap().len(), 64);
+
+    // Test connection from a terminal, for a provider of the Sandbox profile.
+    let tested = run(&["profile", "test", "--provider", "leegality"]);
+    assert_eq!((tested.code, tested.json["ok"].as_bool()), (0, Some(true)), "{}", tested.json);
+    sb.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn failures_have_distinct_exit_codes_and_json_errors() {
     let sb = sandbox().await;
     let dir = tempfile::tempdir().unwrap();

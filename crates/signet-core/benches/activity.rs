@@ -36,6 +36,7 @@ fn filled() -> (tempfile::TempDir, Store) {
                     updated_at: at,
                     attempts: 1,
                     retry_at: None,
+                    checkable_with: None,
                 })?;
             }
             Ok(())

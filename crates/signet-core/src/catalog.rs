@@ -14,11 +14,12 @@ pub enum ProviderId {
     Dollarpe,
     Qitech,
     Signzy,
+    Leegality,
 }
 
 impl ProviderId {
-    pub const ALL: [ProviderId; 4] =
-        [ProviderId::Mykaarma, ProviderId::Dollarpe, ProviderId::Qitech, ProviderId::Signzy];
+    pub const ALL: [ProviderId; 5] =
+        [ProviderId::Mykaarma, ProviderId::Dollarpe, ProviderId::Qitech, ProviderId::Signzy, ProviderId::Leegality];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -26,6 +27,7 @@ impl ProviderId {
             ProviderId::Dollarpe => "dollarpe",
             ProviderId::Qitech => "qitech",
             ProviderId::Signzy => "signzy",
+            ProviderId::Leegality => "leegality",
         }
     }
 
@@ -39,6 +41,7 @@ impl ProviderId {
             ProviderId::Dollarpe => "DollarPe",
             ProviderId::Qitech => "QI Tech",
             ProviderId::Signzy => "Signzy",
+            ProviderId::Leegality => "Leegality",
         }
     }
 
@@ -47,6 +50,7 @@ impl ProviderId {
     pub fn base_url_hint(self) -> &'static str {
         match self {
             ProviderId::Dollarpe => "https://sandbox.dollarpe.xyz",
+            ProviderId::Leegality => "https://sandbox.leegality.com/api",
             _ => "https://",
         }
     }
@@ -57,6 +61,7 @@ impl ProviderId {
             ProviderId::Dollarpe => DOLLARPE,
             ProviderId::Qitech => QITECH,
             ProviderId::Signzy => SIGNZY,
+            ProviderId::Leegality => LEEGALITY,
         }
     }
 
@@ -154,8 +159,18 @@ const DOLLARPE: &[FieldSpec] = &[
 
 const QITECH: &[FieldSpec] = &[
     field("api_client_key", "API client key", FieldKind::Secret, true, "Sent as API-CLIENT-KEY."),
-    field("private_key", "Private key (ES512, PEM)", FieldKind::PrivateKeyPem, true, "Your P-521 private key; signs the AUTHORIZATION token of every request."),
-    field("public_key", "QI Tech public key (PEM)", FieldKind::PublicKeyPem, false, "Optional: QI Tech's public key, to verify the responses it signs."),
+    field("private_key", "Private key (ES512, PEM)", FieldKind::PrivateKeyPem, true, "Your P-521 private key; signs every request."),
+    FieldSpec {
+        choices: &signet_providers::qitech::AuthScheme::CHOICES,
+        ..field(
+            "auth_scheme",
+            "Authentication scheme",
+            FieldKind::Text,
+            false,
+            "How requests are signed: \"payload_md5\" (an AUTHORIZATION token over the body's MD5, the default) or \"encoded_body\" (the api-auth gateway's: the body as a signed token, Authorization: QIT; needs QI Tech's public key). Ask QI Tech which your account uses.",
+        )
+    },
+    field("public_key", "QI Tech public key (PEM)", FieldKind::PublicKeyPem, false, "QI Tech's public key, to verify the answers it signs. Required for the encoded_body scheme."),
     FieldSpec {
         check: Some(crate::validate::base_url),
         ..field(
@@ -173,6 +188,11 @@ pub const DEFAULT_PUBLIC_IP_ENDPOINT: &str = "https://api.ipify.org";
 
 const SIGNZY: &[FieldSpec] = &[
     field("access_token", "Access token", FieldKind::Secret, true, "Sent in the Authorization header."),
+];
+
+const LEEGALITY: &[FieldSpec] = &[
+    field("auth_token", "Auth token", FieldKind::Secret, true, "From Leegality's dashboard, API Settings; sent as X-Auth-Token. Sandbox and production tokens differ."),
+    field("profile_id", "Workflow (profileId)", FieldKind::Text, true, "The published workflow signing requests are made with: it sets the sign type, order and expiry."),
 ];
 
 #[cfg(test)]
@@ -200,6 +220,7 @@ mod tests {
             (ProviderId::Qitech, "api_client_key"),
             (ProviderId::Qitech, "private_key"),
             (ProviderId::Signzy, "access_token"),
+            (ProviderId::Leegality, "auth_token"),
         ] {
             assert!(p.field(key).unwrap().kind.is_secret(), "{p}.{key} must live in the keyring");
         }

@@ -4,7 +4,8 @@
 use signet_providers::canonical::JsonStyle;
 use signet_providers::dollarpe::DollarPe;
 use signet_providers::kpay::Kpay;
-use signet_providers::qitech::QiTech;
+use signet_providers::leegality::Leegality;
+use signet_providers::qitech::{AuthScheme, QiTech};
 use signet_providers::signzy::Signzy;
 use signet_providers::HttpConfig;
 
@@ -37,11 +38,14 @@ pub fn dollarpe(access: &ProviderAccess, http: HttpConfig) -> Result<DollarPe> {
 
 pub fn qitech(access: &ProviderAccess, http: HttpConfig) -> Result<QiTech> {
     checked(access, ProviderId::Qitech)?;
+    let scheme = AuthScheme::parse(access.value("auth_scheme").unwrap_or_default())
+        .ok_or_else(|| CoreError::invalid("qitech.auth_scheme", "Choose \"payload_md5\" (the default) or \"encoded_body\"."))?;
     Ok(QiTech::new(
         &access.base_url,
         access.secret("api_client_key")?.clone(),
         access.secret("private_key")?,
         access.value("public_key"),
+        scheme,
         http,
     )?)
 }
@@ -49,4 +53,9 @@ pub fn qitech(access: &ProviderAccess, http: HttpConfig) -> Result<QiTech> {
 pub fn signzy(access: &ProviderAccess, http: HttpConfig) -> Result<Signzy> {
     checked(access, ProviderId::Signzy)?;
     Ok(Signzy::new(&access.base_url, access.secret("access_token")?.clone(), http))
+}
+
+pub fn leegality(access: &ProviderAccess, http: HttpConfig) -> Result<Leegality> {
+    checked(access, ProviderId::Leegality)?;
+    Ok(Leegality::new(&access.base_url, access.secret("auth_token")?.clone(), http))
 }

@@ -87,3 +87,28 @@ pub async fn initiate(
     let body = &body;
     outbox::run(db, op, |key| async move { client.initiate(body, &key).await }).await
 }
+
+/// Downloads and keeps Signzy's signed copy of a contract: the final one, or one
+/// signer's (`signer_id`), with the hash Signzy states for it checked.
+pub async fn signed_copy(client: &Signzy, data_dir: &std::path::Path, contract_id: &str, signer_id: Option<&str>) -> Result<crate::signed_documents::SignedDocument> {
+    let id = validate::required("contract_id", contract_id)?;
+    let status = client.pull_data(&id, true).await?;
+    let (document, hash, kind) = match signer_id {
+        None => (status.final_signed_contract.clone(), status.final_signed_contract_hash.clone(), "final".to_string()),
+        Some(signer) => {
+            let detail = status
+                .signerdetail
+                .iter()
+                .find(|d| d.signer_id.as_deref() == Some(signer))
+                .ok_or_else(|| CoreError::not_found(format!("Signer {signer} of contract {id}")))?;
+            (detail.signer_signed_contract.clone(), detail.signer_signed_contract_hash.clone(), format!("signer-{signer}"))
+        }
+    };
+    let Some(encoded) = document.filter(|d| !d.trim().is_empty()) else {
+        return Err(CoreError::Conflict(format!("Signzy has no signed copy of contract {id} yet: it is signed when every signer has signed.")));
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|e| CoreError::Provider(signet_providers::ProviderError::BadResponse { provider: signet_providers::signzy::PROVIDER, status: 200, reason: format!("the signed contract is not base64: {e}") }))?;
+    crate::signed_documents::keep(data_dir, "signzy", &id, &kind, &bytes, hash.as_deref())
+}

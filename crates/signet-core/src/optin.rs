@@ -38,6 +38,8 @@ pub struct Acceptance {
     pub session_id: String,
     /// When the signer accepted, UTC.
     pub accepted_at: time::OffsetDateTime,
+    /// Where, when the signer agreed to share it.
+    pub geolocation: Option<Geolocation>,
 }
 
 pub fn check(debt_key: &str, signer: &SignerInput, acceptance: &Acceptance) -> Result<(String, DataSignature)> {
@@ -50,6 +52,9 @@ pub fn check(debt_key: &str, signer: &SignerInput, acceptance: &Acceptance) -> R
         .trim()
         .parse()
         .map_err(|_| CoreError::invalid("ip", "Give the signer's IP address, e.g. 179.104.42.245."))?;
+    if let Some(g) = &acceptance.geolocation {
+        g.check()?;
+    }
     let timestamp = acceptance
         .accepted_at
         .to_offset(time::UtcOffset::UTC)
@@ -69,7 +74,8 @@ pub fn check(debt_key: &str, signer: &SignerInput, acceptance: &Acceptance) -> R
         timestamp,
         ip_address: ip.to_string(),
         session_id: validate::uuid("session_id", &acceptance.session_id)?,
-        geolocation: None,
+        // Sent only when the signer agreed to share it, as the evidence records it.
+        geolocation: acceptance.geolocation.as_ref().map(|g| serde_json::json!({ "latitude": g.latitude, "longitude": g.longitude })),
     };
     Ok((debt, DataSignature::opt_in(acceptance.raw_text.clone(), authenticity, signer)))
 }
@@ -98,6 +104,8 @@ pub struct Circumstances {
     pub accepted_at: time::OffsetDateTime,
     pub opened_at: time::OffsetDateTime,
     pub scrolled_to_end: bool,
+    /// The signer's screen's view when they reached the end ("pages" or "text").
+    pub reading_view: Option<String>,
     pub public_ip: String,
     pub local_ip: Option<String>,
     pub local_port: Option<u16>,
@@ -178,6 +186,7 @@ pub async fn submit(
         ip_address: at.public_ip.clone(),
         session_id: at.session_id.clone(),
         accepted_at: at.accepted_at,
+        geolocation: at.geolocation.clone(),
     };
     let (debt, body) = check(debt_key, signer, &acceptance)?;
     let wire_signer = &body.signatures[0].signer;
@@ -207,12 +216,14 @@ pub async fn submit(
             pdf_sha256: contract.pdf_sha256.clone(),
             text_sha256: contract.text_sha256.clone(),
             text_chars: contract.text.chars().count() as u64,
+            pages: contract.pages,
         },
         consent: at.consent.clone(),
         reading: ReadingEvidence {
             opened_at: at.opened_at.format(&time::format_description::well_known::Rfc3339).expect("timestamps format"),
             seconds_open: (at.accepted_at - at.opened_at).as_seconds_f64().max(0.0),
             scrolled_to_end: at.scrolled_to_end,
+            view: at.reading_view.clone(),
         },
         operator: at.operator.clone(),
     };
@@ -282,7 +293,20 @@ mod tests {
             ip_address: "179.104.42.245".into(),
             session_id: "ddb1d063-4fdf-4330-af9c-3316e9142ff3".into(),
             accepted_at: time::macros::datetime!(2026-11-21 08:24:05 -3),
+            geolocation: None,
         }
+    }
+
+    #[test]
+    fn the_agreed_location_is_sent_and_a_place_off_the_earth_is_refused() {
+        let at = Acceptance { geolocation: Some(Geolocation { latitude: -23.5614, longitude: -46.6559 }), ..acceptance() };
+        let (_, body) = check("debt-1", &signer(), &at).unwrap();
+        let v = serde_json::to_value(&body).unwrap();
+        assert_eq!(v["signatures"][0]["authenticity"]["geolocation"], serde_json::json!({ "latitude": -23.5614, "longitude": -46.6559 }));
+        let (_, without) = check("debt-1", &signer(), &acceptance()).unwrap();
+        assert!(serde_json::to_value(&without).unwrap()["signatures"][0]["authenticity"].get("geolocation").is_none());
+        let off = Acceptance { geolocation: Some(Geolocation { latitude: 91.0, longitude: 0.0 }), ..acceptance() };
+        assert_eq!(check("debt-1", &signer(), &off).unwrap_err().body().field.as_deref(), Some("geolocation"));
     }
 
     #[test]

@@ -107,6 +107,7 @@ where
         updated_at: at,
         attempts: 1,
         retry_at: None,
+        checkable_with: None,
     };
     lock(db)?.atomically(|store| {
         store.insert_operation(&record)?;
@@ -271,6 +272,11 @@ pub enum Resolution {
 /// Records the operator's decision on an unknown operation, keeping what was known
 /// before under `previous` so the history shows both.
 pub fn resolve(store: &Store, key: &str, resolution: Resolution, note: &str) -> Result<OperationRecord> {
+    resolve_with(store, key, resolution, note, None)
+}
+
+/// `resolve`, with what a check with the provider found (kept under `found`).
+pub fn resolve_with(store: &Store, key: &str, resolution: Resolution, note: &str, found: Option<serde_json::Value>) -> Result<OperationRecord> {
     let op = store.operation(key)?.ok_or_else(|| CoreError::not_found(format!("Operation {key}")))?;
     if op.status != OperationStatus::Unknown {
         return Err(CoreError::Conflict(format!("Operation {key} is {}, not unknown; there is nothing to resolve.", status_word(op.status))));
@@ -279,15 +285,28 @@ pub fn resolve(store: &Store, key: &str, resolution: Resolution, note: &str) -> 
         Resolution::Sent => (OperationStatus::Sent, "confirmed as received"),
         Resolution::NotSent => (OperationStatus::Failed, "confirmed as not received"),
     };
-    let response = serde_json::json!({
+    let mut response = serde_json::json!({
         "resolvedBy": "operator",
         "resolution": said,
         "note": note,
         "previous": op.response,
     });
+    if let Some(found) = found {
+        response["found"] = found;
+    }
     store.finish_operation(key, status, &response, &now())?;
     tracing::info!(operation = %key, ?status, "unknown operation resolved by the operator");
     store.operation(key)?.ok_or_else(|| CoreError::not_found(format!("Operation {key}")))
+}
+
+/// Which provider can be asked whether an operation of this kind arrived, when its
+/// outcome is unknown (the others are settled by asking the customer).
+pub fn checkable_with(kind: &str) -> Option<&'static str> {
+    match kind {
+        crate::signatures::CAPTURE_KIND => Some(signet_providers::kpay::PROVIDER),
+        crate::leegality::CREATE_KIND => Some(signet_providers::leegality::PROVIDER),
+        _ => None,
+    }
 }
 
 /// An in-flight call cannot outlive this (total timeout x attempts, with backoff).
@@ -418,6 +437,7 @@ mod recovery_tests {
             updated_at: at,
             attempts: 1,
             retry_at: None,
+        checkable_with: None,
         };
         store.insert_operation(&op).unwrap();
         let done = resolve(&store, "k1", Resolution::Sent, "customer has the link").unwrap();
@@ -449,6 +469,7 @@ mod recovery_tests {
             updated_at: at.clone(),
             attempts: 1,
             retry_at: None,
+        checkable_with: None,
         };
         store.insert_operation(&record("mine")).unwrap();
         store.insert_operation(&record("dead")).unwrap();

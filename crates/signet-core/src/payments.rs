@@ -60,11 +60,25 @@ pub struct PaymentSentView {
     /// Channels asked for that failed: a half-success, with the link still usable.
     pub failed_channels: Vec<String>,
     pub warnings: Vec<String>,
+    /// `errors[]` myKaarma sent beside a link: the request exists, but something
+    /// asked for did not happen (e.g. the invoice could not be attached).
+    pub errors: Vec<String>,
+    /// Sent without KPay: the invoice link is what the customer gets, no payment link.
+    pub without_kpay: bool,
 }
 
 impl From<&PaymentSent> for PaymentSentView {
     fn from(s: &PaymentSent) -> Self {
         let r = &s.reply;
+        let error = |e: &signet_providers::kpay::KpayError| {
+            let code = match &e.error_code {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(c) => format!("{c} "),
+                other => format!("{other} "),
+            };
+            let text = [e.error_title.as_str(), e.error_message.as_str(), e.error_description.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(": ");
+            format!("{code}{text}").trim().to_string()
+        };
         let warning = |w: &signet_providers::kpay::KpayWarning| {
             [w.warning_title.as_deref(), w.warning_message.as_deref(), w.warning_description.as_deref()]
                 .into_iter()
@@ -81,6 +95,8 @@ impl From<&PaymentSent> for PaymentSentView {
             email_sent: r.email_sent.clone(),
             failed_channels: s.failed_channels.iter().map(|c| c.to_string()).collect(),
             warnings: r.warnings.iter().map(warning).collect(),
+            errors: r.errors.iter().map(error).collect(),
+            without_kpay: s.without_kpay,
         }
     }
 }
@@ -92,6 +108,7 @@ pub struct PaymentSent {
     pub operation_key: String,
     pub reply: PaymentRequestReply,
     pub failed_channels: Vec<&'static str>,
+    pub without_kpay: bool,
 }
 
 /// Normalises and checks the ids; nothing is recorded or sent when they are wrong.
@@ -160,7 +177,7 @@ pub async fn send(
     let (d, r) = (&department, &request);
     let (operation_key, reply) = outbox::run_or_wait(db, op, |key| async move { client.send_payment_request(d, r, &key).await }).await?;
     let failed_channels = reply.failed_channels(&request);
-    Ok(PaymentSent { operation_key, reply, failed_channels })
+    Ok(PaymentSent { operation_key, reply, failed_channels, without_kpay: request.send_without_kpay })
 }
 
 /// Sends again a payment request whose earlier attempt failed or whose outcome the

@@ -36,9 +36,9 @@ fn evidence(text_sha: &str, pdf_sha: Option<String>, session: &str) -> Acceptanc
         os: "linux".into(),
         device_name: "balcao-3".into(),
         geolocation: None,
-        contract: ContractEvidence { source_name: "contrato.pdf".into(), pdf_sha256: pdf_sha, text_sha256: text_sha.into(), text_chars: 14 },
+        contract: ContractEvidence { source_name: "contrato.pdf".into(), pdf_sha256: pdf_sha, text_sha256: text_sha.into(), text_chars: 14, pages: Some(1) },
         consent: ConsentEvidence { wording: "Li e aceito o contrato.".into(), version: "2026-11".into(), language: "pt-BR".into() },
-        reading: ReadingEvidence { opened_at: "2026-11-21T08:21:00.000-03:00".into(), seconds_open: 185.1, scrolled_to_end: true },
+        reading: ReadingEvidence { opened_at: "2026-11-21T08:21:00.000-03:00".into(), seconds_open: 185.1, scrolled_to_end: true, view: Some("pages".into()) },
         operator: OperatorEvidence { profile_id: "sandbox".into(), profile_name: "Sandbox".into(), os_user: "ana".into() },
     }
 }
@@ -58,7 +58,7 @@ fn exported() -> (tempfile::TempDir, Vec<u8>) {
     let body = serde_json::to_value(evidence(&text_sha, Some(pdf_sha), SESSION)).unwrap();
     ledger::append(&store, &key(), NewRecord { kind: Kind::Acceptance, session_id: SESSION, debt_key: "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01", cpf: "61766976204", body: &body }).unwrap();
     other("00000000-0000-4000-8000-000000000002");
-    let answer = serde_json::json!({ "status": "signature_received", "key": "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01" });
+    let answer = serde_json::json!({ "operationKey": "op-9", "outcome": "sent", "answer": { "status": "signature_received", "key": "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01", "event_datetime": "2026-11-21 11:24:47" } });
     ledger::append(&store, &key(), NewRecord { kind: Kind::ProviderResponse, session_id: SESSION, debt_key: "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01", cpf: "61766976204", body: &answer }).unwrap();
     let zip = dossier::export(&store, &key(), SESSION).unwrap();
     (dir, zip)
@@ -129,4 +129,52 @@ fn any_change_after_export_is_found() {
 
     let e = dossier::check(b"not a zip at all", None).unwrap_err();
     assert_eq!(e.body().field.as_deref(), Some("dossier"));
+}
+
+/// The words of a PDF as poppler's `pdftotext` reads them (what a reader's search finds).
+fn pdftotext(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&path).arg("-").output().expect("pdftotext (poppler-utils, installed by scripts/setup.sh test) runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn the_certificate_reads_back_in_both_languages_and_is_the_one_the_manifest_signed() {
+    let (_dir, zip) = exported();
+    let files = unzip(&zip);
+    let (_, certificate) = files.iter().find(|(n, _)| n == dossier::CERTIFICATE).expect("every dossier holds its certificate");
+    let text = pdftotext(certificate);
+    if let Some(dump) = std::env::var_os("SIGNET_DUMP_CERTIFICATE") {
+        std::fs::write(dump, certificate).unwrap();
+    }
+    for expected in [
+        "Certificado de evidências de assinatura eletrônica",
+        "Electronic signature evidence certificate",
+        SESSION,
+        "Maria da Silva",
+        "***.669.762-**",
+        "2026-11-21 11:24:05 UTC · 2026-11-21 08:24:05 (Brasília, UTC-3)",
+        "179.104.42.245",
+        "192.168.0.12:51234",
+        "Li e aceito o contrato.",
+        "signature_received",
+        "signet evidence check",
+        "contrato.pdf",
+    ] {
+        assert!(text.contains(expected), "the certificate does not say {expected:?}:\n{text}");
+    }
+    assert!(!text.contains("61766976204") && !text.contains("617.669.762-04"), "the whole CPF is in the certificate");
+    let fingerprint = signet_core::evidence::certificate::key_fingerprint(&signet_core::evidence::key::public_key(&key().verifying_key()));
+    assert!(text.contains(&fingerprint), "{fingerprint} not in {text}");
+    let public = signet_core::evidence::key::public_key(&key().verifying_key());
+    assert!(dossier::check(&zip, Some(&public)).unwrap().certificate_verified);
+
+    // A certificate swapped for another PDF is found.
+    let mut swapped = files.clone();
+    swapped.iter_mut().find(|(n, _)| n == dossier::CERTIFICATE).unwrap().1 = b"%PDF-1.7 a forged certificate".to_vec();
+    let report = dossier::check(&rezip(&swapped), Some(&public)).unwrap();
+    assert!(!report.certificate_verified && report.problems.iter().any(|p| p.contains("certificate.pdf was altered")), "{:?}", report.problems);
 }

@@ -4,7 +4,8 @@
 //! and what the outbox says matches what the provider did.
 //!
 //! Every write Signet makes: myKaarma payment request and signature capture,
-//! DollarPe KYC update, QI Tech opt-in signature, Signzy contract.
+//! DollarPe KYC update, QI Tech opt-in signature, Signzy contract, Leegality
+//! signing request (whose unknown outcomes are then settled by asking Leegality).
 //!
 //! `cargo test -p signet-core --test faults -- --nocapture` prints the tallies that
 //! docs/RELIABILITY.md quotes.
@@ -16,7 +17,7 @@ use signet_core::bulk::{self, Control};
 use signet_core::catalog::ProviderId;
 use signet_core::store::{OperationStatus, Store};
 use signet_core::kyc::DocumentInput;
-use signet_core::{contracts, kyc, optin, payments, signatures};
+use signet_core::{contracts, kyc, leegality, optin, payments, signatures};
 use signet_providers::kpay::PaymentRequest;
 use signet_providers::HttpConfig;
 use signet_sandbox::{demo, Faults, JournalEntry, Sandbox, SandboxConfig};
@@ -78,6 +79,8 @@ async fn each_write_under_each_fault_is_recorded_as_what_happened() {
     let signzy = signet_core::clients::signzy(&signet_sandbox::provider_access(ProviderId::Signzy, &url), quick()).unwrap();
     let dollarpe = signet_core::clients::dollarpe(&signet_sandbox::provider_access(ProviderId::Dollarpe, &url), quick()).unwrap();
     let qitech = signet_core::clients::qitech(&signet_sandbox::provider_access(ProviderId::Qitech, &url), quick()).unwrap();
+    let leegality_client = signet_core::clients::leegality(&signet_sandbox::provider_access(ProviderId::Leegality, &url), quick()).unwrap();
+    let mut leegality_unknown = Vec::new();
     let evidence_key = signet_core::evidence::key::SigningKey::from_bytes(&[3u8; 32]);
     let pdf_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contracts/contrato-reportlab.pdf");
     let pdf = std::fs::read(&pdf_path).unwrap();
@@ -108,6 +111,17 @@ async fn each_write_under_each_fault_is_recorded_as_what_happened() {
         let (status, n) = settled(&db, &only_operation(&db, contracts::AREA, &contract), &sb.journal(), &contract);
         assert_eq!(status, *expected, "Signzy contract, {name}");
         println!("| Signzy contract | {name} | {status:?} | {n} |");
+
+        let document = format!("Fault document {i}");
+        let invitee = leegality::new_invitee("Asha Rao", "asha@example.in", "").unwrap();
+        let _ = leegality::initiate(&db, &leegality_client, "sandbox", demo::LEEGALITY_WORKFLOW, &document, &pdf, vec![invitee]).await;
+        let key = only_operation(&db, leegality::AREA, &document);
+        let (status, n) = settled(&db, &key, &sb.journal(), &document);
+        assert_eq!(status, *expected, "Leegality signing request, {name}");
+        if status == OperationStatus::Unknown {
+            leegality_unknown.push((key, n));
+        }
+        println!("| Leegality signing request | {name} | {status:?} | {n} |");
 
         // myKaarma capture of a signature request made (without faults) for it.
         sb.set_faults(Faults::default());
@@ -148,6 +162,17 @@ async fn each_write_under_each_fault_is_recorded_as_what_happened() {
         assert_eq!(evidence.first().map(|r| r.kind.as_str()), Some("acceptance"), "the evidence is written before sending, whatever follows");
         println!("| QI Tech opt-in signature | {name} | {status:?} | {n} |");
     }
+
+    // Leegality's unknown outcomes, settled by looking for each one's irn: found
+    // exactly when Leegality acted on it.
+    sb.set_faults(Faults::default());
+    for (key, acted) in &leegality_unknown {
+        let op = leegality::settle_by_search(&db, &leegality_client, key).await.unwrap();
+        let expected = if *acted == 1 { OperationStatus::Sent } else { OperationStatus::Failed };
+        assert_eq!(op.status, expected, "settling {key}: Leegality acted {acted} time(s)");
+    }
+    let listed = leegality::initiated(&db.lock().unwrap(), "sandbox").unwrap().len();
+    println!("Leegality: {} unknown outcomes settled by irn; {listed} requests followed", leegality_unknown.len());
 
     // The network gone altogether: nothing reached the provider, so it waits to be
     // sent by Signet itself (see waiting_for_network.rs for the resend).

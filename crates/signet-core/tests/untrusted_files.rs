@@ -150,3 +150,31 @@ fn a_reader_that_crashes_loops_or_hangs_becomes_a_refusal_and_we_go_on() {
     let e = untrusted::refusal("contract", "c.pdf", Failure::Unsafe("the reader crashed on it (aborted)".into()));
     assert_eq!(e.to_string(), "c.pdf could not be read safely: the reader crashed on it (aborted). Nothing was sent; ask the customer for another copy.");
 }
+
+#[test]
+fn a_contracts_pages_are_drawn_by_the_confined_reader() {
+    let contract = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contracts/contrato-12-paginas.pdf")).unwrap();
+    let started = Instant::now();
+    let mut pages = Vec::new();
+    for first in [0, 10] {
+        let Ok(Reply::Rendered { total, pages: batch }) = untrusted::read_with(&reader(), &Limits::DEFAULT, &Job::RenderPages { width: 900, first, count: 10 }, &contract) else { panic!("not drawn") };
+        assert_eq!(total, 12);
+        pages.extend(batch);
+    }
+    println!("12 pages drawn at 900 px in {:.2?}, {} KB of PNG", started.elapsed(), pages.iter().map(Vec::len).sum::<usize>() / 1024);
+    assert_eq!(pages.len(), 12);
+    for png in &pages {
+        let img = image::load_from_memory_with_format(png, image::ImageFormat::Png).unwrap();
+        assert_eq!(img.width(), 900);
+        // Something is drawn on the white page: the text.
+        assert!(img.to_luma8().pixels().any(|p| p.0[0] < 100), "a blank page");
+    }
+    // Absurd requests are refused, not attempted.
+    assert!(untrusted::read_with(&reader(), &Limits::DEFAULT, &Job::RenderPages { width: 50_000, first: 0, count: 1 }, &contract).is_err());
+    // The hostile corpus, drawn: each refused or drawn within the reader's limits.
+    for name in HOSTILE_PDFS {
+        let (_, bytes) = hostile(name);
+        let outcome = untrusted::read_with(&reader(), &Limits::DEFAULT, &Job::RenderPages { width: 600, first: 0, count: 10 }, &bytes);
+        println!("drawn {name}: {:?}", outcome.as_ref().map(|r| match r { Reply::Rendered { total, pages } => (*total, pages.len()), _ => (0, 0) }));
+    }
+}

@@ -40,7 +40,7 @@ pub fn iso_timestamp(t: time::OffsetDateTime) -> String {
         .expect("UTC timestamps always format")
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum JwsError {
     #[error("the private key is not a P-521 key in PEM form")]
     BadPrivateKey,
@@ -70,15 +70,24 @@ pub fn verifying_key_from_pem(pem: &str) -> Result<VerifyingKey, JwsError> {
 
 /// Signs `claims` as `base64url(header).base64url(claims).base64url(r || s)`.
 pub fn sign<T: Serialize>(key: &SigningKey, claims: &T) -> String {
+    sign_payload(key, &serde_json::to_vec(claims).expect("claims serialize"))
+}
+
+/// Signs these exact payload bytes (a request body sent as a token keeps its bytes).
+pub fn sign_payload(key: &SigningKey, payload: &[u8]) -> String {
     let header = B64URL.encode(br#"{"alg":"ES512","typ":"JWT"}"#);
-    let payload = B64URL.encode(serde_json::to_vec(claims).expect("claims serialize"));
-    let input = format!("{header}.{payload}");
+    let input = format!("{header}.{}", B64URL.encode(payload));
     let sig: Signature = key.sign(input.as_bytes());
     format!("{input}.{}", B64URL.encode(sig.to_bytes()))
 }
 
 /// Verifies an ES512 token and returns its claims.
 pub fn verify<T: for<'de> Deserialize<'de>>(key: &VerifyingKey, token: &str) -> Result<T, JwsError> {
+    serde_json::from_slice(&verify_payload(key, token)?).map_err(|_| JwsError::Malformed)
+}
+
+/// Verifies an ES512 token and returns its payload's bytes.
+pub fn verify_payload(key: &VerifyingKey, token: &str) -> Result<Vec<u8>, JwsError> {
     let mut parts = token.trim().splitn(3, '.');
     let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else { return Err(JwsError::Malformed) };
     let header: serde_json::Value =
@@ -90,7 +99,7 @@ pub fn verify<T: for<'de> Deserialize<'de>>(key: &VerifyingKey, token: &str) -> 
     let sig_bytes = B64URL.decode(s).map_err(|_| JwsError::Malformed)?;
     let sig = Signature::from_slice(&sig_bytes).map_err(|_| JwsError::BadSignature)?;
     key.verify(format!("{h}.{p}").as_bytes(), &sig).map_err(|_| JwsError::BadSignature)?;
-    serde_json::from_slice(&B64URL.decode(p).map_err(|_| JwsError::Malformed)?).map_err(|_| JwsError::Malformed)
+    B64URL.decode(p).map_err(|_| JwsError::Malformed)
 }
 
 #[cfg(test)]

@@ -141,15 +141,16 @@ impl Kpay {
         operation_key: &str,
     ) -> Result<PaymentRequestReply> {
         let path = format!("/payment/v4/departments/{}/payment-requests", segment(department_uuid));
-        let resp = self.call(Method::POST, &path, Some(body), Repeat::Never { operation_key: operation_key.into() }).await?;
-        payment_reply(&resp)
+        // The excerpt's own request accepts anything back (`Accept: */*`).
+        let resp = self.call(Method::POST, &path, Some(body), "*/*", Repeat::Never { operation_key: operation_key.into() }).await?;
+        payment_reply(&resp, body)
     }
 
     /// "get SignatureRequest". The excerpt names the operation but not its path; this
     /// one sits beside the documented capture path.
     pub async fn get_signature_request(&self, spi_request_uuid: &str) -> Result<SignatureRequest> {
         let path = format!("/payment/kpayment/v1/esign/spiRequests/{}", segment(spi_request_uuid));
-        let resp = self.call::<()>(Method::GET, &path, None, Repeat::Safe).await?;
+        let resp = self.call::<()>(Method::GET, &path, None, "application/json", Repeat::Safe).await?;
         decode_ok(&resp)
     }
 
@@ -162,11 +163,11 @@ impl Kpay {
         }
         let path = format!("/payment/kpayment/v1/esign/spiRequests/{}/process/capture", segment(spi_request_uuid));
         let body = Body { signed_document_url };
-        let resp = self.call(Method::PUT, &path, Some(&body), Repeat::Never { operation_key: operation_key.into() }).await?;
+        let resp = self.call(Method::PUT, &path, Some(&body), "application/json", Repeat::Never { operation_key: operation_key.into() }).await?;
         capture_reply(&resp)
     }
 
-    async fn call<B: Serialize>(&self, method: Method, path: &str, body: Option<&B>, repeat: Repeat) -> Result<Incoming> {
+    async fn call<B: Serialize>(&self, method: Method, path: &str, body: Option<&B>, accept: &'static str, repeat: Repeat) -> Result<Incoming> {
         let url = join(&self.base_url, path)?;
         let bytes = body.map(|b| serde_json::to_vec(b).expect("wire types serialize"));
         let basic = base64::engine::general_purpose::STANDARD
@@ -180,7 +181,7 @@ impl Kpay {
                 })?;
                 auth.set_sensitive(true);
                 headers.insert(AUTHORIZATION, auth);
-                headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+                headers.insert(ACCEPT, HeaderValue::from_static(accept));
                 if bytes.is_some() {
                     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
                 }
@@ -191,11 +192,14 @@ impl Kpay {
     }
 }
 
-/// A payment request's answer: the reply with its link, or the refusal it holds, or
-/// "no link and no error" (accepted with nothing to show: the operator checks).
-pub(crate) fn payment_reply(resp: &Incoming) -> Result<PaymentRequestReply> {
+/// A payment request's answer: the reply with its link (and any `errors[]` beside
+/// it, kept for the operator), or the refusal it holds, or "no link and no error"
+/// (accepted with nothing to show: the operator checks). A request sent without
+/// KPay rightly has no payment link: its invoice link is what it has to show.
+pub(crate) fn payment_reply(resp: &Incoming, asked: &PaymentRequest) -> Result<PaymentRequestReply> {
     let reply: PaymentRequestReply = decode_ok(resp)?;
-    if reply.payment_link.is_none() {
+    let has_link = reply.payment_link.is_some() || (asked.send_without_kpay && reply.invoice_link.is_some());
+    if !has_link {
         if let Some(first) = reply.errors.first() {
             return Err(rejected(resp.status, first));
         }

@@ -12,6 +12,8 @@ pub mod fuzzing;
 pub mod http;
 pub mod jws;
 pub mod kpay;
+pub mod leegality;
+pub mod qit;
 pub mod qitech;
 pub mod signzy;
 pub mod whoami;

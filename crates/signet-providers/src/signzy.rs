@@ -98,7 +98,13 @@ pub struct ContractStatus {
     pub contract_status: Option<String>,
     #[ts(type = "unknown")]
     pub estamp: Option<serde_json::Value>,
+    /// `null` when the contract has no signers left (all deleted): read as none.
+    #[serde(deserialize_with = "null_as_empty")]
     pub signerdetail: Vec<SignerDetail>,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 impl ContractStatus {
@@ -125,6 +131,13 @@ pub struct SignerDetail {
     pub error_message: Option<String>,
     #[serde(deserialize_with = "lenient")]
     pub aadhaar_status: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub aadhaar_error_message: Option<String>,
+    /// This signer's signed copy (a link, or base64 when asked for) and its hash.
+    #[serde(deserialize_with = "lenient")]
+    pub signer_signed_contract: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub signer_signed_contract_hash: Option<String>,
     #[serde(rename = "signerIP")]
     #[serde(deserialize_with = "lenient")]
     pub signer_ip: Option<String>,

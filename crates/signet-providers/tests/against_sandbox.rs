@@ -9,10 +9,10 @@ use signet_providers::canonical::JsonStyle;
 use signet_providers::dollarpe::{DocumentDetails, DollarPe, UpdateDocumentInfo};
 use signet_providers::http::HttpConfig;
 use signet_providers::kpay::{Kpay, PaymentRequest};
-use signet_providers::qitech::{Authenticity, DataSignature, Phone, QiTech, Signer};
+use signet_providers::qitech::{AuthScheme, Authenticity, DataSignature, Phone, QiTech, Signer};
 use signet_providers::signzy::Signzy;
 use signet_providers::ProviderError;
-use signet_sandbox::{demo, demo_credentials, Faults, Sandbox, SandboxConfig, StyleCheck};
+use signet_sandbox::{demo, demo_credentials, Faults, Sandbox, SandboxConfig, SchemeCheck, StyleCheck};
 
 fn secret(s: &str) -> SecretString {
     SecretString::from(s.to_string())
@@ -101,8 +101,12 @@ async fn dollarpe_signatures_are_checked_in_each_style() {
 }
 
 fn qitech(sb: &Sandbox, private_pem: &str, verify: bool) -> QiTech {
+    qitech_in(sb, private_pem, verify, AuthScheme::PayloadMd5)
+}
+
+fn qitech_in(sb: &Sandbox, private_pem: &str, verify: bool, scheme: AuthScheme) -> QiTech {
     let creds = demo_credentials();
-    QiTech::new(&sb.base_url(), secret(creds.qitech_api_client_key), &secret(private_pem), verify.then_some(creds.qitech_public_key_pem), fast()).unwrap()
+    QiTech::new(&sb.base_url(), secret(creds.qitech_api_client_key), &secret(private_pem), verify.then_some(creds.qitech_public_key_pem), scheme, fast()).unwrap()
 }
 
 fn opt_in(cpf: &str) -> DataSignature {
@@ -132,6 +136,32 @@ async fn qitech_opt_in_is_verified_both_ways() {
     // A key the sandbox does not know: the JWT is refused.
     let stranger = include_str!("../../signet-core/tests/fixtures/p521-private.pem");
     assert_eq!(qitech(&sb, stranger, false).events().await.unwrap_err().code(), "provider_auth");
+}
+
+#[tokio::test]
+async fn qitech_either_scheme_signs_and_the_sandbox_can_require_one() {
+    let creds = demo_credentials();
+    let key = creds.qitech_private_key_pem;
+    for scheme in [AuthScheme::PayloadMd5, AuthScheme::EncodedBody] {
+        let sb = start(SandboxConfig::default()).await;
+        let client = qitech_in(&sb, key, true, scheme);
+        assert_eq!(client.test_connection().await.unwrap()["api_client_key"], creds.qitech_api_client_key, "{scheme:?}");
+        let got = client.submit_signature(demo::DEBT_OPEN, &opt_in(demo::VALID_CPF), "op").await.unwrap();
+        assert_eq!(got.status, "signature_received", "{scheme:?}");
+        // A refusal (the debt is signed now) is decoded in either scheme.
+        match client.submit_signature(demo::DEBT_OPEN, &opt_in(demo::VALID_CPF), "op2").await.unwrap_err() {
+            ProviderError::Rejected(r) => assert_eq!(r.code, "LEG000409", "{scheme:?}"),
+            other => panic!("{scheme:?}: {other:?}"),
+        }
+        assert!(client.events().await.unwrap()["data"].as_array().is_some_and(|e| !e.is_empty()), "{scheme:?}");
+    }
+    // A sandbox that requires one scheme refuses the other, and says which was used.
+    for (required, used, suggested) in [(SchemeCheck::EncodedBody, AuthScheme::PayloadMd5, "encoded_body"), (SchemeCheck::PayloadMd5, AuthScheme::EncodedBody, "payload_md5")] {
+        let sb = start(SandboxConfig { qitech_scheme: required, ..Default::default() }).await;
+        let e = qitech_in(&sb, key, true, used).test_connection().await.unwrap_err();
+        assert_eq!(e.code(), "provider_auth", "{e}");
+        assert!(e.to_string().contains(suggested), "{e}");
+    }
 }
 
 #[tokio::test]
@@ -238,4 +268,32 @@ async fn qitech_upload_and_signzy_initiate() {
     assert_eq!(started.signerdetail.len(), 1);
     let status = signzy.pull_data(&started.contract_id, false).await.unwrap();
     assert_eq!((status.initial_signer_count.as_deref(), status.completed()), (Some("1"), false));
+}
+
+#[tokio::test]
+async fn leegality_request_followed_to_signed_and_downloaded() {
+    use signet_providers::leegality::{CreateRequest, DocumentFile, FileKind, Invitee, Leegality};
+    let sb = start(SandboxConfig::default()).await;
+    let client = Leegality::new(&sb.base_url(), secret(demo_credentials().leegality_token), fast());
+    let pdf = b"%PDF-1.4\n% loan\n%%EOF\n";
+    let body = CreateRequest {
+        profile_id: demo::LEEGALITY_WORKFLOW.into(),
+        file: DocumentFile::pdf("Loan.pdf", pdf),
+        invitees: vec![Invitee { name: "Asha".into(), email: Some("asha@example.com".into()), phone: None }],
+        irn: "op-l1".into(),
+    };
+    let created = client.create(&body, "op-l1").await.unwrap();
+    assert!(!client.status(&created.document_id).await.unwrap().completed());
+    reqwest::Client::new().post(format!("{}/_sandbox/leegality/{}/invitees/0/sign", sb.base_url(), created.document_id)).send().await.unwrap().error_for_status().unwrap();
+    assert!(client.status(&created.document_id).await.unwrap().completed());
+    let signed = client.fetch(&created.document_id, FileKind::Document).await.unwrap();
+    assert!(signed.starts_with(pdf) && signed.len() > pdf.len(), "the signed copy is the original with its signatures");
+    assert!(client.fetch(&created.document_id, FileKind::AuditTrail).await.unwrap().starts_with(b"%PDF-"));
+    assert_eq!(client.search("op-l1").await.unwrap()[0].document_id, created.document_id);
+    assert_eq!(client.test_connection().await.unwrap(), 1);
+    // Another workflow does not exist: Leegality's own refusal, with HTTP 200.
+    let e = client.create(&CreateRequest { profile_id: "WRONG".into(), ..body }, "op-l2").await.unwrap_err();
+    assert!(matches!(e, ProviderError::Rejected(ref r) if r.code == "profile.id.invalid"), "{e:?}");
+    let stranger = Leegality::new(&sb.base_url(), secret("wrong"), fast());
+    assert_eq!(stranger.test_connection().await.unwrap_err().code(), "provider_auth");
 }

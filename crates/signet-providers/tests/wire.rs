@@ -10,7 +10,7 @@ use signet_providers::canonical::JsonStyle;
 use signet_providers::dollarpe::{DocumentDetails, DollarPe, UpdateDocumentInfo};
 use signet_providers::http::HttpConfig;
 use signet_providers::kpay::{Kpay, PaymentRequest};
-use signet_providers::qitech::{Authenticity, DataSignature, Phone, QiTech, Signer};
+use signet_providers::qitech::{AuthScheme, Authenticity, DataSignature, Phone, QiTech, Signer};
 use signet_providers::signzy::Signzy;
 use signet_providers::{jws, ProviderError};
 use wiremock::matchers::{body_string, header, method, path};
@@ -220,7 +220,7 @@ async fn qitech_signs_each_request_with_a_jwt_bound_to_the_body() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {}, "event_datetime": "2026-11-21 05:24:47", "key": debt, "status": "signature_received", "webhook_type": "debt"})))
         .mount(&server)
         .await;
-    let client = QiTech::new(&server.uri(), secret("client-key-1"), &secret(PRIVATE), None, fast()).unwrap();
+    let client = QiTech::new(&server.uri(), secret("client-key-1"), &secret(PRIVATE), None, AuthScheme::PayloadMd5, fast()).unwrap();
     let got = client.submit_signature(debt, &opt_in(), "op").await.unwrap();
     assert_eq!(got.status, "signature_received");
 
@@ -235,6 +235,123 @@ async fn qitech_signs_each_request_with_a_jwt_bound_to_the_body() {
     assert_eq!((claims.method.as_str(), claims.uri.as_str()), ("POST", "/debt/debt-123/signed"));
 }
 
+/// QI's signed-body scheme, done independently by Python's `cryptography` (as QI's
+/// own Python sample does it): `answer` signs a reply as QI would, `check` opens a
+/// request the client sent and prints what it found.
+const QIT_PYTHON: &str = r#"
+import base64, email.utils, hashlib, json, sys
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+def b64d(s): return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+def b64e(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+def verify(pub, token):
+    h, p, s = token.split(".")
+    assert json.loads(b64d(h)) == {"alg": "ES512", "typ": "JWT"}, b64d(h)
+    raw = b64d(s)
+    assert len(raw) == 132, len(raw)
+    der = utils.encode_dss_signature(int.from_bytes(raw[:66], "big"), int.from_bytes(raw[66:], "big"))
+    pub.verify(der, f"{h}.{p}".encode(), ec.ECDSA(hashes.SHA512()))
+    return b64d(p)
+def sign(priv, payload):
+    h = b64e(b'{"alg":"ES512","typ":"JWT"}')
+    p = b64e(payload)
+    r, s = utils.decode_dss_signature(priv.sign(f"{h}.{p}".encode(), ec.ECDSA(hashes.SHA512())))
+    return f"{h}.{p}." + b64e(r.to_bytes(66, "big") + s.to_bytes(66, "big"))
+mode, pem = sys.argv[1], open(sys.argv[2], "rb").read()
+if mode == "answer":
+    priv = serialization.load_pem_private_key(pem, None)
+    key, method, path, answer = sys.argv[3:7]
+    token = sign(priv, answer.encode())
+    lines = "\n".join([method, hashlib.md5(token.encode()).hexdigest(), "application/json", email.utils.formatdate(usegmt=True), path])
+    auth = "QIT " + key + ":" + sign(priv, json.dumps({"sub": key, "signature": lines}).encode())
+    print(json.dumps({"body": {"encoded_body": token}, "authorization": auth}))
+else:
+    pub = serialization.load_pem_public_key(pem)
+    body, auth = json.loads(sys.argv[3]), sys.argv[4]
+    token = body["encoded_body"]
+    assert list(body) == ["encoded_body"], body
+    assert auth.startswith("QIT "), auth
+    key, jwt = auth[4:].split(":", 1)
+    print(json.dumps({"payload": verify(pub, token).decode(), "md5": hashlib.md5(token.encode()).hexdigest(), "key": key, "claims": json.loads(verify(pub, jwt))}))
+"#;
+
+fn qit_python(args: &[&str]) -> Value {
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin/python");
+    let out = Command::new(&python).arg("-c").arg(QIT_PYTHON).args(args).output().expect("the tools' Python (scripts/setup.sh test) runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn fixture_path(name: &str) -> String {
+    format!("{}/../signet-core/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[tokio::test]
+async fn qitech_signed_body_scheme_matches_an_independent_python_to_the_byte() {
+    let server = MockServer::start().await;
+    let debt = "debt-123";
+    let answer = json!({"data": {}, "event_datetime": "2026-11-21 05:24:47", "key": debt, "status": "signature_received", "webhook_type": "debt"});
+    // QI's answer, signed by Python with the key the client is told is QI's.
+    let qi = qit_python(&["answer", &fixture_path("p521-private.pem"), "client-key-1", "POST", "/debt/debt-123/signed", &answer.to_string()]);
+    Mock::given(method("POST"))
+        .and(path(format!("/debt/{debt}/signed")))
+        .and(header("api-client-key", "client-key-1"))
+        .and(header("content-type", "application/json"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(qi["body"].clone()).insert_header("authorization", qi["authorization"].as_str().unwrap()))
+        .mount(&server)
+        .await;
+    let client = QiTech::new(&server.uri(), secret("client-key-1"), &secret(PRIVATE), Some(PUBLIC), AuthScheme::EncodedBody, fast()).unwrap();
+    let got = client.submit_signature(debt, &opt_in(), "op").await.unwrap();
+    assert_eq!((got.status.as_str(), got.key.as_str()), ("signature_received", debt), "the answer Python signed decodes");
+
+    // What the client sent, opened by Python.
+    let req = only_request(&server).await;
+    let auth = req.headers.get("authorization").unwrap().to_str().unwrap();
+    let seen = qit_python(&["check", &fixture_path("p521-public.pem"), std::str::from_utf8(&req.body).unwrap(), auth]);
+    assert_eq!(seen["payload"].as_str().unwrap(), serde_json::to_string(&opt_in()).unwrap(), "the encoded body is the JSON body, byte for byte");
+    assert_eq!(seen["key"], "client-key-1");
+    assert_eq!(seen["claims"]["sub"], "client-key-1");
+    assert_eq!(seen["claims"].as_object().unwrap().len(), 2, "only sub and signature: {}", seen["claims"]);
+    let lines: Vec<&str> = seen["claims"]["signature"].as_str().unwrap().split('\n').collect();
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    assert_eq!((lines[0], lines[1], lines[2], lines[4]), ("POST", seen["md5"].as_str().unwrap(), "application/json", "/debt/debt-123/signed"));
+    let date = httpdate::parse_http_date(lines[3]).expect("an HTTP date");
+    assert!(lines[3].ends_with(" GMT") && std::time::SystemTime::now().duration_since(date).unwrap_or_default() < Duration::from_secs(60), "{}", lines[3]);
+    assert_eq!(req.headers.get("api-client-key").unwrap(), "client-key-1");
+
+    // An answer whose body was changed after QI signed it is not trusted.
+    let forged = MockServer::start().await;
+    let mut body = qi["body"].clone();
+    let other = qit_python(&["answer", &fixture_path("p521-private.pem"), "client-key-1", "POST", "/debt/debt-123/signed", r#"{"status":"forged"}"#]);
+    body["encoded_body"] = other["body"]["encoded_body"].clone();
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(body).insert_header("authorization", qi["authorization"].as_str().unwrap())).mount(&forged).await;
+    let client = QiTech::new(&forged.uri(), secret("client-key-1"), &secret(PRIVATE), Some(PUBLIC), AuthScheme::EncodedBody, fast()).unwrap();
+    assert_eq!(client.submit_signature(debt, &opt_in(), "op").await.unwrap_err().code(), "provider_response");
+    // And the scheme cannot be used without QI's key: nothing is sent.
+    let e = QiTech::new(&forged.uri(), secret("k"), &secret(PRIVATE), None, AuthScheme::EncodedBody, fast()).err().unwrap();
+    assert!(e.to_string().contains("public key"), "{e}");
+}
+
+#[tokio::test]
+async fn qitech_gateway_refusals_name_the_scheme_used_and_suggest_the_other() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/test/client-key-1"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"title": "QI Unauthenticated", "description": "Failed while decoding the authentication token", "translation": "Falha", "code": "GDF000014"})))
+        .mount(&server)
+        .await;
+    let client = QiTech::new(&server.uri(), secret("client-key-1"), &secret(PRIVATE), Some(PUBLIC), AuthScheme::EncodedBody, fast()).unwrap();
+    let e = client.test_connection().await.unwrap_err();
+    assert_eq!(e.code(), "provider_auth");
+    let text = e.to_string();
+    assert!(text.contains("GDF000014") && text.contains("signed-body scheme") && text.contains("payload_md5"), "{text}");
+    let req = only_request(&server).await;
+    assert!(req.body.is_empty() && req.headers.get("content-type").is_none(), "a GET carries no body");
+    let token = req.headers.get("authorization").unwrap().to_str().unwrap().split_once(':').unwrap().1.to_string();
+    let claims: Value = jws::verify(&jws::verifying_key_from_pem(PUBLIC).unwrap(), &token).unwrap();
+    assert!(claims["signature"].as_str().unwrap().starts_with("GET\n\n\n"), "{claims}");
+}
+
 #[tokio::test]
 async fn qitech_errors_are_decoded_twice_and_signed_responses_verified() {
     let server = MockServer::start().await;
@@ -242,7 +359,7 @@ async fn qitech_errors_are_decoded_twice_and_signed_responses_verified() {
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(400).set_body_json(json!({"data": inner}))).mount(&server).await;
     Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []}))).mount(&server).await;
 
-    let client = QiTech::new(&server.uri(), secret("k"), &secret(PRIVATE), None, fast()).unwrap();
+    let client = QiTech::new(&server.uri(), secret("k"), &secret(PRIVATE), None, AuthScheme::PayloadMd5, fast()).unwrap();
     match client.submit_signature("d", &opt_in(), "op").await.unwrap_err() {
         ProviderError::Rejected(r) => {
             assert_eq!((r.code.as_str(), r.title.as_str()), ("LEG000069", "Bad Request"));
@@ -252,7 +369,7 @@ async fn qitech_errors_are_decoded_twice_and_signed_responses_verified() {
         other => panic!("{other:?}"),
     }
     // With QI's public key configured, an unsigned response is not trusted.
-    let strict = QiTech::new(&server.uri(), secret("k"), &secret(PRIVATE), Some(PUBLIC), fast()).unwrap();
+    let strict = QiTech::new(&server.uri(), secret("k"), &secret(PRIVATE), Some(PUBLIC), AuthScheme::PayloadMd5, fast()).unwrap();
     assert_eq!(strict.events().await.unwrap_err().code(), "provider_response");
 }
 
@@ -273,6 +390,16 @@ async fn signzy_pulls_status_with_the_excerpts_field_names() {
     assert_eq!(status.signed_signer_count.as_deref(), Some("1"));
     assert!(!status.completed());
     assert_eq!(status.signerdetail[0].signer_ip.as_deref(), Some("1.2.3.4"));
+
+    // A contract whose signers were all deleted: `signerdetail` is null, not a list.
+    let empty = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"contractId": "c-2", "contractStatus": "CANCELLED", "signerdetail": null, "finalSignedContract": null})))
+        .mount(&empty)
+        .await;
+    let status = Signzy::new(&empty.uri(), secret("tok-1"), fast()).pull_data("c-2", true).await.unwrap();
+    assert!(status.signerdetail.is_empty());
+    assert_eq!(status.contract_status.as_deref(), Some("CANCELLED"));
 }
 
 #[tokio::test]
@@ -318,4 +445,85 @@ async fn reads_are_retried_and_a_post_that_timed_out_is_not_resent() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let gone = Kpay::new(&format!("http://{closed}"), "u", secret("p"), fast());
     assert_eq!(gone.send_payment_request(DEPT, &payment(), "op").await.unwrap_err().code(), "transport");
+}
+
+#[tokio::test]
+async fn leegality_creates_follows_and_fetches_with_the_references_shapes() {
+    use signet_providers::leegality::{CreateRequest, DocumentFile, FileKind, Invitee, Leegality};
+    let server = MockServer::start().await;
+    let pdf = b"%PDF-1.4 contract";
+    let body = CreateRequest {
+        profile_id: "WF1".into(),
+        file: DocumentFile::pdf("Loan LN-1.pdf", pdf),
+        invitees: vec![Invitee { name: "Asha Rao".into(), email: Some("asha@example.com".into()), phone: None }, Invitee { name: "Ravi".into(), email: None, phone: Some("9876543210".into()) }],
+        irn: "op-1".into(),
+    };
+    Mock::given(method("POST"))
+        .and(path("/api/v3.0/sign/request"))
+        .and(header("x-auth-token", "tok-L"))
+        .and(header("content-type", "application/json"))
+        .and(body_string(r#"{"profileId":"WF1","file":{"name":"Loan LN-1.pdf","file":"JVBERi0xLjQgY29udHJhY3Q="},"invitees":[{"name":"Asha Rao","email":"asha@example.com"},{"name":"Ravi","phone":"9876543210"}],"irn":"op-1"}"#))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": 1, "messages": [], "data": {"documentId": "01KJCHZ1Z3XRFP04DPT195AJH6", "irn": "op-1", "invitees": [
+            {"name": "Asha Rao", "email": "asha@example.com", "phone": null, "signUrl": "https://sign/1", "active": true, "expiryDate": "05-01-2027 10:00:00"},
+            {"name": "Ravi", "email": null, "phone": "9876543210", "signUrl": "https://sign/2", "active": false, "expiryDate": "05-01-2027 10:00:00"}]}})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3.2/sign/request"))
+        .and(wiremock::matchers::query_param("documentId", "01KJCHZ1Z3XRFP04DPT195AJH6"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": 1, "messages": [], "data": {"documentId": "01KJCHZ1Z3XRFP04DPT195AJH6", "requests": [
+            {"name": "Asha Rao", "signed": true, "active": false}, {"name": "Ravi", "signed": false, "rejected": true}]}})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3.1/document/fetchDocument"))
+        .and(wiremock::matchers::query_param("documentDownloadType", "DOCUMENT"))
+        .respond_with(ResponseTemplate::new(200).insert_header("content-type", "application/pdf").set_body_bytes(b"%PDF-1.4 signed".to_vec()))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3.1/document/fetchDocument"))
+        .and(wiremock::matchers::query_param("documentDownloadType", "AUDIT_TRAIL"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": 0, "messages": [{"code": "no.document.found", "message": "Not completed"}]})))
+        .mount(&server)
+        .await;
+
+    let client = Leegality::new(&format!("{}/api", server.uri()), secret("tok-L"), fast());
+    let created = client.create(&body, "op-1").await.unwrap();
+    assert_eq!((created.document_id.as_str(), created.invitees.len(), created.invitees[1].active), ("01KJCHZ1Z3XRFP04DPT195AJH6", 2, false));
+    let status = client.status(&created.document_id).await.unwrap();
+    assert_eq!((status.requests[0].state(), status.requests[1].state()), ("signed", "rejected"));
+    assert!(!status.completed() && status.stopped());
+    assert_eq!(client.fetch(&created.document_id, FileKind::Document).await.unwrap(), b"%PDF-1.4 signed");
+    match client.fetch(&created.document_id, FileKind::AuditTrail).await.unwrap_err() {
+        ProviderError::Rejected(r) => assert_eq!(r.code, "no.document.found"),
+        other => panic!("{other:?}"),
+    }
+    // A GET carries no body and no content type (Leegality would ignore its query).
+    let gets: Vec<_> = server.received_requests().await.unwrap().into_iter().filter(|r| r.method.as_str() == "GET").collect();
+    assert!(gets.iter().all(|r| r.body.is_empty() && r.headers.get("content-type").is_none()));
+}
+
+#[tokio::test]
+async fn kpay_keeps_errors_beside_a_link_and_accepts_no_link_when_sent_without_kpay() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header("accept", "*/*"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "errors": [{"errorCode": 4010, "errorTitle": "Invoice not attached", "errorMessage": "no email", "errorDescription": ""}],
+            "warnings": [], "paymentLink": "https://pay/1", "invoiceLink": "https://inv/1", "textSent": "SUCCESS", "emailSent": "FAILURE"})))
+        .mount(&server)
+        .await;
+    let reply = kpay(&server).send_payment_request(DEPT, &PaymentRequest { attach_invoice: true, ..payment() }, "op").await.unwrap();
+    assert_eq!(reply.errors[0].error_title, "Invoice not attached");
+
+    let without = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"errors": [], "warnings": [], "paymentLink": null, "invoiceLink": "https://inv/2", "textSent": "SUCCESS", "emailSent": "SUCCESS"})))
+        .mount(&without)
+        .await;
+    let reply = kpay(&without).send_payment_request(DEPT, &PaymentRequest { send_without_kpay: true, ..payment() }, "op").await.unwrap();
+    assert_eq!((reply.payment_link, reply.invoice_link.as_deref()), (None, Some("https://inv/2")));
+    // Asked with KPay, the same answer is not a success: the link is missing.
+    assert_eq!(kpay(&without).send_payment_request(DEPT, &payment(), "op").await.unwrap_err().code(), "provider_response");
 }

@@ -10,6 +10,9 @@ pub struct SandboxConfig {
     pub port: u16,
     pub faults: Faults,
     pub dollarpe_style: StyleCheck,
+    /// Which of QI Tech's signing schemes requests must use (changeable at run time
+    /// through `PUT /_sandbox/qitech/scheme`).
+    pub qitech_scheme: SchemeCheck,
     /// How long a submitted KYC document stays UNVERIFIED.
     pub kyc_verify_after: Duration,
     /// Seed the departments, invoices, customers, debts and contract of `demo`.
@@ -22,6 +25,7 @@ impl Default for SandboxConfig {
             port: 0,
             faults: Faults::default(),
             dollarpe_style: StyleCheck::Either,
+            qitech_scheme: SchemeCheck::Either,
             kyc_verify_after: Duration::from_secs(3),
             seed_demo_data: true,
         }
@@ -36,6 +40,20 @@ pub enum StyleCheck {
     Python,
     Compact,
     /// Any body whose signature verifies over the bytes as received.
+    #[default]
+    Either,
+}
+
+/// Which QI Tech signing scheme the sandbox accepts. The live account uses one,
+/// and which is not in the excerpt, so the sandbox can play each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SchemeCheck {
+    /// `AUTHORIZATION` token with `payload_md5` claims, the body as is.
+    PayloadMd5,
+    /// The api-auth gateway's: `Authorization: QIT ...`, the body as `encoded_body`.
+    EncodedBody,
+    /// Whichever the request uses; the answer comes back in the same scheme.
     #[default]
     Either,
 }

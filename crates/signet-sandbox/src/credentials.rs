@@ -7,6 +7,7 @@ pub const DOLLARPE_API_KEY: &str = "dp_sandbox_4f2a9c";
 pub const DOLLARPE_API_SECRET: &str = "dp_sandbox_secret_7b1e3d";
 pub const QITECH_API_CLIENT_KEY: &str = "6a1f0c2e-5b3d-4e7f-9a8b-0c1d2e3f4a5b";
 pub const SIGNZY_TOKEN: &str = "signzy-sandbox-token-2c8e4a";
+pub const LEEGALITY_TOKEN: &str = "leegality-sandbox-token-91d3f7";
 
 /// The desk's (client's) P-521 key: the sandbox verifies QI requests with its public half.
 pub const QITECH_CLIENT_PRIVATE_PEM: &str = include_str!("../keys/client-private.pem");
@@ -27,6 +28,7 @@ pub struct DemoCredentials {
     /// QI's public key, for verifying the sandbox's signed responses.
     pub qitech_public_key_pem: &'static str,
     pub signzy_token: &'static str,
+    pub leegality_token: &'static str,
 }
 
 pub fn demo_credentials() -> DemoCredentials {
@@ -39,6 +41,7 @@ pub fn demo_credentials() -> DemoCredentials {
         qitech_private_key_pem: QITECH_CLIENT_PRIVATE_PEM,
         qitech_public_key_pem: QITECH_SERVER_PUBLIC_PEM,
         signzy_token: SIGNZY_TOKEN,
+        leegality_token: LEEGALITY_TOKEN,
     }
 }
 
@@ -56,6 +59,7 @@ pub fn provider_access(provider: signet_core::catalog::ProviderId, base_url: &st
             vec![("api_client_key", demo.qitech_api_client_key), ("private_key", demo.qitech_private_key_pem)],
         ),
         ProviderId::Signzy => (vec![], vec![("access_token", demo.signzy_token)]),
+        ProviderId::Leegality => (vec![("profile_id", crate::demo::LEEGALITY_WORKFLOW)], vec![("auth_token", demo.leegality_token)]),
     };
     signet_core::access::ProviderAccess {
         provider,

@@ -41,3 +41,6 @@ pub const VALID_CPF: &str = "61766976204";
 pub const CONTRACT_HALF_SIGNED: &str = "5e1a9c3b-2d4f-4e6a-8b0c-1d2e3f4a5b01";
 pub const CONTRACT_SIGNER_SIGNED: &str = "5e1a9c3b-2d4f-4e6a-8b0c-1d2e3f4a5b11";
 pub const CONTRACT_SIGNER_PENDING: &str = "5e1a9c3b-2d4f-4e6a-8b0c-1d2e3f4a5b12";
+
+// Leegality: the one published workflow (its `profileId`).
+pub const LEEGALITY_WORKFLOW: &str = "SBXWF01";

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock;
 use crate::state::lock;
 
-const REDACTED_HEADERS: [&str; 4] = ["authorization", "x-signature", "x-api-key", "api-client-key"];
+const REDACTED_HEADERS: [&str; 5] = ["authorization", "x-signature", "x-api-key", "api-client-key", "x-auth-token"];
 /// Bodies beyond this are cut (uploads can be large; the start is what matters).
 const BODY_KEPT: usize = 64 * 1024;
 

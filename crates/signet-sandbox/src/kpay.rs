@@ -16,6 +16,11 @@
 //!   URL or spiRequestUUID is a 400 in the `errors[]` shape.
 //! - The payment request reply carries no spiRequestUUID (the docs list none); the
 //!   sandbox-only `GET /_sandbox/kpay/signature-requests?invoiceGuid=` finds it.
+//! - `sendWithoutKpay: true` shares the invoice with no way to pay through KPay: the
+//!   reply's `paymentLink` is null, the invoice link and channels are as usual.
+//! - `attachInvoice` on an invoice whose customer has no email (the attachment
+//!   travels by email) still creates the request, with an `errors[]` entry beside
+//!   the link (code 4010): the 200-with-errors the schema allows.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -231,7 +236,8 @@ struct Warning {
 struct SendReply {
     errors: Vec<Value>,
     warnings: Vec<Warning>,
-    payment_link: String,
+    /// None (null) when the request was sent without KPay: there is nothing to pay through.
+    payment_link: Option<String>,
     invoice_link: String,
     text_sent: &'static str,
     email_sent: &'static str,
@@ -296,10 +302,21 @@ async fn send_payment_request(State(s): State<AppState>, Path(department): Path<
         email_sent,
         spi_request_uuid: spi,
     });
+    // The invoice travels as an email attachment: with no email on file it cannot be
+    // attached, and the request goes out without it (an error beside the link).
+    let mut errors = Vec::new();
+    if body.attach_invoice && invoice.email.is_none() {
+        errors.push(json!({
+            "errorCode": 4010,
+            "errorTitle": "Invoice not attached",
+            "errorMessage": format!("The invoice is attached to the email, and {} has no email address on file.", invoice.customer),
+            "errorDescription": "Add an email address to the customer, or send the invoice link by text.",
+        }));
+    }
     Json(SendReply {
-        errors: vec![],
+        errors,
         warnings,
-        payment_link: format!("{}/pay/{id}", s.base_url),
+        payment_link: (!body.send_without_kpay).then(|| format!("{}/pay/{id}", s.base_url)),
         invoice_link: format!("{}/invoice/{invoice_guid}", s.base_url),
         text_sent,
         email_sent,

@@ -16,6 +16,7 @@ pub mod demo;
 mod dollarpe;
 mod journal;
 mod kpay;
+mod leegality;
 mod pages;
 mod qitech;
 mod routes;
@@ -23,7 +24,7 @@ mod server;
 mod signzy;
 mod state;
 
-pub use config::{Faults, SandboxConfig, StyleCheck};
+pub use config::{Faults, SandboxConfig, SchemeCheck, StyleCheck};
 pub use credentials::{demo_credentials, provider_access, DemoCredentials};
 pub use journal::JournalEntry;
 pub use server::{serve, Sandbox};

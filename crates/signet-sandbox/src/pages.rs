@@ -17,7 +17,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/signzy/sign/{contract_id}/{signer_id}", get(signzy_sign))
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

@@ -1,7 +1,16 @@
-//! QI Tech: opt-in debt signatures, uploads and event polling. Requests carry
-//! `API-CLIENT-KEY` and an ES512 `AUTHORIZATION` token binding the body's MD5, the
-//! time, the method and the path; every response (errors included) is signed the
-//! same way with QI's key, in the `AUTHORIZATION` response header.
+//! QI Tech: opt-in debt signatures, uploads, event polling and the gateway's
+//! `/test/{api_client_key}`. Requests carry `API-CLIENT-KEY` and are signed in
+//! either of QI's schemes (the sandbox can be told to require one: `PUT
+//! /_sandbox/qitech/scheme {"scheme": "payload_md5" | "encoded_body" | "either"}`):
+//! - an ES512 `AUTHORIZATION` token binding the body's MD5 (of `{}` when there is no
+//!   body, as QI's sample signs a GET), the time, the method and the path; every
+//!   response (errors included) is signed the same way with QI's key;
+//! - the api-auth gateway's `Authorization: QIT <key>:<token>` over five lines, the
+//!   body as `{"encoded_body": <token>}`; answers come back encoded and signed the
+//!   same way with QI's key. The gateway's own refusals are plain JSON `{title,
+//!   description, translation, code}`: 400 `GDF000003` (no API-CLIENT-KEY), 401
+//!   `GDF000014` (the signature or the scheme), 404 `GDF000018` (unknown key).
+//!   A multipart upload's MD5 (over the file) is not checked here.
 //!
 //! Errors are `{"data": "<JSON text>"}`, both layers written as the excerpt writes
 //! them (", " / ": " separators, keys in the excerpt's order, UTF-8 as is). Codes other than the excerpt's LEG000069 are the sandbox's:
@@ -11,7 +20,8 @@
 //! - 409 `LEG000409` "Conflict": the debt is already signed;
 //! - 500 `SYS000500` "Internal Server Error".
 //!
-//! Shapes not in the excerpt: `POST /upload` answers `{document_key, document_md5}`;
+//! Shapes not in the excerpt: `GET /test/{key}` answers `{"success": "...",
+//! "api_client_key": key}` (its real content is undocumented); `POST /upload` answers `{document_key, document_md5}`;
 //! `GET /notification/events` answers `{"data": [{key, event_type, status,
 //! event_datetime, webhook_type, data}]}`, oldest first (items are the webhook body
 //! of the event plus `event_type`).
@@ -29,10 +39,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use signet_providers::jws::{self, RequestClaims};
+use signet_providers::qit;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::OffsetDateTime;
 
 use crate::clock;
+use crate::config::SchemeCheck;
 use crate::credentials::QITECH_API_CLIENT_KEY;
 use crate::demo;
 use crate::server::MAX_BODY;
@@ -45,8 +57,9 @@ pub(crate) fn routes(shared: AppState) -> Router<AppState> {
         .route("/debt/{debt_key}/signed", post(sign_debt))
         .route("/upload", post(upload))
         .route("/notification/events", get(events))
+        .route("/test/{api_client_key}", get(test_get).post(test_post))
         .route_layer(middleware::from_fn_with_state(shared, authenticated));
-    api.merge(Router::new().route("/_sandbox/qitech/debts", post(add_debt)))
+    api.merge(Router::new().route("/_sandbox/qitech/debts", post(add_debt)).route("/_sandbox/qitech/scheme", axum::routing::put(set_scheme).get(get_scheme)))
 }
 
 struct Debt {
@@ -139,11 +152,89 @@ async fn authenticated(State(s): State<AppState>, req: Request, next: Next) -> R
     let uri = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
-    let resp = match check_auth(&s, &parts.headers, &method, &uri, &bytes) {
-        Ok(()) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
-        Err(Refusal(description, extra_fields)) => unauthorized(description, extra_fields),
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).map(str::to_string);
+    let qit_used = header("authorization").is_some_and(|a| a.starts_with("QIT "));
+    let required = *lock(&s.qitech_scheme);
+    if !qit_used {
+        if required == SchemeCheck::EncodedBody {
+            let resp = unauthorized("This account signs with the api-auth gateway's scheme (Authorization: QIT, encoded_body).", json!({ "AUTHORIZATION": "expected QIT <key>:<token>" }));
+            return sign_response(&s, &method, &uri, resp).await;
+        }
+        let resp = match check_auth(&s, &parts.headers, &method, &uri, &bytes) {
+            Ok(()) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+            Err(Refusal(description, extra_fields)) => unauthorized(description, extra_fields),
+        };
+        return sign_response(&s, &method, &uri, resp).await;
+    }
+    // The api-auth gateway's scheme: its refusals are its own, plain and unsigned.
+    match header("api-client-key") {
+        None => return gateway_error(StatusCode::BAD_REQUEST, "GDF000003", "No API Client Key received", "Send the API-CLIENT-KEY header."),
+        Some(key) if key != QITECH_API_CLIENT_KEY => {
+            return gateway_error(StatusCode::NOT_FOUND, "GDF000018", "No ClientIntegration found", &format!("No ClientIntegration found for api_client_key: {key}"))
+        }
+        Some(_) => {}
+    }
+    if required == SchemeCheck::PayloadMd5 {
+        return gateway_error(StatusCode::UNAUTHORIZED, "GDF000014", "QI Unauthenticated", "This account signs with an AUTHORIZATION token (payload_md5), not QIT.");
+    }
+    let now = OffsetDateTime::now_utc() + time::Duration::seconds(s.faults().clock_offset_secs);
+    let opened = qit::open(&s.qi_client_key, QITECH_API_CLIENT_KEY, header("authorization").as_deref(), &method, &uri, &bytes, now);
+    let json = match opened {
+        Ok(json) => json,
+        Err(mismatch) => {
+            return gateway_error(StatusCode::UNAUTHORIZED, "GDF000014", "QI Unauthenticated", &format!("Failed while decoding the authentication token: {mismatch}"))
+        }
     };
-    sign_response(&s, &method, &uri, resp).await
+    // The handlers read the JSON the client signed (a multipart upload passes as sent).
+    let inner = if qit::encoded_body(&bytes).is_some() { Bytes::from(json) } else { bytes };
+    let resp = next.run(Request::from_parts(parts, Body::from(inner))).await;
+    encode_response(&s, &method, &uri, resp).await
+}
+
+/// An answer in the gateway's scheme: the JSON as `{"encoded_body": <token>}`, and
+/// `Authorization: QIT <key>:<token>` over the five lines, signed with QI's key.
+async fn encode_response(s: &AppState, method: &str, uri: &str, resp: Response) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    let now = OffsetDateTime::now_utc() + time::Duration::seconds(s.faults().clock_offset_secs);
+    let payload = if bytes.is_empty() { qit::Payload::None } else { qit::Payload::Json(&bytes) };
+    let signed = qit::sign_request(&s.qi_server_key, QITECH_API_CLIENT_KEY, method, uri, payload, now);
+    parts.headers.insert("authorization", HeaderValue::from_str(&signed.authorization).expect("ASCII"));
+    parts.headers.insert("api-client-key", HeaderValue::from_static(QITECH_API_CLIENT_KEY));
+    parts.headers.insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(signed.body.unwrap_or_default()))
+}
+
+/// The gateway's own refusal: plain JSON, as its error catalogue shows.
+fn gateway_error(status: StatusCode, code: &str, title: &str, description: &str) -> Response {
+    (status, Json(json!({ "title": title, "description": description, "translation": "Não autenticado.", "code": code }))).into_response()
+}
+
+async fn set_scheme(State(s): State<AppState>, Json(body): Json<Value>) -> Response {
+    match body.get("scheme").cloned().map(serde_json::from_value::<SchemeCheck>) {
+        Some(Ok(scheme)) => {
+            *lock(&s.qitech_scheme) = scheme;
+            Json(json!({ "scheme": scheme })).into_response()
+        }
+        _ => crate::routes::plain_error(StatusCode::BAD_REQUEST, "give {\"scheme\": \"payload_md5\" | \"encoded_body\" | \"either\"}"),
+    }
+}
+
+async fn get_scheme(State(s): State<AppState>) -> Response {
+    Json(json!({ "scheme": *lock(&s.qitech_scheme) })).into_response()
+}
+
+async fn test_get(Path(api_client_key): Path<String>) -> Response {
+    if api_client_key != QITECH_API_CLIENT_KEY {
+        return gateway_error(StatusCode::NOT_FOUND, "GDF000018", "No ClientIntegration found", &format!("No ClientIntegration found for api_client_key: {api_client_key}"));
+    }
+    Json(json!({ "success": "Your request was signed correctly.", "api_client_key": api_client_key })).into_response()
+}
+
+async fn test_post(body: Bytes) -> Response {
+    let echo: Value = serde_json::from_slice(&body).unwrap_or(json!({}));
+    (StatusCode::CREATED, Json(echo)).into_response()
 }
 
 /// Why a request's credentials were refused: a description, and the header or claim at fault.
@@ -160,7 +251,9 @@ fn check_auth(s: &AppState, headers: &axum::http::HeaderMap, method: &str, uri: 
     let claims: RequestClaims = jws::verify(&s.qi_client_key, token)
         .map_err(|e| Refusal("Invalid AUTHORIZATION token.", json!({ "AUTHORIZATION": e.to_string() })))?;
     let mismatch = |claim: &str, why: &str| Err(Refusal("The AUTHORIZATION token does not match the request.", json!({ claim: why })));
-    if claims.payload_md5 != jws::md5_hex(body) {
+    // A request without a body is signed as `{}` (QI's sample for GET and DELETE).
+    let hashed: &[u8] = if body.is_empty() { b"{}" } else { body };
+    if claims.payload_md5 != jws::md5_hex(hashed) {
         return mismatch("payload_md5", "does not match the MD5 of the request body");
     }
     if !claims.method.eq_ignore_ascii_case(method) {

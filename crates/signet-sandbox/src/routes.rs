@@ -9,7 +9,7 @@ use axum::{Json, Router};
 
 use crate::server::MAX_BODY;
 use crate::state::AppState;
-use crate::{admin, dollarpe, kpay, pages, qitech, signzy};
+use crate::{admin, dollarpe, kpay, leegality, pages, qitech, signzy};
 
 pub(crate) fn router(shared: AppState) -> Router {
     Router::new()
@@ -17,6 +17,7 @@ pub(crate) fn router(shared: AppState) -> Router {
         .merge(dollarpe::routes(shared.clone()))
         .merge(qitech::routes(shared.clone()))
         .merge(signzy::routes(shared.clone()))
+        .merge(leegality::routes(shared.clone()))
         .merge(pages::routes())
         .merge(admin::routes())
         .fallback(not_found)
@@ -35,6 +36,7 @@ pub(crate) enum Provider {
     DollarPe,
     QiTech,
     Signzy,
+    Leegality,
 }
 
 pub(crate) fn provider_of(path: &str) -> Option<Provider> {
@@ -43,10 +45,12 @@ pub(crate) fn provider_of(path: &str) -> Option<Provider> {
         Some(Provider::Kpay)
     } else if under("/cms") {
         Some(Provider::DollarPe)
-    } else if under("/debt") || under("/upload") || under("/notification") {
+    } else if under("/debt") || under("/upload") || under("/notification") || under("/test") {
         Some(Provider::QiTech)
     } else if under("/api/v3/contract") || under("/signzy") {
         Some(Provider::Signzy)
+    } else if under("/v3.0") || under("/v3.1") || under("/v3.2") || under("/leegality") {
+        Some(Provider::Leegality)
     } else {
         None
     }
@@ -63,6 +67,7 @@ pub(crate) async fn internal_error(shared: &AppState, parts: &Parts) -> Response
             qitech::sign_response(shared, parts.method.as_str(), uri, resp).await
         }
         Some(Provider::Signzy) => signzy::error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
+        Some(Provider::Leegality) => leegality::internal_error(),
         None => plain_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
     }
 }
@@ -75,6 +80,7 @@ async fn not_found(uri: Uri) -> Response {
         // Unsigned: QI paths that exist are signed by their middleware; this one does not.
         Some(Provider::QiTech) => qitech::error(StatusCode::NOT_FOUND, "LEG000404", "Not Found", &message, "Recurso não encontrado.", serde_json::json!({})),
         Some(Provider::Signzy) => signzy::error(StatusCode::NOT_FOUND, &message),
+        Some(Provider::Leegality) => (StatusCode::NOT_FOUND, Json(serde_json::json!({ "status": 0, "messages": [{ "code": "not.found", "message": message }], "data": null }))).into_response(),
         None => plain_error(StatusCode::NOT_FOUND, &message),
     }
 }

@@ -8,10 +8,10 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::config::{Faults, SandboxConfig, StyleCheck};
+use crate::config::{Faults, SandboxConfig, SchemeCheck, StyleCheck};
 use crate::credentials;
 use crate::journal::Journal;
-use crate::{dollarpe, kpay, qitech, signzy};
+use crate::{dollarpe, kpay, leegality, qitech, signzy};
 
 pub(crate) type AppState = Arc<Shared>;
 
@@ -19,6 +19,7 @@ pub(crate) struct Shared {
     /// `http://127.0.0.1:PORT`: links the sandbox hands out point back at itself.
     pub base_url: String,
     pub style: StyleCheck,
+    pub qitech_scheme: Mutex<SchemeCheck>,
     pub kyc_verify_after: Duration,
     pub journal: Journal,
     faults: Mutex<Faults>,
@@ -27,6 +28,7 @@ pub(crate) struct Shared {
     pub dollarpe: Mutex<dollarpe::Store>,
     pub qitech: Mutex<qitech::Store>,
     pub signzy: Mutex<signzy::Store>,
+    pub leegality: Mutex<leegality::Store>,
     pub files: Mutex<HashMap<String, HostedFile>>,
     /// The desk's public key (verifies QI requests) and QI's private key (signs replies).
     pub qi_client_key: p521::ecdsa::VerifyingKey,
@@ -52,6 +54,7 @@ impl Shared {
         Shared {
             base_url,
             style: config.dollarpe_style,
+            qitech_scheme: Mutex::new(config.qitech_scheme),
             kyc_verify_after: config.kyc_verify_after,
             journal: Journal::default(),
             dice: Mutex::new(dice_for(&config.faults)),
@@ -60,6 +63,7 @@ impl Shared {
             dollarpe: Mutex::new(dollarpe::Store::new(seed)),
             qitech: Mutex::new(qitech::Store::new(seed)),
             signzy: Mutex::new(signzy::Store::new(seed)),
+            leegality: Mutex::new(leegality::Store::new(seed)),
             files: Mutex::default(),
             qi_client_key: jws::verifying_key_from_pem(credentials::QITECH_CLIENT_PUBLIC_PEM).expect("embedded key"),
             qi_server_key: jws::signing_key_from_pem(credentials::QITECH_SERVER_PRIVATE_PEM).expect("embedded key"),

@@ -216,6 +216,22 @@ pub async fn fail(c: &Client, css: &str, what: &str) -> ! {
     panic!("{css}: {what}\n  element at [x, y, width, height] and window [width, height]: {place}\n  screenshot: {saved}");
 }
 
+/// On the signer's screen: scrolls the contract (its pages, drawn a few at a time,
+/// or its text) down until the end counts as reached and the consent box opens.
+pub async fn read_to_the_end(c: &Client) {
+    wait_for(c, "[data-testid='contract-text']").await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !find(c, "[data-testid='consent']").await.is_enabled().await.unwrap() {
+        if Instant::now() > deadline {
+            fail(c, "[data-testid='consent']", "never became available while scrolling the contract").await;
+        }
+        c.execute("const el = document.querySelector(\"[data-testid='contract-text']\"); el.scrollTop = el.scrollHeight; el.dispatchEvent(new Event('scroll'));", vec![])
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 pub async fn open_profile(c: &Client, name: &str) {
     click(c, &format!("[data-testid='profile-item'][data-profile-name='{name}']")).await;
     let deadline = Instant::now() + Duration::from_secs(10);

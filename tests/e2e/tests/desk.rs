@@ -498,8 +498,7 @@ async fn a_branch_desk_killed_again_and_again_in_an_opt_in_never_loses_its_evide
         click(&c, "[data-testid='open-signer']").await;
         let signer = wait_for_new_window(&c, &main).await;
         c.switch_to_window(signer).await.unwrap();
-        wait_for(&c, "[data-testid='contract-text']").await;
-        c.execute("const el = document.querySelector(\"[data-testid='contract-text']\"); el.scrollTop = el.scrollHeight; el.dispatchEvent(new Event('scroll'));", vec![]).await.unwrap();
+        read_to_the_end(&c).await;
         click(&c, "[data-testid='consent']:not([disabled])").await;
         let accepted = Instant::now();
         click(&c, "[data-testid='accept']").await;
@@ -725,6 +724,7 @@ async fn an_operator_gets_an_opt_in_signature_on_the_signers_screen_and_exports_
     assert_eq!(text(&c, "[data-testid='signer-text-sha']").await, text_sha);
     assert!(!find(&c, "[data-testid='accept']").await.is_enabled().await.unwrap(), "accept is enabled before reading");
     assert!(!find(&c, "[data-testid='consent']").await.is_enabled().await.unwrap());
+    wait_for(&c, "[data-testid='contract-text'][data-view='pages'] [data-testid='contract-page']").await;
     screenshot(&c, &env, "optin-signer.png").await;
     // The signer's window is granted three commands; anything else is refused there.
     let refused = c
@@ -732,13 +732,13 @@ async fn an_operator_gets_an_opt_in_signature_on_the_signers_screen_and_exports_
         .await
         .unwrap();
     assert!(refused.as_str().unwrap_or_default().contains("not allowed"), "the signer's window called list_profiles: {refused}");
-    c.execute(
-        "const el = document.querySelector(\"[data-testid='contract-text']\"); el.scrollTop = el.scrollHeight; el.dispatchEvent(new Event('scroll'));",
-        vec![],
-    )
-    .await
-    .unwrap();
-    wait_for(&c, "[data-testid='consent']:not([disabled])").await;
+    // The signer reads the PDF's pages as typeset, drawn a few at a time as they scroll.
+    read_to_the_end(&c).await;
+    assert_eq!(c.find_all(Locator::Css("[data-testid='contract-page']")).await.unwrap().len(), 12, "every page was drawn before the end counted");
+    // The text that is sent and hashed is one click away.
+    click(&c, "[data-testid='signer-view-text']").await;
+    assert!(text(&c, "[data-testid='contract-text'][data-view='text']").await.contains("Cláusula"));
+    click(&c, "[data-testid='signer-view-pages']").await;
     assert!(!find(&c, "[data-testid='accept']").await.is_enabled().await.unwrap(), "accept is enabled before consent");
     click(&c, "[data-testid='consent']").await;
     click(&c, "[data-testid='accept']").await;
@@ -760,6 +760,18 @@ async fn an_operator_gets_an_opt_in_signature_on_the_signers_screen_and_exports_
     // The dossier checks offline, and QI Tech received the very text the desk showed.
     let out = Command::new(&env.cli).args(["evidence", "check", dossier.to_str().unwrap(), "--json"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["certificateVerified"], true, "{report}");
+    // Its certificate reads back as text a person can check: who, what, when, how.
+    let unzipped = env.data_dir.join(format!("dossier-{}", std::process::id()));
+    assert!(Command::new("unzip").args(["-q", "-o", dossier.to_str().unwrap(), "certificate.pdf", "evidence.json", "-d", unzipped.to_str().unwrap()]).status().unwrap().success());
+    let certificate = Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(unzipped.join("certificate.pdf")).arg("-").output().unwrap();
+    let certificate = String::from_utf8_lossy(&certificate.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in ["Electronic signature evidence certificate", "Maria da Silva", "***.669.762-**", "contrato-12-paginas.pdf", "12 páginas / pages", text_sha.as_str(), "signature_received", "signet evidence check"] {
+        assert!(certificate.contains(expected), "the certificate does not say {expected:?}: {certificate}");
+    }
+    let evidence: serde_json::Value = serde_json::from_slice(&std::fs::read(unzipped.join("evidence.json")).unwrap()).unwrap();
+    assert_eq!(evidence["reading"]["view"], "pages", "the evidence says the signer read the pages");
     let journal = sandbox_journal(&sandbox);
     let sent = journal.as_array().unwrap().iter().rev().find(|e| e["path"].as_str().is_some_and(|p| p.ends_with("/signed"))).expect("QI Tech received the signature");
     let body: serde_json::Value = serde_json::from_str(sent["body"].as_str().unwrap()).unwrap();
@@ -993,4 +1005,101 @@ async fn a_customers_crafted_files_are_refused_by_name_and_the_desk_keeps_workin
     assert!(refused.contains("huge-50000x50000.png") && refused.contains("50000×50000"), "{refused}");
     assert_eq!(desk_pid(&env), pid);
     c.close().await.unwrap();
+}
+
+/// The SHA-256 of a file, in hex.
+fn file_sha256(path: &Path) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(std::fs::read(path).unwrap()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// Leegality and Signzy from the signing screen: a Leegality request sent for an
+// invitee, followed to signed and its signed PDF downloaded and kept; a Signzy
+// contract's signed copy downloaded with Signzy's hash checked; and "Test connection"
+// in Settings for a profile of IT's own, right and wrong.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_follows_leegality_and_signzy_contracts_to_their_signed_copies() {
+    let env = Env::from_vars();
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-12-paginas.pdf");
+    let driver = Driver::start(&[("SIGNET_TEST_PICK_FILE", pdf.to_str().unwrap())]);
+    let c = driver.open_desk(&env).await;
+    let sandbox = use_sandbox(&c).await;
+
+    click(&c, "[data-testid='nav-optin']").await;
+    click(&c, "[data-testid='tab-leegality']").await;
+    click(&c, "[data-testid='leegality-pdf']").await;
+    assert!(text(&c, "[data-testid='leegality-pdf-name']").await.contains("contrato-12-paginas.pdf"));
+    type_into(&c, "[data-testid='leegality-name']", "Loan agreement LN-77").await;
+    type_into(&c, "[data-testid='leegality-invitee-name']", "Asha Rao").await;
+    // Neither email nor phone: refused by name, nothing sent.
+    click(&c, "[data-testid='leegality-initiate']").await;
+    assert!(text(&c, "[data-testid='leegality-field-error']").await.contains("Asha Rao"));
+    type_into(&c, "[data-testid='leegality-invitee-email']", "asha@example.com").await;
+    click(&c, "[data-testid='leegality-initiate']").await;
+    wait_for(&c, "[data-testid='leegality-invitee-row'][data-state='waiting for signature']").await;
+    let document = text(&c, "[data-testid='leegality-selected']").await;
+    sandbox_admin(&sandbox, "POST", &format!("/_sandbox/leegality/{document}/invitees/0/sign"), "");
+    click(&c, "[data-testid='leegality-refresh']").await;
+    wait_for(&c, "[data-testid='leegality-invitee-row'][data-state='signed']").await;
+    assert!(text(&c, "[data-testid='leegality-completion']").await.contains("signed by everyone"));
+    click(&c, "[data-testid='leegality-download']").await;
+    let shown_sha = text(&c, "[data-testid='signed-document'] [data-testid='signed-sha']").await;
+    let kept = env.data_dir.join("signed-documents").join(format!("leegality-{document}-signed.pdf"));
+    assert_eq!(file_sha256(&kept), shown_sha, "the desk shows the SHA-256 of the file it kept");
+    assert!(text(&c, "[data-testid='signed-hash-check']").await.contains("no hash"));
+    screenshot(&c, &env, "leegality.png").await;
+
+    // Signzy: a contract sent, both signers sign, its signed copy checked against Signzy's hash.
+    click(&c, "[data-testid='tab-signzy']").await;
+    click(&c, "[data-testid='signzy-pdf']").await;
+    type_into(&c, "[data-testid='signzy-name']", "Loan LN-78").await;
+    type_into(&c, "[data-testid='signzy-executer']", "Demo Lending").await;
+    type_into(&c, "[data-testid='signzy-signer-name']", "Ravi Nair").await;
+    type_into(&c, "[data-testid='signzy-signer-email']", "ravi@example.com").await;
+    type_into(&c, "[data-testid='signzy-signer-mobile']", "9876543210").await;
+    click(&c, "[data-testid='signzy-initiate']").await;
+    wait_for(&c, "[data-testid='signzy-signer-row']").await;
+    let journal = sandbox_journal(&sandbox);
+    let initiated = journal.as_array().unwrap().iter().rev().find(|e| e["path"] == "/api/v3/contract/initiate").expect("Signzy received the contract");
+    assert!(initiated["body"].as_str().unwrap().contains("Loan LN-78"));
+    let contract_id = c.execute("return document.querySelector(\"[data-testid='signzy-contracts'] code\").textContent", vec![]).await.unwrap();
+    let contract_id = contract_id.as_str().unwrap().to_string();
+    let status: serde_json::Value = serde_json::from_str(&sandbox_admin_pull(&sandbox, &contract_id)).unwrap();
+    let signer = status["signerdetail"][0]["signerId"].as_str().unwrap().to_string();
+    sandbox_admin(&sandbox, "POST", &format!("/_sandbox/signzy/{contract_id}/signers/{signer}/sign"), "{}");
+    click(&c, "[data-testid='signzy-refresh']").await;
+    click(&c, "[data-testid='signzy-final-copy']").await;
+    assert!(text(&c, "[data-testid='signed-hash-check']").await.contains("Matches the hash the provider states"));
+
+    // Test connection, for a profile IT set up by hand against the same Sandbox.
+    click(&c, "[data-testid='nav-settings']").await;
+    type_into(&c, "[data-testid='new-profile-name']", "Branch 12").await;
+    click(&c, "[data-testid='create-profile']").await;
+    click(&c, "[data-testid='tab-leegality']").await;
+    type_into(&c, "[data-testid='base-url-leegality']", &sandbox).await;
+    type_into(&c, "[data-testid='field-leegality-profile_id']", "SBXWF01").await;
+    click(&c, "[data-testid='save-settings-leegality']").await;
+    wait_for(&c, "[data-testid='provider-leegality'] .ok").await;
+    for (token, ok) in [("wrong-token", "false"), ("leegality-sandbox-token-91d3f7", "true")] {
+        click(&c, "[data-testid='secret-edit-leegality-auth_token']").await;
+        type_into(&c, "[data-testid='secret-input-leegality-auth_token']", token).await;
+        click(&c, "[data-testid='secret-save-leegality-auth_token']").await;
+        wait_for(&c, "[data-testid='secret-leegality-auth_token'][data-state='set']").await;
+        click(&c, "[data-testid='test-connection-leegality']:not([disabled])").await;
+        wait_for(&c, &format!("[data-testid='test-result-leegality'][data-ok='{ok}']")).await;
+    }
+    assert!(text(&c, "[data-testid='test-result-leegality']").await.contains("credentials work"));
+    c.close().await.unwrap();
+}
+
+/// Signzy's status of a contract, asked of the Sandbox with its demo token.
+fn sandbox_admin_pull(base: &str, contract_id: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let body = format!("{{\"contractId\":\"{contract_id}\",\"base64EncodedOutput\":false}}");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "POST /api/v3/contract/pullData HTTP/1.1\r\nHost: {addr}\r\nAuthorization: signzy-sandbox-token-2c8e4a\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    reply.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
 }

@@ -36,6 +36,13 @@ import type { KycConfiguration } from "./bindings/KycConfiguration";
 import type { CheckedDocument } from "./bindings/CheckedDocument";
 import type { KycForm } from "./bindings/KycForm";
 import type { KycSubmitted } from "./bindings/KycSubmitted";
+import type { SignedDocument } from "./bindings/SignedDocument";
+import type { ConnectionCheck } from "./bindings/ConnectionCheck";
+import type { InviteeRow } from "./bindings/InviteeRow";
+import type { LeegalityCreated } from "./bindings/LeegalityCreated";
+import type { LeegalityInitiated } from "./bindings/LeegalityInitiated";
+import type { LeegalityStatus } from "./bindings/LeegalityStatus";
+import type { LeegalityFileKind } from "./bindings/LeegalityFileKind";
 import { CommandError, asErrorBody } from "./errors";
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -102,6 +109,17 @@ export const api = {
     call<InitiatedContract>("signzy_initiate", { name, executer, signers, ttlDays }),
   signzyContracts: () => call<InitiatedView[]>("signzy_contracts"),
   signzyStatus: (contractId: string) => call<ContractStatus>("signzy_status", { contractId }),
+  /** Downloads and keeps Signzy's signed copy (the final one, or one signer's), hash checked. */
+  signzySignedCopy: (contractId: string, signerId: string | null) => call<SignedDocument>("signzy_signed_copy", { contractId, signerId }),
+  /** Opens a native dialog in Rust; the PDF's bytes stay there. Null if cancelled. */
+  leegalityChoosePdf: () => call<PickedPdf | null>("leegality_choose_pdf"),
+  leegalityInitiate: (name: string, invitees: InviteeRow[]) => call<LeegalityCreated>("leegality_initiate", { name, invitees }),
+  leegalityDocuments: () => call<LeegalityInitiated[]>("leegality_documents"),
+  leegalityStatus: (documentId: string) => call<LeegalityStatus>("leegality_status", { documentId }),
+  leegalityDownload: (documentId: string, kind: LeegalityFileKind) => call<SignedDocument>("leegality_download", { documentId, kind }),
+  /** Opens a kept signed document in the system's PDF viewer. */
+  openSignedDocument: (fileName: string) => call<null>("open_signed_document", { fileName }),
+  testConnection: (profileId: string, provider: ProviderId) => call<ConnectionCheck>("test_connection", { profileId, provider }),
   kycConfiguration: (customerId: string) => call<KycConfiguration>("kyc_configuration", { customerId }),
   /** Opens a native dialog in Rust and checks the file there; null if cancelled. */
   kycChooseFile: (side: "front" | "back") => call<CheckedDocument | null>("kyc_choose_file", { side }),

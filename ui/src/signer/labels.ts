@@ -6,7 +6,7 @@ export type Language = "pt-BR" | "en";
 export const LABELS: Record<Language, Record<string, string>> = {
   "pt-BR": {
     title: "Leia o contrato",
-    intro: "Role o texto até o fim. O botão de aceite fica disponível depois da leitura completa e da confirmação abaixo.",
+    intro: "Role o contrato até o fim. O botão de aceite fica disponível depois da leitura completa e da confirmação abaixo.",
     pages: "páginas",
     fingerprint: "Impressão digital (SHA-256) do texto",
     scrollMore: "Continue rolando até o fim do contrato para poder aceitar.",
@@ -18,10 +18,16 @@ export const LABELS: Record<Language, Record<string, string>> = {
     closing: "O atendente vai orientar os próximos passos.",
     session: "Sessão",
     language: "Idioma",
+    view: "Como ler",
+    asTypeset: "Páginas do contrato",
+    asText: "Texto enviado e assinado",
+    page: "Página",
+    drawing: "Desenhando as próximas páginas…",
+    pagesUnavailable: "As páginas deste arquivo não puderam ser desenhadas; leia o texto, que é o que será assinado.",
   },
   en: {
     title: "Read the contract",
-    intro: "Scroll the text to its end. The accept button becomes available once you have read it all and confirmed below.",
+    intro: "Scroll the contract to its end. The accept button becomes available once you have read it all and confirmed below.",
     pages: "pages",
     fingerprint: "Text fingerprint (SHA-256)",
     scrollMore: "Keep scrolling to the end of the contract to be able to accept.",
@@ -33,5 +39,11 @@ export const LABELS: Record<Language, Record<string, string>> = {
     closing: "The operator will guide you through the next steps.",
     session: "Session",
     language: "Language",
+    view: "How to read",
+    asTypeset: "The contract's pages",
+    asText: "The text sent and signed",
+    page: "Page",
+    drawing: "Drawing the next pages…",
+    pagesUnavailable: "This file's pages could not be drawn; read the text, which is what will be signed.",
   },
 };

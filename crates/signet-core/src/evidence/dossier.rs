@@ -14,6 +14,8 @@ use crate::error::{CoreError, Result};
 use crate::store::{Store, StoredEvidence, StoredHead};
 
 pub const FORMAT: &str = "signet-dossier-v1";
+/// The readable certificate's name inside a dossier.
+pub const CERTIFICATE: &str = "certificate.pdf";
 /// No dossier is anywhere near this; a larger one is refused rather than unpacked.
 const MAX_UNPACKED: u64 = 256 * 1024 * 1024;
 
@@ -82,6 +84,19 @@ pub fn export(store: &Store, signing_key: &SigningKey, session_id: &str) -> Resu
     }
     files.push(("chain.json".into(), serde_json::to_vec_pretty(&proof).expect("the proof serializes")));
 
+    // The certificate people read, listed in the manifest like every other file.
+    let acceptance_seq = records.iter().find(|r| r.kind == ledger::Kind::Acceptance.as_str()).map(|r| r.seq).unwrap_or(first.seq);
+    let answer: Option<serde_json::Value> = records.iter().rev().find(|r| r.kind == ledger::Kind::ProviderResponse.as_str()).and_then(|r| serde_json::from_str(&r.body).ok());
+    let public_key = key::public_key(&signing_key.verifying_key());
+    let certificate = super::certificate::render(&super::certificate::Facts {
+        evidence: &evidence,
+        answer: answer.as_ref(),
+        ledger_position: acceptance_seq,
+        public_key: &public_key,
+        issued_at: time::OffsetDateTime::now_utc(),
+    })?;
+    files.push((CERTIFICATE.into(), certificate));
+
     let manifest = Manifest {
         format: FORMAT.into(),
         session_id: session_id.into(),
@@ -118,6 +133,8 @@ pub struct DossierReport {
     /// the dossier can only be shown intact, not shown to come from Signet here.
     pub origin_verified: bool,
     pub files: Vec<String>,
+    /// The dossier holds the evidence certificate, and it is the one the manifest signed.
+    pub certificate_verified: bool,
     pub problems: Vec<String>,
 }
 
@@ -164,6 +181,7 @@ pub fn check(bytes: &[u8], expected_public_key: Option<&str>) -> Result<DossierR
         public_key: None,
         origin_verified: false,
         files: files.keys().cloned().collect(),
+        certificate_verified: false,
         problems: vec![],
     };
     let (Some(manifest_bytes), Some(signature)) = (files.get("manifest.json"), files.get("manifest.sig")) else {
@@ -202,6 +220,8 @@ pub fn check(bytes: &[u8], expected_public_key: Option<&str>) -> Result<DossierR
     for name in files.keys().filter(|n| !manifest.files.contains_key(*n) && !n.starts_with("manifest.")) {
         report.problems.push(format!("{name} is not listed in the manifest"));
     }
+    report.certificate_verified = signed
+        && matches!((manifest.files.get(CERTIFICATE), files.get(CERTIFICATE)), (Some(sha), Some(b)) if &ledger::sha256_hex(b) == sha && b.starts_with(b"%PDF-"));
 
     // The evidence matches the contract files it names.
     let evidence: Option<AcceptanceEvidence> = files.get("evidence.json").and_then(|b| serde_json::from_slice(b).ok());

@@ -2,6 +2,7 @@
 //! hash-chained ledger in SQLite whose head is signed with a per-installation
 //! Ed25519 key kept in the OS keyring, and dossiers that prove one signature offline.
 
+pub mod certificate;
 pub mod dossier;
 pub mod key;
 pub mod ledger;
@@ -56,6 +57,16 @@ pub struct Geolocation {
     pub longitude: f64,
 }
 
+impl Geolocation {
+    /// A place on Earth: latitude -90 to 90, longitude -180 to 180, both finite.
+    pub fn check(&self) -> crate::error::Result<()> {
+        if !(-90.0..=90.0).contains(&self.latitude) || !(-180.0..=180.0).contains(&self.longitude) {
+            return Err(crate::error::CoreError::invalid("geolocation", "Latitude runs from -90 to 90 and longitude from -180 to 180, e.g. -23.5614 and -46.6559."));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -68,6 +79,10 @@ pub struct ContractEvidence {
     pub text_sha256: String,
     #[ts(type = "number")]
     pub text_chars: u64,
+    /// Pages of the PDF (records written before this was kept have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub pages: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -89,6 +104,11 @@ pub struct ReadingEvidence {
     pub seconds_open: f64,
     /// The text was scrolled to its end before the accept button could be used.
     pub scrolled_to_end: bool,
+    /// What the signer read on: the PDF's pages as typeset, or the extracted text
+    /// (the text is what is sent and hashed either way). None for older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub view: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -163,6 +163,7 @@ mod tests {
                     updated_at: "t".into(),
                     attempts: 1,
                     retry_at: None,
+        checkable_with: None,
                 })
                 .unwrap();
         }

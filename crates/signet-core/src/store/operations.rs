@@ -66,6 +66,8 @@ pub struct OperationRecord {
     pub attempts: u32,
     /// When a waiting operation is next sent.
     pub retry_at: Option<String>,
+    /// The provider that can be asked whether it arrived, if its outcome is unknown.
+    pub checkable_with: Option<String>,
 }
 
 const COLUMNS: &str = "key, area, kind, profile_id, subject, request, status, response, created_at, updated_at, attempts, retry_at";
@@ -74,10 +76,12 @@ fn record(r: &Row<'_>) -> rusqlite::Result<OperationRecord> {
     let json = |i: usize| -> rusqlite::Result<Option<serde_json::Value>> {
         Ok(r.get::<_, Option<String>>(i)?.and_then(|t| serde_json::from_str(&t).ok()))
     };
+    let kind: String = r.get(2)?;
     Ok(OperationRecord {
         key: r.get(0)?,
         area: r.get(1)?,
-        kind: r.get(2)?,
+        checkable_with: crate::outbox::checkable_with(&kind).map(str::to_string),
+        kind,
         profile_id: r.get(3)?,
         subject: r.get(4)?,
         request: json(5)?.unwrap_or(serde_json::Value::Null),

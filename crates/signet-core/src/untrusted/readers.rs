@@ -30,6 +30,9 @@ pub enum Job {
     PdfFacts,
     /// The size of an image, decoded in full, and a small PNG thumbnail.
     ImageFacts(ImageFormat),
+    /// Pages `first..first + count` (0-based) of a PDF drawn as typeset, as PNG images
+    /// `width` pixels wide.
+    RenderPages { width: u32, first: u32, count: u32 },
     /// Tries what a confined reader must not be able to do (tests, diagnostics).
     Probe,
 }
@@ -40,6 +43,7 @@ pub enum Reply {
     Pages(Vec<String>),
     Pdf { pages: u32, encrypted: bool, first_page_text: Option<String> },
     Image { width: u32, height: u32, thumbnail_png: Vec<u8> },
+    Rendered { total: u32, pages: Vec<Vec<u8>> },
     Probe(ProbeReport),
     /// The file is not what it should be (damaged, not a PDF, ...): the reason, for
     /// the operator, ending with what to do.
@@ -64,6 +68,10 @@ pub fn run(job: &Job, bytes: &[u8]) -> Reply {
         },
         Job::PdfFacts => pdf_facts(bytes),
         Job::ImageFacts(format) => image_facts(bytes, *format),
+        Job::RenderPages { width, first, count } => match render_pages(bytes, *width, *first, *count) {
+            Ok((total, pages)) => Reply::Rendered { total, pages },
+            Err(why) => Reply::Refused(why),
+        },
         Job::Probe => Reply::Probe(probe(Vec::new())),
     }
 }
@@ -120,6 +128,36 @@ fn image_facts(bytes: &[u8], format: ImageFormat) -> Reply {
         return Reply::Refused(format!("no preview could be made ({e})"));
     }
     Reply::Image { width: img.width(), height: img.height(), thumbnail_png }
+}
+
+/// Widest page drawn, in pixels, and most pages drawn in one go.
+pub const MAX_RENDER_WIDTH: u32 = 2000;
+pub const MAX_RENDER_BATCH: u32 = 10;
+
+/// Draws pages `first..first + count` with hayro (pure Rust) on white, `width` pixels
+/// wide; also says how many pages the document has.
+pub fn render_pages(bytes: &[u8], width: u32, first: u32, count: u32) -> Result<(u32, Vec<Vec<u8>>), String> {
+    use hayro::hayro_interpret::InterpreterSettings;
+    use hayro::vello_cpu::color::palette::css::WHITE;
+    use hayro::{PixmapSettings, RenderCache, RenderSettings};
+    let pdf = hayro::hayro_syntax::Pdf::new(bytes.to_vec()).map_err(|e| format!("its pages cannot be drawn ({e:?})"))?;
+    let pages = pdf.pages();
+    if !(1..=MAX_RENDER_WIDTH).contains(&width) || count > MAX_RENDER_BATCH {
+        return Err(format!("pages are drawn at most {MAX_RENDER_WIDTH} pixels wide, {MAX_RENDER_BATCH} at a time"));
+    }
+    let cache = RenderCache::new();
+    let settings = InterpreterSettings::default();
+    let mut out = Vec::new();
+    for page in pages.iter().skip(first as usize).take(count as usize) {
+        let (w, h) = page.render_dimensions();
+        if w <= 0.0 || h <= 0.0 || h / w > 20.0 || w / h > 20.0 {
+            return Err("a page has a size no document has".into());
+        }
+        let scale = width as f32 / w;
+        let pixmap = hayro::render(page, &cache, &settings, &RenderSettings::default(), &PixmapSettings { x_scale: scale, y_scale: scale, bg_color: WHITE });
+        out.push(pixmap.into_png().map_err(|e| format!("a page could not be encoded ({e:?})"))?);
+    }
+    Ok((pages.len() as u32, out))
 }
 
 /// Each thing a reader has no business doing, tried once.

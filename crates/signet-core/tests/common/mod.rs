@@ -22,6 +22,7 @@ pub fn circumstances(session: &str) -> Circumstances {
         accepted_at: accepted,
         opened_at: accepted - time::Duration::seconds(200),
         scrolled_to_end: true,
+        reading_view: Some("text".into()),
         public_ip: "179.104.42.245".into(),
         local_ip: Some("192.168.0.12".into()),
         local_port: Some(51234),

@@ -7,5 +7,6 @@ mod admin;
 mod dollarpe;
 mod faults;
 mod kpay;
+mod leegality;
 mod qitech;
 mod signzy;

@@ -12,4 +12,8 @@ pdfSha256: string | null,
 /**
  * SHA-256 (hex) of the exact text shown and sent as `raw_text`.
  */
-textSha256: string, textChars: number, };
+textSha256: string, textChars: number, 
+/**
+ * Pages of the PDF (records written before this was kept have none).
+ */
+pages?: number, };

@@ -4,4 +4,8 @@ import type { SignerDetail } from "./SignerDetail";
 /**
  * The `SignzyRefreshSigning` response, field for field.
  */
-export type ContractStatus = { contractId: string, initialSignerCount: string | null, signedSignerCount: string | null, deletedSignerCount: string | null, contractName: string | null, contractExecuterName: string | null, contractTtl: string | null, finalSignedContract: string | null, finalSignedContractHash: string | null, initialContractHash: string | null, isCompleted: string | null, contractCompletionTime: string | null, contractStatus: string | null, estamp: unknown, signerdetail: Array<SignerDetail>, };
+export type ContractStatus = { contractId: string, initialSignerCount: string | null, signedSignerCount: string | null, deletedSignerCount: string | null, contractName: string | null, contractExecuterName: string | null, contractTtl: string | null, finalSignedContract: string | null, finalSignedContractHash: string | null, initialContractHash: string | null, isCompleted: string | null, contractCompletionTime: string | null, contractStatus: string | null, estamp: unknown, 
+/**
+ * `null` when the contract has no signers left (all deleted): read as none.
+ */
+signerdetail: Array<SignerDetail>, };

@@ -12,4 +12,8 @@ publicKey: string | null,
  * Signed by the key the check was given (the installation's). Without one,
  * the dossier can only be shown intact, not shown to come from Signet here.
  */
-originVerified: boolean, files: Array<string>, problems: Array<string>, };
+originVerified: boolean, files: Array<string>, 
+/**
+ * The dossier holds the evidence certificate, and it is the one the manifest signed.
+ */
+certificateVerified: boolean, problems: Array<string>, };

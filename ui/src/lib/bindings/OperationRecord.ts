@@ -9,4 +9,8 @@ attempts: number,
 /**
  * When a waiting operation is next sent.
  */
-retryAt: string | null, };
+retryAt: string | null, 
+/**
+ * The provider that can be asked whether it arrived, if its outcome is unknown.
+ */
+checkableWith: string | null, };

@@ -7,4 +7,13 @@ export type PaymentSentView = { operationKey: string, paymentLink: string | null
 /**
  * Channels asked for that failed: a half-success, with the link still usable.
  */
-failedChannels: Array<string>, warnings: Array<string>, };
+failedChannels: Array<string>, warnings: Array<string>, 
+/**
+ * `errors[]` myKaarma sent beside a link: the request exists, but something
+ * asked for did not happen (e.g. the invoice could not be attached).
+ */
+errors: Array<string>, 
+/**
+ * Sent without KPay: the invoice link is what the customer gets, no payment link.
+ */
+withoutKpay: boolean, };

@@ -8,4 +8,9 @@ openedAt: string, secondsOpen: number,
 /**
  * The text was scrolled to its end before the accept button could be used.
  */
-scrolledToEnd: boolean, };
+scrolledToEnd: boolean, 
+/**
+ * What the signer read on: the PDF's pages as typeset, or the extracted text
+ * (the text is what is sent and hashed either way). None for older records.
+ */
+view?: string, };

@@ -3,4 +3,8 @@
 /**
  * What the signer's screen shows.
  */
-export type SignerView = { sessionId: string, sourceName: string, pages: number | null, text: string, textSha256: string, language: string, consentWording: string, consentVersion: string, };
+export type SignerView = { sessionId: string, sourceName: string, pages: number | null, 
+/**
+ * The contract is a PDF, so its pages can be shown as typeset.
+ */
+hasPages: boolean, text: string, textSha256: string, language: string, consentWording: string, consentVersion: string, };
