@@ -14,6 +14,7 @@ bench: setup-bench ui
 	cargo bench -p signet-core --bench activity
 	cargo bench -p signet-core --bench bulk
 	cargo bench -p signet-core --bench contract
+	cargo bench -p signet-core --bench team
 	scripts/bench-desk.sh
 
 # Installable packages (.deb, and an AppImage where it builds) in target/release/bundle.

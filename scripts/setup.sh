@@ -12,7 +12,8 @@ build_pkgs=(build-essential pkg-config file libssl-dev libdbus-1-dev libwebkit2g
   libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev)
 # The keyring daemon is what a desktop session already runs; a bare machine needs it too.
 run_pkgs=(gnome-keyring)
-test_pkgs=(xvfb xauth dbus dbus-x11 webkit2gtk-driver libsecret-tools imagemagick python3-venv poppler-utils unzip)
+test_pkgs=(xvfb xauth dbus dbus-x11 webkit2gtk-driver libsecret-tools imagemagick python3-venv poppler-utils unzip
+  postgresql)
 
 wanted=("${build_pkgs[@]}" "${run_pkgs[@]}")
 bench_pkgs=(poppler-utils)

@@ -8,6 +8,10 @@ step() { printf '\n==> %s\n' "$*"; }
 step "UI build (the desk embeds it at compile time)"
 (cd ui && npm run build --silent)
 
+# First, so that a new advisory fails in a minute rather than after the long build.
+step "Supply chain: licenses and sources; known vulnerabilities where the databases can be reached"
+scripts/supply-chain.sh
+
 step "Rust: unit tests, provider and shell tests (mock runtime)"
 # This also builds target/debug/signet-desk, the binary the end-to-end suite drives
 # (with the same features, so nothing is compiled twice).
@@ -27,9 +31,6 @@ fi
 
 step "UI: type check and unit tests"
 (cd ui && npm run check --silent && npm test --silent)
-
-step "Supply chain: licenses and sources; known vulnerabilities where the databases can be reached"
-scripts/supply-chain.sh
 
 step "End to end: real window (Xvfb), real keyring, tauri-driver"
 scripts/e2e.sh target/debug/signet-desk

@@ -85,6 +85,9 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
         commands::leegality::leegality_download,
         commands::signed::open_signed_document,
         commands::settings::test_connection,
+        commands::activity::team_operations,
+        commands::activity::team_directory,
+        commands::evidence::verify_archive,
         commands::kyc::kyc_configuration,
         commands::kyc::kyc_choose_file,
         commands::kyc::kyc_clear_file,
@@ -120,6 +123,48 @@ fn spawn_retry_timer<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
         loop {
             tokio::time::sleep(RETRY_TICK).await;
             app.state::<AppState>().retry_due().await;
+        }
+    });
+}
+
+/// How often the desk pushes its new history to the team store.
+const TEAM_SYNC_TICK: std::time::Duration = std::time::Duration::from_secs(3);
+/// How often new evidence is archived (the profile's evidence archive).
+const ARCHIVE_TICK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// In team mode, what the desk records reaches the team store in the background;
+/// a store that is down is tried again on the next tick (nothing leaves the queue
+/// until the store has it).
+/// Archives new evidence while the desk is open (the profile's evidence archive).
+fn spawn_archiving<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(ARCHIVE_TICK).await;
+            if app.state::<AppState>().archive_pass().await {
+                use tauri::Emitter;
+                let _ = app.emit_to("main", "status-changed", ());
+            }
+        }
+    });
+}
+
+fn spawn_team_sync<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(TEAM_SYNC_TICK).await;
+            let state = app.state::<AppState>();
+            let Some(team) = state.team() else { continue };
+            let before = team.problem();
+            let outcome = team.sync(state.db(), 20).await;
+            // The status bar's "to push" count and the team indicator follow at once.
+            let changed = matches!(&outcome, Ok(report) if report.pushed > 0) || team.problem() != before;
+            if let Err(e) = outcome {
+                tracing::debug!("team store not reached this time: {e}");
+            }
+            if changed {
+                use tauri::Emitter;
+                let _ = app.emit_to("main", "status-changed", ());
+            }
         }
     });
 }
@@ -167,9 +212,14 @@ pub fn run() {
                 }
                 Err(problem) => state.sandbox = Err(problem),
             }
+            if let Err(e) = state.refresh_team() {
+                tracing::warn!("team mode could not be set up: {}", e.0.message);
+            }
             app.manage(state);
             app.manage(guard);
             spawn_retry_timer(app.handle().clone());
+            spawn_team_sync(app.handle().clone());
+            spawn_archiving(app.handle().clone());
             spawn_evidence_check(app.handle().clone());
             let handle = app.handle().clone();
             if let Some(main) = app.get_webview_window("main") {

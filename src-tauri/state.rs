@@ -42,6 +42,8 @@ pub struct AppState {
     pub sandbox: Result<String, String>,
     /// The evidence ledger's verification at start-up, once it has run.
     pub evidence: Mutex<Option<signet_core::evidence::ledger::LedgerReport>>,
+    /// Why the last archiving pass did not finish, if it did not.
+    pub archive_problem: Mutex<Option<String>>,
 }
 
 impl AppState {
@@ -51,7 +53,7 @@ impl AppState {
         if interrupted > 0 {
             tracing::warn!(interrupted, "operations interrupted by an earlier stop are marked unknown");
         }
-        Ok(AppState { paths, store: Mutex::new(store), secrets, sandbox: Err("not started".into()), evidence: Mutex::new(None) })
+        Ok(AppState { paths, store: Mutex::new(store), secrets, sandbox: Err("not started".into()), evidence: Mutex::new(None), archive_problem: Mutex::new(None) })
     }
 
     pub fn secrets(&self) -> &dyn SecretStore {
@@ -97,6 +99,64 @@ impl AppState {
 
     fn store(&self) -> Result<MutexGuard<'_, Store>, IpcError> {
         self.store.lock().map_err(|_| IpcError::internal("the database lock was poisoned by an earlier failure; restart Signet"))
+    }
+
+    /// Puts the desk in team mode for the active profile if its team store is set
+    /// (or out of it): after start, a profile switch, and any change to the team
+    /// store's settings or password.
+    pub fn refresh_team(&self) -> Result<(), IpcError> {
+        let profile = self.with_settings(|s| s.active_profile())?;
+        let configured = self.with_store(|s| signet_core::team::configured(s, &profile.id))?;
+        let access = configured.then(|| self.access_for(&profile.id, ProviderId::Team));
+        signet_core::team::activate(&mut *self.store()?, &profile.id, access)?;
+        Ok(())
+    }
+
+    /// Whether the active profile names an evidence archive (its bucket).
+    pub fn archive_configured(&self) -> bool {
+        let Ok(profile) = self.with_settings(|s| s.active_profile()) else { return false };
+        self.with_store(|s| Ok(s.provider_settings(&profile.id, ProviderId::Archive)?.contains_key("bucket"))).unwrap_or(false)
+    }
+
+    /// The active profile's evidence archive, if it names one.
+    pub fn archive(&self) -> signet_core::error::Result<Option<signet_core::archive::Archive>> {
+        if !self.archive_configured() {
+            return Ok(None);
+        }
+        let profile = {
+            let mut store = self.store.lock().map_err(|_| CoreError::Conflict("the database lock was poisoned by an earlier failure; restart Signet".into()))?;
+            Settings::new(&mut store, self.secrets.as_ref()).active_profile()?
+        };
+        let access = self.access_for(&profile.id, ProviderId::Archive)?;
+        Ok(Some(signet_core::archive::Archive::from_access(&access)?))
+    }
+
+    /// One archiving pass, if the active profile has an archive and there is evidence.
+    /// Whether the status bar should be told (something written, or the problem changed).
+    pub async fn archive_pass(&self) -> bool {
+        let has_evidence = self.with_store(|s| Ok(s.last_evidence()?.is_some())).unwrap_or(false);
+        let outcome = match self.archive() {
+            Ok(Some(_)) if !has_evidence => return false,
+            Ok(None) => return false,
+            Ok(Some(archive)) => match self.evidence_key() {
+                Ok(key) => signet_core::archive::archiver::run(self.db(), &key, &archive).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        let (written, problem) = match outcome {
+            Ok(pass) => (pass.written, pass.problem),
+            Err(e) => (0, Some(e.to_string())),
+        };
+        let mut slot = self.archive_problem.lock().unwrap_or_else(|p| p.into_inner());
+        let changed = written > 0 || *slot != problem;
+        *slot = problem;
+        changed
+    }
+
+    /// The team store, when the active profile is in team mode.
+    pub fn team(&self) -> Option<std::sync::Arc<signet_core::team::Team>> {
+        self.store().ok()?.team()
     }
 }
 

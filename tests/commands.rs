@@ -196,22 +196,22 @@ fn a_payment_request_is_sent_guarded_against_duplicates_and_listed_in_activity()
     let request = json!({ "invoiceGuid": signet_sandbox::demo::INVOICE_NO_MOBILE, "sendAsText": true, "sendAsEmail": true,
                           "attachInvoice": false, "esignRequired": false, "sendWithoutKpay": false });
 
-    let sent = desk.ok("send_payment_request", json!({ "department": service, "request": request, "again": false }));
+    let sent = desk.ok("send_payment_request", json!({ "department": service, "request": request, "choice": { "again": false } }));
     assert!(sent["paymentLink"].as_str().unwrap().starts_with(&sandbox.base_url()));
     assert_eq!(sent["failedChannels"], json!(["text"]), "a half-success is visible as such");
     assert!(!sent["warnings"].as_array().unwrap().is_empty());
 
-    let dup = desk.err("send_payment_request", json!({ "department": service, "request": request, "again": false }));
+    let dup = desk.err("send_payment_request", json!({ "department": service, "request": request, "choice": { "again": false } }));
     assert_eq!(dup["code"], "duplicate");
     assert_eq!(dup["detail"]["key"], sent["operationKey"]);
-    desk.ok("send_payment_request", json!({ "department": service, "request": request, "again": true }));
+    desk.ok("send_payment_request", json!({ "department": service, "request": request, "choice": { "again": true } }));
 
     let page = desk.ok("list_operations", json!({ "query": { "area": "payments", "offset": 0, "limit": 50 } }));
     assert_eq!(page["total"], 2);
     let unknown = desk.ok("list_operations", json!({ "query": { "status": "unknown", "offset": 0, "limit": 50 } }));
     assert_eq!(unknown["total"], 0);
 
-    let bad = desk.err("send_payment_request", json!({ "department": "nope", "request": request, "again": false }));
+    let bad = desk.err("send_payment_request", json!({ "department": "nope", "request": request, "choice": { "again": false } }));
     assert_eq!((bad["code"].as_str(), bad["field"].as_str()), (Some("invalid_input"), Some("department")));
     drop(sandbox);
 }
@@ -226,7 +226,7 @@ fn an_unknown_send_is_resolved_by_the_operator_and_sent_again_once() {
 
     // The connection drops after myKaarma acted: the desk cannot know, so it says so.
     sandbox.set_faults(signet_sandbox::Faults { drop_after_rate: 1.0, ..Default::default() });
-    let e = desk.err("send_payment_request", json!({ "department": department, "request": request, "again": false }));
+    let e = desk.err("send_payment_request", json!({ "department": department, "request": request, "choice": { "again": false } }));
     assert_eq!(e["code"], "outcome_unknown");
     sandbox.set_faults(Default::default());
     let unknown = desk.ok("list_operations", json!({ "query": { "status": "unknown", "offset": 0, "limit": 10 } }));
@@ -265,7 +265,7 @@ fn a_signature_request_is_followed_captured_and_seen_signed() {
     let invoice = signet_sandbox::demo::INVOICE_BRAKES;
     let request = json!({ "invoiceGuid": invoice, "sendAsText": true, "sendAsEmail": true,
                           "attachInvoice": false, "esignRequired": true, "sendWithoutKpay": false });
-    desk.ok("send_payment_request", json!({ "department": signet_sandbox::demo::DEPARTMENT_SERVICE, "request": request, "again": false }));
+    desk.ok("send_payment_request", json!({ "department": signet_sandbox::demo::DEPARTMENT_SERVICE, "request": request, "choice": { "again": false } }));
     let spi = sandbox_spi(&sandbox, invoice);
 
     let bad = desk.err("track_signature", json!({ "spiRequestUuid": "not-a-uuid", "label": "" }));
@@ -312,7 +312,7 @@ fn a_send_that_finds_no_network_waits_and_the_operator_can_send_it_now() {
     let request = json!({ "invoiceGuid": invoice, "sendAsText": false, "sendAsEmail": true,
                           "attachInvoice": false, "esignRequired": false, "sendWithoutKpay": false });
     let department = signet_sandbox::demo::DEPARTMENT_SERVICE;
-    let e = desk.err("send_payment_request", json!({ "department": department, "request": request, "again": false }));
+    let e = desk.err("send_payment_request", json!({ "department": department, "request": request, "choice": { "again": false } }));
     assert_eq!(e["code"], "waiting", "{e}");
     let key = e["detail"]["operationKey"].as_str().unwrap().to_string();
     assert_eq!(desk.ok("app_status", json!({}))["waitingOperations"], 1);
@@ -320,7 +320,7 @@ fn a_send_that_finds_no_network_waits_and_the_operator_can_send_it_now() {
     // Another one the operator decides not to send after all.
     let other = json!({ "invoiceGuid": "7d1f1d2e-0000-4000-8000-0000000000d2", "sendAsText": false, "sendAsEmail": true,
                         "attachInvoice": false, "esignRequired": false, "sendWithoutKpay": false });
-    let e = desk.err("send_payment_request", json!({ "department": department, "request": other, "again": false }));
+    let e = desk.err("send_payment_request", json!({ "department": department, "request": other, "choice": { "again": false } }));
     let cancelled = desk.ok("cancel_waiting_operation", json!({ "key": e["detail"]["operationKey"] }));
     assert_eq!((cancelled["status"].as_str(), cancelled["response"]["code"].as_str()), (Some("failed"), Some("cancelled")));
 
@@ -631,7 +631,7 @@ fn the_secrets_of_every_provider_reach_no_reply_no_database_and_no_log() {
     // Every flow, with the right credentials.
     let invoice = signet_sandbox::demo::INVOICE_BRAKES;
     let request = json!({ "invoiceGuid": invoice, "sendAsText": true, "sendAsEmail": true, "attachInvoice": false, "esignRequired": true, "sendWithoutKpay": false });
-    let sent = call(&main, "send_payment_request", json!({ "department": signet_sandbox::demo::DEPARTMENT_SERVICE, "request": request, "again": false }));
+    let sent = call(&main, "send_payment_request", json!({ "department": signet_sandbox::demo::DEPARTMENT_SERVICE, "request": request, "choice": { "again": false } }));
     assert!(sent["paymentLink"].is_string(), "{sent}");
     let spi = sandbox_spi(&sandbox, invoice);
     assert_eq!(call(&main, "track_signature", json!({ "spiRequestUuid": spi, "label": "" }))["request"]["isSigned"], false);
@@ -667,7 +667,7 @@ fn the_secrets_of_every_provider_reach_no_reply_no_database_and_no_log() {
         ("signzy", "access_token", &wrong[4]),
     ]);
     let other = json!({ "invoiceGuid": signet_sandbox::demo::INVOICE_NO_EMAIL, "sendAsText": true, "sendAsEmail": false, "attachInvoice": false, "esignRequired": false, "sendWithoutKpay": false });
-    assert_eq!(call(&main, "send_payment_request", json!({ "department": signet_sandbox::demo::DEPARTMENT_SERVICE, "request": other, "again": false }))["code"], "provider_auth");
+    assert_eq!(call(&main, "send_payment_request", json!({ "department": signet_sandbox::demo::DEPARTMENT_SERVICE, "request": other, "choice": { "again": false } }))["code"], "provider_auth");
     assert_eq!(call(&main, "kyc_configuration", json!({ "customerId": signet_sandbox::demo::CUSTOMER_NEW }))["code"], "provider_auth");
     assert_eq!(call(&main, "signzy_status", json!({ "contractId": contract_id }))["code"], "provider_auth");
     call(&main, "refresh_signature", json!({ "spiRequestUuid": spi }));

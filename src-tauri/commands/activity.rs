@@ -48,3 +48,17 @@ pub async fn retry_operation_now(state: State<'_, AppState>, key: String) -> Cmd
 pub async fn cancel_waiting_operation(state: State<'_, AppState>, key: String) -> CmdResult<OperationRecord> {
     state.with_store(|s| outbox::cancel_waiting(s, &key))
 }
+
+/// The team's operations this desk's role may see (team mode only).
+#[tauri::command]
+pub async fn team_operations(state: State<'_, AppState>, query: signet_core::team::activity::TeamQuery) -> CmdResult<signet_core::team::activity::TeamPage> {
+    let team = state.team().ok_or_else(|| CoreError::invalid("team", "This profile is not in team mode: set its team store in Settings."))?;
+    Ok(team.operations(&query).await?)
+}
+
+/// The desks, operators and branches this desk's role may see, for the filters.
+#[tauri::command]
+pub async fn team_directory(state: State<'_, AppState>) -> CmdResult<signet_core::team::activity::TeamDirectory> {
+    let team = state.team().ok_or_else(|| CoreError::invalid("team", "This profile is not in team mode: set its team store in Settings."))?;
+    Ok(team.directory().await?)
+}

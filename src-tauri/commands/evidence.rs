@@ -81,3 +81,15 @@ pub async fn evidence_check<R: tauri::Runtime>(
 pub async fn evidence_verify(state: State<'_, AppState>) -> CmdResult<LedgerReport> {
     Ok(state.verify_evidence()?)
 }
+
+/// Checks the evidence archive against this desk's ledger: every record there and
+/// unchanged, the archived chain, checkpoints and dossiers intact.
+#[tauri::command]
+pub async fn verify_archive(state: State<'_, AppState>) -> CmdResult<signet_core::archive::check::ArchiveReport> {
+    let archive = state.archive()?.ok_or_else(|| CoreError::invalid("archive.bucket", "This profile has no evidence archive: set it in Settings, Evidence archive."))?;
+    let public_key = state
+        .with_store(signet_core::evidence::key::recorded_public_key)?
+        .ok_or_else(|| CoreError::Conflict("This installation has no evidence yet: there is nothing to check.".into()))?;
+    let local = state.with_store(signet_core::archive::check::LocalLedger::read)?;
+    Ok(signet_core::archive::check::verify(&archive, &public_key, Some(&local)).await?)
+}

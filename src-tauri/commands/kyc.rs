@@ -90,6 +90,9 @@ pub struct KycForm {
     pub full_address: String,
     pub document_number: String,
     pub additional_data: BTreeMap<String, String>,
+    /// Team mode: the operator's decision after the team guard stopped the send.
+    #[serde(default)]
+    pub choice: signet_core::outbox::SendChoice,
 }
 
 fn lock<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, IpcError> {
@@ -169,7 +172,7 @@ pub async fn kyc_submit(state: State<'_, AppState>, kyc_state: State<'_, KycStat
             *s = Some(step.to_string());
         }
     };
-    let sent = kyc::submit_files(state.db(), &client, &host, &profile_id, &input, front, back, &FileLimits::for_profile(&access), report).await;
+    let sent = kyc::submit_files(state.db(), &client, &host, &profile_id, &input, front, back, &FileLimits::for_profile(&access), form.choice, report).await;
     *lock(&kyc_state.step)? = None;
     let sent = sent?;
     lock(&kyc_state.files)?.clear();

@@ -31,13 +31,19 @@ pub async fn leegality_choose_pdf<R: tauri::Runtime>(app: tauri::AppHandle<R>, w
 }
 
 #[tauri::command]
-pub async fn leegality_initiate(state: State<'_, AppState>, picks: State<'_, PdfPicks>, name: String, invitees: Vec<InviteeRow>) -> CmdResult<Created> {
+pub async fn leegality_initiate(
+    state: State<'_, AppState>,
+    picks: State<'_, PdfPicks>,
+    name: String,
+    invitees: Vec<InviteeRow>,
+    choice: Option<signet_core::outbox::SendChoice>,
+) -> CmdResult<Created> {
     let invitees = invitees.iter().map(|i| leegality::new_invitee(&i.name, &i.email, &i.phone)).collect::<Result<Vec<_>, _>>()?;
     let (_, pdf) = picks.picked(ProviderId::Leegality)?;
     let (profile_id, access) = state.access(ProviderId::Leegality)?;
     let client = clients::leegality(&access, HttpConfig::default())?;
     let workflow = access.value("profile_id").unwrap_or_default().to_string();
-    let (_, created) = leegality::initiate(state.db(), &client, &profile_id, &workflow, &name, &pdf, invitees).await?;
+    let (_, created) = leegality::initiate(state.db(), &client, &profile_id, &workflow, &name, &pdf, invitees, choice.unwrap_or_default()).await?;
     Ok(created)
 }
 

@@ -26,13 +26,12 @@ pub async fn send_payment_request(
     state: State<'_, AppState>,
     department: String,
     request: PaymentRequest,
-    again: bool,
+    choice: signet_core::outbox::SendChoice,
 ) -> CmdResult<PaymentSentView> {
     payments::check(&department, &request)?;
     let (profile_id, access) = state.access(ProviderId::Mykaarma)?;
     let client = clients::kpay(&access, HttpConfig::default())?;
-    let repeat = if again { payments::Repeat::Again } else { payments::Repeat::IfNone };
-    let sent = payments::send(state.db(), &client, &profile_id, &department, &request, repeat).await?;
+    let sent = payments::send(state.db(), &client, &profile_id, &department, &request, choice).await?;
     Ok(PaymentSentView::from(&sent))
 }
 

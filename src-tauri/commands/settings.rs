@@ -37,7 +37,9 @@ pub async fn delete_profile(state: State<'_, AppState>, id: String) -> CmdResult
 
 #[tauri::command]
 pub async fn set_active_profile(state: State<'_, AppState>, id: String) -> CmdResult<ProfileSummary> {
-    state.with_settings(|s| s.set_active_profile(&id))
+    let active = state.with_settings(|s| s.set_active_profile(&id))?;
+    state.refresh_team()?;
+    Ok(active)
 }
 
 #[tauri::command]
@@ -47,7 +49,11 @@ pub async fn save_provider_settings(
     provider: ProviderId,
     input: ProviderSettingsInput,
 ) -> CmdResult<ProviderView> {
-    state.with_settings(|s| s.save_provider_settings(&profile_id, provider, &input))
+    let saved = state.with_settings(|s| s.save_provider_settings(&profile_id, provider, &input))?;
+    if provider == ProviderId::Team {
+        state.refresh_team()?;
+    }
+    Ok(saved)
 }
 
 /// The value arrives as a `SecretString`, so it is redacted from any Debug output.
@@ -59,7 +65,11 @@ pub async fn set_secret(
     field: String,
     value: SecretString,
 ) -> CmdResult<()> {
-    state.with_settings(|s| s.set_secret(&profile_id, provider, &field, &value))
+    state.with_settings(|s| s.set_secret(&profile_id, provider, &field, &value))?;
+    if provider == ProviderId::Team {
+        state.refresh_team()?;
+    }
+    Ok(())
 }
 
 /// Picks a key file in a native dialog and stores its contents as the secret. The
@@ -113,7 +123,11 @@ pub async fn delete_secret(
     provider: ProviderId,
     field: String,
 ) -> CmdResult<()> {
-    state.with_settings(|s| s.delete_secret(&profile_id, provider, &field))
+    state.with_settings(|s| s.delete_secret(&profile_id, provider, &field))?;
+    if provider == ProviderId::Team {
+        state.refresh_team()?;
+    }
+    Ok(())
 }
 
 /// "Test connection": one harmless call to `provider` with the profile's saved
@@ -121,5 +135,6 @@ pub async fn delete_secret(
 #[tauri::command]
 pub async fn test_connection(state: State<'_, AppState>, profile_id: String, provider: ProviderId) -> CmdResult<signet_core::connection::ConnectionCheck> {
     let access = state.access_for(&profile_id, provider)?;
-    Ok(signet_core::connection::test(&access).await?)
+    let desk_id = state.with_store(|s| s.desk_id())?;
+    Ok(signet_core::connection::test(&access, &desk_id).await?)
 }

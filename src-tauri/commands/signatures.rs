@@ -41,11 +41,16 @@ pub async fn refresh_signature(state: State<'_, AppState>, spi_request_uuid: Str
 
 /// Submits the signed document's https URL for a signature request (PUT capture).
 #[tauri::command]
-pub async fn capture_signature(state: State<'_, AppState>, spi_request_uuid: String, url: String) -> CmdResult<CaptureSent> {
+pub async fn capture_signature(
+    state: State<'_, AppState>,
+    spi_request_uuid: String,
+    url: String,
+    choice: Option<signet_core::outbox::SendChoice>,
+) -> CmdResult<CaptureSent> {
     // Bad input is refused before credentials are needed.
     signet_core::validate::uuid("spi_request_uuid", &spi_request_uuid)?;
     signet_core::validate::document_url("url", &url)?;
     let (profile_id, access) = state.access(ProviderId::Mykaarma)?;
     let client = clients::kpay(&access, HttpConfig::default())?;
-    Ok(signatures::capture(state.db(), &client, &profile_id, &spi_request_uuid, &url).await?)
+    Ok(signatures::capture(state.db(), &client, &profile_id, &spi_request_uuid, &url, choice.unwrap_or_default()).await?)
 }

@@ -37,6 +37,7 @@ pub async fn signzy_initiate(
     executer: String,
     signers: Vec<SignerRow>,
     ttl_days: u32,
+    choice: Option<signet_core::outbox::SendChoice>,
 ) -> CmdResult<InitiatedContract> {
     let signers = signers.iter().map(|s| contracts::new_signer(&s.name, &s.email, &s.mobile, None)).collect::<Result<Vec<_>, _>>()?;
     if !(1..=365).contains(&ttl_days) {
@@ -45,7 +46,7 @@ pub async fn signzy_initiate(
     let (_, pdf) = picks.picked(ProviderId::Signzy)?;
     let (profile_id, access) = state.access(ProviderId::Signzy)?;
     let client = clients::signzy(&access, HttpConfig::default())?;
-    let (_, started) = contracts::initiate(state.db(), &client, &profile_id, &name, &executer, &pdf, signers, ttl_days).await?;
+    let (_, started) = contracts::initiate(state.db(), &client, &profile_id, &name, &executer, &pdf, signers, ttl_days, choice.unwrap_or_default()).await?;
     Ok(started)
 }
 

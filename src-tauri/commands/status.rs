@@ -30,6 +30,28 @@ pub struct AppStatus {
     pub waiting_operations: u32,
     /// What the start-up verification of the evidence ledger found, once it ran.
     pub evidence: Option<signet_core::evidence::ledger::LedgerReport>,
+    /// In team mode: what is not in the team store yet, and why, if it cannot be reached.
+    pub team: Option<TeamStatus>,
+    /// With an evidence archive: what is not archived yet, and why, if it is stuck.
+    pub archive: Option<ArchiveStatus>,
+}
+
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ArchiveStatus {
+    #[ts(type = "number")]
+    pub not_archived: u64,
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TeamStatus {
+    #[ts(type = "number")]
+    pub queued: u64,
+    pub problem: Option<String>,
 }
 
 #[tauri::command]
@@ -49,5 +71,16 @@ pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
         needs_attention: count(OperationStatus::Unknown),
         waiting_operations: count(OperationStatus::Waiting),
         evidence: state.evidence.lock().ok().and_then(|e| e.clone()),
+        team: match state.team() {
+            Some(team) => Some(TeamStatus { queued: state.with_store(|s| s.team_queue_len())?, problem: team.problem() }),
+            None => None,
+        },
+        archive: match state.archive_configured() {
+            true => Some(ArchiveStatus {
+                not_archived: state.with_store(signet_core::archive::archiver::not_archived)?,
+                problem: state.archive_problem.lock().ok().and_then(|p| p.clone()),
+            }),
+            false => None,
+        },
     })
 }

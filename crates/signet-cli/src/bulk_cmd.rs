@@ -27,6 +27,7 @@ pub async fn run(ctx: &Context, file: &Path, concurrency: usize, results: Option
     }
 
     let control = Arc::new(Control::default());
+    control.send_unchecked(ctx.choice().unchecked);
     let on_interrupt = control.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {

@@ -36,6 +36,14 @@ pub struct Global {
     /// The running Sandbox, for the Sandbox profile.
     #[arg(long, global = true, env = "SIGNET_SANDBOX_URL", default_value = "http://127.0.0.1:4780")]
     pub sandbox_url: String,
+    /// Team mode: send even though another desk already sent it (shown the earlier
+    /// send, and recorded as deliberate).
+    #[arg(long = "send-again", global = true)]
+    pub send_again: bool,
+    /// Team mode: send without the team check while the team store cannot be
+    /// reached (recorded, and shown to the team once it is back).
+    #[arg(long, global = true)]
+    pub unchecked: bool,
 }
 
 #[derive(Subcommand)]
@@ -64,6 +72,10 @@ pub enum Command {
     /// Leegality signing requests: start one from a PDF, follow it, download the signed PDF.
     #[command(subcommand)]
     Leegality(LeegalityCmd),
+    /// Team mode: the team store (PostgreSQL) desks share. IT sets it up (init,
+    /// member); desks push their history (sync) and read the team's (activity).
+    #[command(subcommand)]
+    Team(TeamCmd),
     /// Operations recorded before sending: send again what waited for the network.
     #[command(subcommand)]
     Outbox(OutboxCmd),
@@ -79,7 +91,27 @@ pub enum Command {
 pub enum EvidenceCmd {
     /// Verify every record, the signed head and every kept file. Exit code 6 if
     /// anything was altered, removed or reordered (each problem with its position).
-    Verify,
+    /// With --archive, check the profile's evidence archive instead: every local
+    /// record there unchanged, the archived chain, checkpoints and dossiers intact.
+    Verify {
+        #[arg(long)]
+        archive: bool,
+        /// The installation's public key (base64), when checking from another machine.
+        #[arg(long, requires = "archive")]
+        public_key: Option<String>,
+    },
+    /// Write to the profile's evidence archive (S3 Object Lock) whatever it lacks.
+    /// The desk does this by itself; this is for a desk that was offline.
+    Archive,
+    /// Rebuild a ledger from the evidence archive alone, into a new data folder
+    /// (then `SIGNET_DATA_DIR=OUT signet evidence verify` checks it).
+    Rebuild {
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// The installation's public key (base64); default: this installation's.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
     /// The records about a session id, a debt key or a CPF.
     Find { key: String },
     /// Write a signature session's dossier (a zip signed with this installation's key).
@@ -306,6 +338,57 @@ pub struct OptinSubmit {
     pub latitude: Option<f64>,
     #[arg(long, allow_hyphen_values = true)]
     pub longitude: Option<f64>,
+}
+
+#[derive(Subcommand)]
+pub enum TeamCmd {
+    /// Creates or migrates the team store's schema (as its owner). The password is
+    /// read from SIGNET_TEAM_ADMIN_PASSWORD, or asked for without echo.
+    Init(TeamAdmin),
+    /// Adds (or moves) a member: an existing login role, its branch, and whether it
+    /// is a supervisor (sees every branch).
+    Member {
+        #[command(flatten)]
+        admin: TeamAdmin,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        branch: String,
+        #[arg(long)]
+        supervisor: bool,
+    },
+    /// Who this desk is in the team, and what is not pushed yet.
+    Status,
+    /// Pushes everything not yet in the team store.
+    Sync {
+        /// Push this desk's whole history again, as after the team store was
+        /// restored from a backup older than the desk's last push.
+        #[arg(long)]
+        all: bool,
+    },
+    /// The team's operations this desk may see, newest first.
+    Activity {
+        #[arg(long)]
+        branch: Option<String>,
+        #[arg(long)]
+        desk: Option<String>,
+        #[arg(long)]
+        operator: Option<String>,
+        #[arg(long)]
+        text: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+#[derive(Args)]
+pub struct TeamAdmin {
+    /// The owner's address, e.g. postgresql://signet_admin@db.example.com:5432/signet.
+    #[arg(long)]
+    pub url: String,
+    /// The CA of the server's certificate (PEM), if not a public one.
+    #[arg(long)]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]

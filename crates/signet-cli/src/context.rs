@@ -18,6 +18,7 @@ pub struct Context {
     keyring: OsKeyring,
     pub profile: ProfileSummary,
     sandbox_url: String,
+    choice: signet_core::outbox::SendChoice,
 }
 
 impl Context {
@@ -34,7 +35,34 @@ impl Context {
                 None => settings.active_profile()?,
             }
         };
-        Ok(Context { store: Mutex::new(store), keyring, profile, sandbox_url: global.sandbox_url.clone() })
+        let choice = signet_core::outbox::SendChoice { again: global.send_again, unchecked: global.unchecked };
+        let ctx = Context { store: Mutex::new(store), keyring, profile, sandbox_url: global.sandbox_url.clone(), choice };
+        // A profile in team mode claims business keys and replicates to its team store.
+        let configured = ctx.with_store(|s| signet_core::team::configured(s, &ctx.profile.id))?;
+        let access = configured.then(|| ctx.access(ProviderId::Team));
+        signet_core::team::activate(&mut ctx.store.lock().expect("one command at a time"), &ctx.profile.id, access)?;
+        Ok(ctx)
+    }
+
+    /// The profile's evidence archive, if it has one configured and there is
+    /// evidence to archive (set up: its bucket named).
+    pub fn archive(&self) -> Option<signet_core::archive::Archive> {
+        let configured = self.with_store(|s| Ok(s.provider_settings(&self.profile.id, ProviderId::Archive)?.contains_key("bucket"))).unwrap_or(false);
+        let has_evidence = self.with_store(|s| Ok(s.last_evidence()?.is_some())).unwrap_or(false);
+        if !configured || !has_evidence {
+            return None;
+        }
+        self.access(ProviderId::Archive).ok().and_then(|a| signet_core::archive::Archive::from_access(&a).ok())
+    }
+
+    /// The team store of the profile, if it is in team mode.
+    pub fn team(&self) -> Option<std::sync::Arc<signet_core::team::Team>> {
+        self.store.lock().expect("one command at a time").team()
+    }
+
+    /// What the operator chose on the command line for the team guard.
+    pub fn choice(&self) -> signet_core::outbox::SendChoice {
+        self.choice
     }
 
     pub fn with_settings<T>(&self, f: impl FnOnce(&mut Settings<'_>) -> Result<T, CoreError>) -> Result<T, CoreError> {

@@ -30,8 +30,9 @@ pub async fn payment_request(ctx: &Context, cmd: PaymentCmd, out: &Output) -> Re
     payments::check(&a.department, &request)?;
     let client = clients::kpay(&ctx.access(ProviderId::Mykaarma)?, HttpConfig::default())?;
     out.note(&format!("Sending the payment request for invoice {}...", request.invoice_guid));
-    let repeat = if a.again { payments::Repeat::Again } else { payments::Repeat::IfNone };
-    let sent = payments::send(ctx.db(), &client, &ctx.profile.id, &a.department, &request, repeat).await?;
+    // `--again` here, or the global `--send-again`, is the same deliberate choice.
+    let choice = signet_core::outbox::SendChoice { again: a.again || ctx.choice().again, ..ctx.choice() };
+    let sent = payments::send(ctx.db(), &client, &ctx.profile.id, &a.department, &request, choice).await?;
     let outcome = if sent.failed_channels.is_empty() {
         "sent".to_string()
     } else {
@@ -58,7 +59,7 @@ pub async fn signature(ctx: &Context, cmd: SignatureCmd) -> Result<Value, CoreEr
             Ok(json!(client.get_signature_request(&spi).await?))
         }
         SignatureCmd::Capture { spi_request_uuid, url } => {
-            let sent = signatures::capture(ctx.db(), &client, &ctx.profile.id, &spi_request_uuid, &url).await?;
+            let sent = signatures::capture(ctx.db(), &client, &ctx.profile.id, &spi_request_uuid, &url, ctx.choice()).await?;
             let reply = sent.reply;
             Ok(json!({
                 "operationKey": sent.operation_key,
@@ -91,7 +92,7 @@ pub async fn kyc(ctx: &Context, cmd: KycCmd, out: &Output) -> Result<Value, Core
             let input = document_input(a.document, a.front, a.back);
             kyc::check(&input)?;
             let client = clients::dollarpe(&ctx.access(ProviderId::Dollarpe)?, HttpConfig::default())?;
-            let (key, done) = kyc::update(ctx.db(), &client, &ctx.profile.id, &input).await?;
+            let (key, done) = kyc::update(ctx.db(), &client, &ctx.profile.id, &input, ctx.choice()).await?;
             Ok(json!({"operationKey": key, "id": done.id, "status": done.status}))
         }
         KycCmd::Upload(a) => {
@@ -107,7 +108,7 @@ pub async fn kyc(ctx: &Context, cmd: KycCmd, out: &Output) -> Result<Value, Core
             let client = clients::dollarpe(&access, HttpConfig::default())?;
             let host = signet_core::hosting::DocumentHost::for_profile(&ctx.profile.id, Some(ctx.sandbox_url()), &access)?;
             let limits = signet_core::kyc_files::FileLimits::for_profile(&access);
-            let sent = kyc::submit_files(ctx.db(), &client, &host, &ctx.profile.id, &input, front, back, &limits, |step| out.note(step)).await?;
+            let sent = kyc::submit_files(ctx.db(), &client, &host, &ctx.profile.id, &input, front, back, &limits, ctx.choice(), |step| out.note(step)).await?;
             Ok(json!(sent))
         }
     }
@@ -181,7 +182,7 @@ pub async fn signzy(ctx: &Context, cmd: SignzyCmd) -> Result<Value, CoreError> {
             let signers = a.signers.iter().map(|s| parse_signer(s)).collect::<Result<Vec<_>, _>>()?;
             let client = clients::signzy(&ctx.access(ProviderId::Signzy)?, HttpConfig::default())?;
             let (key, started) =
-                contracts::initiate(ctx.db(), &client, &ctx.profile.id, &a.name, &a.executer, &pdf, signers, a.ttl_days).await?;
+                contracts::initiate(ctx.db(), &client, &ctx.profile.id, &a.name, &a.executer, &pdf, signers, a.ttl_days, ctx.choice()).await?;
             Ok(json!({ "operationKey": key, "contractId": started.contract_id, "signerdetail": started.signerdetail }))
         }
     }
@@ -196,7 +197,7 @@ pub async fn leegality(ctx: &Context, cmd: LeegalityCmd) -> Result<Value, CoreEr
             let pdf = std::fs::read(&a.pdf).map_err(|source| CoreError::Io { context: format!("cannot read {}", a.pdf.display()), source })?;
             let invitees = a.invitees.iter().map(|i| parse_invitee(i)).collect::<Result<Vec<_>, _>>()?;
             let workflow = access.value("profile_id").unwrap_or_default().to_string();
-            let (key, created) = leegality::initiate(ctx.db(), &client, &ctx.profile.id, &workflow, &a.name, &pdf, invitees).await?;
+            let (key, created) = leegality::initiate(ctx.db(), &client, &ctx.profile.id, &workflow, &a.name, &pdf, invitees, ctx.choice()).await?;
             Ok(json!({ "operationKey": key, "documentId": created.document_id, "invitees": created.invitees, "messages": created.messages }))
         }
         LeegalityCmd::Refresh { document_id } => {
@@ -233,9 +234,10 @@ fn parse_invitee(s: &str) -> Result<signet_providers::leegality::Invitee, CoreEr
 /// "Test connection" from a terminal: exit 0 when the provider accepts the profile's credentials.
 pub async fn test_connection(ctx: &Context, provider: &str) -> Result<Value, CoreError> {
     let provider = ProviderId::parse(provider.trim()).ok_or_else(|| CoreError::invalid("provider", "Give mykaarma, dollarpe, qitech, signzy or leegality."))?;
-    match signet_core::connection::probe(&ctx.access(provider)?).await? {
+    let desk_id = ctx.with_store(|s| s.desk_id())?;
+    match signet_core::connection::probe(&ctx.access(provider)?, &desk_id).await? {
         signet_core::connection::Probe::Accepted(message) => Ok(json!({ "ok": true, "message": message })),
-        signet_core::connection::Probe::Refused(e) => Err(e.into()),
+        signet_core::connection::Probe::Refused(e) => Err(e),
     }
 }
 

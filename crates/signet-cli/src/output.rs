@@ -54,7 +54,7 @@ pub fn exit_code(code: &str) -> i32 {
         "invalid_input" | "duplicate" => 2,
         "provider_rejected" | "provider_auth" | "provider_response" => 3,
         "outcome_unknown" => 4,
-        "transport" | "waiting" => 5,
+        "transport" | "waiting" | "team_unreachable" => 5,
         _ => 1,
     }
 }

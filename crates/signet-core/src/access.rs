@@ -67,8 +67,8 @@ impl ProviderAccess {
     /// Checks that the base URL is usable and every required field is present.
     pub fn check_complete(&self) -> Result<()> {
         let field = format!("{}.base_url", self.provider.as_str());
-        crate::validate::base_url(&field, &self.base_url).map_err(|_| {
-            CoreError::invalid(&field, format!("{} has no usable base URL in this profile: set it in Settings (https://...).", self.provider))
+        self.provider.check_base_url(&field, &self.base_url).map_err(|_| {
+            CoreError::invalid(&field, format!("{} has no usable address in this profile: set it in Settings ({}).", self.provider, self.provider.base_url_hint()))
         })?;
         for spec in self.provider.fields().iter().filter(|f| f.required) {
             let present = if spec.kind.is_secret() { self.secrets.contains_key(spec.key) } else { self.values.contains_key(spec.key) };

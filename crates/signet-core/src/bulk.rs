@@ -226,6 +226,9 @@ pub fn open_run(store: &Store, profile_id: &str, source: &str, file: &[u8], rows
 pub struct Control {
     paused: AtomicBool,
     cancelled: AtomicBool,
+    /// Team mode: rows go without the team check while the team store cannot be
+    /// reached (the operator's decision; each is recorded as an override).
+    unchecked: AtomicBool,
 }
 
 impl Control {
@@ -240,6 +243,9 @@ impl Control {
     }
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::SeqCst)
+    }
+    pub fn send_unchecked(&self, on: bool) {
+        self.unchecked.store(on, Ordering::SeqCst);
     }
     async fn wait_while_paused(&self) {
         while self.paused.load(Ordering::SeqCst) && !self.is_cancelled() {
@@ -310,7 +316,14 @@ pub async fn execute(
                 profile_id,
                 subject: &request.invoice_guid,
                 request: serde_json::json!({ "departmentUuid": row.department, "body": request, "bulkRun": run_id, "row": row.row_no }),
-            };
+                claim: None,
+                unchecked: false,
+            }
+            .claiming(
+                payments::CLAIM_SCOPE,
+                &payments::claim_key(&row.department, &request.invoice_guid),
+                outbox::SendChoice { again: false, unchecked: control.unchecked.load(Ordering::SeqCst) },
+            );
             let (dept, req) = (&row.department, &request);
             // Linking fails only if the row was taken meanwhile (another process resumed
             // the same run): then this process does not send it.
@@ -324,7 +337,7 @@ pub async fn execute(
             let outcome = outbox::run_linked(db, op, link, |key| async move { client.send_payment_request(dept, req, &key).await }).await;
             if let Err(e) = outcome {
                 tracing::info!(row = row.row_no, code = e.code(), "bulk row not sent as plain success");
-                if e.is_storage() {
+                if e.stops_long_work() {
                     if let Ok(mut first) = storage_failure.lock() {
                         first.get_or_insert(e);
                     }

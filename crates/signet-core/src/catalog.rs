@@ -15,11 +15,15 @@ pub enum ProviderId {
     Qitech,
     Signzy,
     Leegality,
+    /// Not a provider: the team store (PostgreSQL) a profile in team mode shares.
+    Team,
+    /// Not a provider: the S3 bucket with Object Lock that keeps the evidence.
+    Archive,
 }
 
 impl ProviderId {
-    pub const ALL: [ProviderId; 5] =
-        [ProviderId::Mykaarma, ProviderId::Dollarpe, ProviderId::Qitech, ProviderId::Signzy, ProviderId::Leegality];
+    pub const ALL: [ProviderId; 7] =
+        [ProviderId::Mykaarma, ProviderId::Dollarpe, ProviderId::Qitech, ProviderId::Signzy, ProviderId::Leegality, ProviderId::Team, ProviderId::Archive];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -28,6 +32,8 @@ impl ProviderId {
             ProviderId::Qitech => "qitech",
             ProviderId::Signzy => "signzy",
             ProviderId::Leegality => "leegality",
+            ProviderId::Team => "team",
+            ProviderId::Archive => "archive",
         }
     }
 
@@ -42,6 +48,8 @@ impl ProviderId {
             ProviderId::Qitech => "QI Tech",
             ProviderId::Signzy => "Signzy",
             ProviderId::Leegality => "Leegality",
+            ProviderId::Team => "Team store (PostgreSQL)",
+            ProviderId::Archive => "Evidence archive (S3 Object Lock)",
         }
     }
 
@@ -51,6 +59,8 @@ impl ProviderId {
         match self {
             ProviderId::Dollarpe => "https://sandbox.dollarpe.xyz",
             ProviderId::Leegality => "https://sandbox.leegality.com/api",
+            ProviderId::Team => "postgresql://db.example.com:5432/signet",
+            ProviderId::Archive => "https://s3.eu-west-1.amazonaws.com",
             _ => "https://",
         }
     }
@@ -62,6 +72,17 @@ impl ProviderId {
             ProviderId::Qitech => QITECH,
             ProviderId::Signzy => SIGNZY,
             ProviderId::Leegality => LEEGALITY,
+            ProviderId::Team => TEAM,
+            ProviderId::Archive => ARCHIVE,
+        }
+    }
+
+    /// Checks the base URL the way this connection needs it: https for providers
+    /// (plain http on this machine), postgresql:// for the team store.
+    pub fn check_base_url(self, field: &str, raw: &str) -> crate::error::Result<String> {
+        match self {
+            ProviderId::Team => crate::validate::postgres_url(field, raw),
+            _ => crate::validate::base_url(field, raw),
         }
     }
 
@@ -190,6 +211,34 @@ const SIGNZY: &[FieldSpec] = &[
     field("access_token", "Access token", FieldKind::Secret, true, "Sent in the Authorization header."),
 ];
 
+const TEAM: &[FieldSpec] = &[
+    field("user", "Database role", FieldKind::Text, true, "The PostgreSQL login role this desk connects as (IT makes one per operator or per desk, in signet_operator or signet_supervisor)."),
+    field("password", "Password", FieldKind::Secret, true, "That role's password; kept in the OS keyring."),
+    FieldSpec {
+        check: Some(crate::validate::certificate_pem),
+        ..field(
+            "ca_certificate",
+            "Server CA certificate (PEM)",
+            FieldKind::Lines,
+            false,
+            "The CA that signed the team store's certificate, if it is not a public one. TLS is required except on this computer (localhost).",
+        )
+    },
+    field("desk_name", "This desk's name", FieldKind::Text, false, "How the team sees this desk. Empty: the computer's name."),
+];
+
+const ARCHIVE: &[FieldSpec] = &[
+    field("bucket", "Bucket", FieldKind::Text, true, "An S3 bucket created with Object Lock enabled (which turns versioning on). The base URL above is its endpoint, e.g. https://s3.eu-west-1.amazonaws.com."),
+    field("region", "Region", FieldKind::Text, false, "The bucket's region, e.g. eu-west-1. Empty: us-east-1."),
+    field("prefix", "Prefix", FieldKind::Text, false, "A folder in the bucket for Signet's evidence, e.g. branch-north. Empty: the bucket's top."),
+    FieldSpec {
+        check: Some(crate::archive::check_retention_years),
+        ..field("retention_years", "Retention (years)", FieldKind::Text, false, "How long nobody can delete or replace what is archived (COMPLIANCE mode). At least 5, QI Tech's minimum; empty: 5.")
+    },
+    field("access_key_id", "Access key id", FieldKind::Secret, true, "Of an identity that may put, read and list objects in the bucket (never delete)."),
+    field("secret_access_key", "Secret access key", FieldKind::Secret, true, "Kept in the OS keyring."),
+];
+
 const LEEGALITY: &[FieldSpec] = &[
     field("auth_token", "Auth token", FieldKind::Secret, true, "From Leegality's dashboard, API Settings; sent as X-Auth-Token. Sandbox and production tokens differ."),
     field("profile_id", "Workflow (profileId)", FieldKind::Text, true, "The published workflow signing requests are made with: it sets the sign type, order and expiry."),
@@ -221,6 +270,9 @@ mod tests {
             (ProviderId::Qitech, "private_key"),
             (ProviderId::Signzy, "access_token"),
             (ProviderId::Leegality, "auth_token"),
+            (ProviderId::Team, "password"),
+            (ProviderId::Archive, "access_key_id"),
+            (ProviderId::Archive, "secret_access_key"),
         ] {
             assert!(p.field(key).unwrap().kind.is_secret(), "{p}.{key} must live in the keyring");
         }

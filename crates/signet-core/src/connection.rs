@@ -32,18 +32,18 @@ impl From<Probe> for ConnectionCheck {
     }
 }
 
-/// What the harmless call found: the credentials work (and how we know), or the
-/// provider's error.
+/// What the harmless call found: the credentials work (and how we know), or why not.
 pub enum Probe {
     Accepted(String),
-    Refused(ProviderError),
+    Refused(crate::error::CoreError),
 }
 
-pub async fn test(access: &ProviderAccess) -> Result<ConnectionCheck> {
-    Ok(probe(access).await?.into())
+/// `desk_id` is this desk's (the team store records the desk it is asked from).
+pub async fn test(access: &ProviderAccess, desk_id: &str) -> Result<ConnectionCheck> {
+    Ok(probe(access, desk_id).await?.into())
 }
 
-pub async fn probe(access: &ProviderAccess) -> Result<Probe> {
+pub async fn probe(access: &ProviderAccess, desk_id: &str) -> Result<Probe> {
     let quick = HttpConfig { max_attempts: 1, ..HttpConfig::default() };
     let provider = access.provider;
     let (asked, outcome): (&str, std::result::Result<(), ProviderError>) = match provider {
@@ -54,15 +54,27 @@ pub async fn probe(access: &ProviderAccess) -> Result<Probe> {
             let scheme = client.scheme().describe();
             return Ok(match client.test_connection().await {
                 Ok(_) => Probe::Accepted(format!("QI Tech's /test accepted the key and the signature ({scheme}).")),
-                Err(e) => Probe::Refused(e),
+                Err(e) => Probe::Refused(e.into()),
             });
         }
         ProviderId::Signzy => ("the status of a contract that does not exist", clients::signzy(access, quick)?.pull_data(NOBODY, false).await.map(drop)),
         ProviderId::Leegality => ("the first page of the document list", clients::leegality(access, quick)?.test_connection().await.map(drop)),
+        ProviderId::Archive => {
+            return Ok(match crate::archive::test_connection(access).await {
+                Ok(message) => Probe::Accepted(message),
+                Err(e) => Probe::Refused(e),
+            })
+        }
+        ProviderId::Team => {
+            return Ok(match crate::team::probe(access, desk_id).await {
+                Ok(message) => Probe::Accepted(message),
+                Err(e) => Probe::Refused(e),
+            })
+        }
     };
     Ok(match outcome {
         Ok(()) => Probe::Accepted(format!("{provider} answered ({asked}): the address and credentials work.")),
         Err(ProviderError::Rejected(r)) => Probe::Accepted(format!("{provider} accepted the credentials and answered about {asked} as expected ({} {}).", r.code, r.title)),
-        Err(e) => Probe::Refused(e),
+        Err(e) => Probe::Refused(e.into()),
     })
 }

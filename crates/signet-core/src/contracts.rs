@@ -66,6 +66,7 @@ pub async fn initiate(
     pdf: &[u8],
     signers: Vec<NewSigner>,
     ttl_days: u32,
+    choice: outbox::SendChoice,
 ) -> Result<(String, InitiatedContract)> {
     if !pdf.starts_with(b"%PDF-") {
         return Err(CoreError::invalid("pdf", "The contract file is not a PDF."));
@@ -83,7 +84,8 @@ pub async fn initiate(
     };
     // The PDF itself is not copied into the record; its size is.
     let summary = serde_json::json!({ "contractName": body.contract_name, "signers": body.signers, "pdfBytes": pdf.len() });
-    let op = NewOperation { area: AREA, kind: INITIATE_KIND, profile_id, subject: &body.contract_name, request: summary };
+    let op = NewOperation { area: AREA, kind: INITIATE_KIND, profile_id, subject: &body.contract_name, request: summary, claim: None, unchecked: false }
+        .claiming("contract", &format!("signzy/{}", crate::evidence::ledger::sha256_hex(pdf)), choice);
     let body = &body;
     outbox::run(db, op, |key| async move { client.initiate(body, &key).await }).await
 }

@@ -35,6 +35,18 @@ pub enum CoreError {
     Migration(#[from] rusqlite_migration::Error),
     #[error(transparent)]
     Provider(#[from] signet_providers::ProviderError),
+    /// The team store (PostgreSQL) could not be reached: wait, or override on purpose.
+    #[error("{0}")]
+    TeamUnreachable(String),
+    /// The team store refused (not a member, schema, TLS, permissions).
+    #[error("{0}")]
+    Team(String),
+    /// The evidence archive (S3 Object Lock) could not be reached or refused.
+    #[error("{0}")]
+    Archive(String),
+    /// Another desk of the team already sent this (the cross-desk duplicate guard).
+    #[error("{}", .0.describe())]
+    ClaimedElsewhere(Box<crate::team::ClaimHolder>),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -64,6 +76,10 @@ impl CoreError {
             CoreError::Keyring(e) | CoreError::KeyringRefused(e, _) => e.code(),
             CoreError::Database(_) | CoreError::Migration(_) => "database",
             CoreError::Io { .. } => "io",
+            CoreError::TeamUnreachable(_) => "team_unreachable",
+            CoreError::Team(_) => "team",
+            CoreError::Archive(_) => "archive",
+            CoreError::ClaimedElsewhere(_) => "duplicate",
             CoreError::Provider(e) => e.code(),
         }
     }
@@ -72,6 +88,12 @@ impl CoreError {
     /// further write would fail the same way, so long work stops on it.
     pub fn is_storage(&self) -> bool {
         matches!(self, CoreError::Database(_) | CoreError::Migration(_) | CoreError::Io { .. })
+    }
+
+    /// Long work (a bulk run) stops on this: storage failed, or the team store that
+    /// must be asked before each send cannot be reached.
+    pub fn stops_long_work(&self) -> bool {
+        self.is_storage() || matches!(self, CoreError::TeamUnreachable(_))
     }
 
     /// The outside shape of a provider error, without taking ownership of it.
@@ -97,6 +119,7 @@ impl CoreError {
             detail: match self {
                 CoreError::Duplicate { earlier, .. } => serde_json::to_value(earlier).ok(),
                 CoreError::Waiting { operation_key, .. } => Some(serde_json::json!({ "operationKey": operation_key })),
+                CoreError::ClaimedElsewhere(holder) => Some(serde_json::json!({ "team": holder })),
                 _ => None,
             },
         }

@@ -174,6 +174,7 @@ pub async fn submit_files(
     front: DocumentFile,
     back: Option<DocumentFile>,
     limits: &crate::kyc_files::FileLimits,
+    choice: outbox::SendChoice,
     mut progress: impl FnMut(&str),
 ) -> Result<KycSubmitted> {
     let customer = validate::required("customer", &input.customer_id)?;
@@ -198,11 +199,11 @@ pub async fn submit_files(
     };
     progress("Sending the update to DollarPe");
     let with_links = DocumentInput { front_url: front_hosted.url.clone(), back_url: back_hosted.as_ref().map(|b| b.url.clone()), ..input.clone() };
-    let (operation_key, answer) = update(db, client, profile_id, &with_links).await?;
+    let (operation_key, answer) = update(db, client, profile_id, &with_links, choice).await?;
     Ok(KycSubmitted { operation_key, id: answer.id, status: answer.status, front: front_hosted, back: back_hosted })
 }
 
-pub async fn update(db: &Mutex<Store>, client: &DollarPe, profile_id: &str, input: &DocumentInput) -> Result<(String, DocumentUpdated)> {
+pub async fn update(db: &Mutex<Store>, client: &DollarPe, profile_id: &str, input: &DocumentInput, choice: outbox::SendChoice) -> Result<(String, DocumentUpdated)> {
     let body = check(input)?;
     let op = NewOperation {
         area: AREA,
@@ -210,7 +211,10 @@ pub async fn update(db: &Mutex<Store>, client: &DollarPe, profile_id: &str, inpu
         profile_id,
         subject: &body.customer_id,
         request: serde_json::to_value(&body).map_err(|e| CoreError::invalid("additional_data", e.to_string()))?,
-    };
+        claim: None,
+        unchecked: false,
+    }
+    .claiming("kyc_customer", &body.customer_id, choice);
     let body = &body;
     outbox::run(db, op, |key| async move { client.update_document_info(body, &key).await }).await
 }

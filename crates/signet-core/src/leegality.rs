@@ -64,7 +64,17 @@ pub fn initiated(store: &Store, profile_id: &str) -> Result<Vec<InitiatedView>> 
 }
 
 /// Checks and sends a signing request for `pdf` to the profile's workflow.
-pub async fn initiate(db: &Mutex<Store>, client: &Leegality, profile_id: &str, workflow: &str, document_name: &str, pdf: &[u8], invitees: Vec<Invitee>) -> Result<(String, Created)> {
+#[allow(clippy::too_many_arguments)]
+pub async fn initiate(
+    db: &Mutex<Store>,
+    client: &Leegality,
+    profile_id: &str,
+    workflow: &str,
+    document_name: &str,
+    pdf: &[u8],
+    invitees: Vec<Invitee>,
+    choice: outbox::SendChoice,
+) -> Result<(String, Created)> {
     let workflow = validate::required("leegality.profile_id", workflow)
         .map_err(|_| CoreError::invalid("leegality.profile_id", "Set the Leegality workflow (profileId) in Settings, Leegality."))?;
     if !pdf.starts_with(b"%PDF-") {
@@ -80,7 +90,8 @@ pub async fn initiate(db: &Mutex<Store>, client: &Leegality, profile_id: &str, w
     let file_name = if document_name.to_ascii_lowercase().ends_with(".pdf") { document_name.clone() } else { format!("{document_name}.pdf") };
     // The PDF itself is not copied into the record: its size and hash are.
     let summary = serde_json::json!({ "documentName": document_name, "invitees": invitees, "pdfBytes": pdf.len(), "pdfSha256": sha256_hex(pdf), "profileId": workflow });
-    let op = NewOperation { area: AREA, kind: CREATE_KIND, profile_id, subject: &document_name, request: summary };
+    let op = NewOperation { area: AREA, kind: CREATE_KIND, profile_id, subject: &document_name, request: summary, claim: None, unchecked: false }
+        .claiming("contract", &format!("leegality/{}", sha256_hex(pdf)), choice);
     let file = DocumentFile::pdf(&file_name, pdf);
     let (file, invitees, workflow) = (&file, &invitees, &workflow);
     outbox::run(db, op, |key| async move {

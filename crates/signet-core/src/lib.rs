@@ -2,6 +2,7 @@
 //! all enter the same code.
 
 pub mod access;
+pub mod archive;
 pub mod bulk;
 pub mod catalog;
 pub mod clients;
@@ -24,6 +25,7 @@ pub mod settings;
 pub mod signatures;
 pub mod signed_documents;
 pub mod store;
+pub mod team;
 pub mod untrusted;
 pub mod validate;
 

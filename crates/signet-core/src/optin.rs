@@ -163,8 +163,12 @@ pub struct OptinSubmitted {
 /// The device the desk runs on, as evidence names it.
 fn device() -> (String, String) {
     let os = format!("{} {}", std::env::consts::OS, std::env::consts::ARCH);
-    let name = gethostname::gethostname().to_string_lossy().to_string();
-    (os, name)
+    (os, device_name())
+}
+
+/// This computer's name, as the evidence and the team store know the desk.
+pub fn device_name() -> String {
+    gethostname::gethostname().to_string_lossy().to_string()
 }
 
 /// Checks everything, writes the evidence (contract files and acceptance record)
@@ -248,7 +252,10 @@ pub async fn submit(
         profile_id,
         subject: &debt,
         request: serde_json::json!({ "sessionId": session_id, "debtKey": debt, "textSha256": contract.text_sha256, "signer": { "name": evidence.signer.name, "cpf": cpf } }),
-    };
+        claim: None,
+        unchecked: false,
+    }
+    .claiming("debt", &debt, outbox::SendChoice::default());
     let (d, b) = (&debt, &body);
     let sent = outbox::run(db, op, |key| async move { client.submit_signature(d, b, &key).await }).await;
     // The answer joins the evidence whatever it was: accepted, refused or unknown.

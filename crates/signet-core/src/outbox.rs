@@ -10,6 +10,9 @@ use serde::Serialize;
 use signet_providers::ProviderError;
 
 use crate::error::{CoreError, Result};
+use crate::store::StoredOverride;
+use crate::team::claims::{Claim, Mode};
+use crate::team::{BusinessKey, ClaimHolder};
 use crate::store::{OperationRecord, OperationStatus, Store};
 
 /// What an operation is, before it is sent.
@@ -20,6 +23,32 @@ pub struct NewOperation<'a> {
     pub subject: &'a str,
     /// A summary of what is sent; never a secret.
     pub request: serde_json::Value,
+    /// In team mode, the business key claimed team-wide before it is sent (the
+    /// cross-desk duplicate guard); `None` for writes that have none.
+    pub claim: Option<BusinessKey>,
+    /// The operator chose to send without the team check while the team store
+    /// cannot be reached; recorded, and shown team-wide once it is back.
+    pub unchecked: bool,
+}
+
+/// What the operator decided when the team guard stopped a send: send again on
+/// purpose (another desk, or this one, already sent it), or send without the team
+/// check while the team store cannot be reached. Both are recorded team-wide.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct SendChoice {
+    pub again: bool,
+    pub unchecked: bool,
+}
+
+impl NewOperation<'_> {
+    /// The same operation with a business key to claim, as the operator chose.
+    pub fn claiming(mut self, scope: &str, key: &str, choice: SendChoice) -> Self {
+        self.claim = Some(BusinessKey::new(scope, key, choice.again));
+        self.unchecked = choice.unchecked;
+        self
+    }
 }
 
 pub fn now() -> String {
@@ -80,6 +109,34 @@ where
     run_inner(db, op, OnUnreachable::Fail, link, send).await
 }
 
+/// What the team store said about the operation's business key.
+enum TeamCheck {
+    /// Not in team mode, no key to claim, or claimed: send.
+    Clear,
+    /// Sent without the check, on the operator's word: recorded as an override.
+    Unchecked(String),
+    /// The store cannot be reached and the operation waits for it.
+    Wait(String),
+}
+
+/// Claims the operation's business key in the team store, if there is one to ask.
+async fn check_team(db: &Mutex<Store>, op: &NewOperation<'_>, key: &str, on_unreachable: OnUnreachable) -> Result<std::result::Result<TeamCheck, ClaimHolder>> {
+    let team = lock(db)?.team_for(op.profile_id);
+    let (Some(claim), Some(team)) = (&op.claim, team) else { return Ok(Ok(TeamCheck::Clear)) };
+    let mode = if claim.again { Mode::Next { offline: false } } else { Mode::First };
+    let known = |k: &str| lock(db).ok().and_then(|s| s.operation(k).ok().flatten()).is_some();
+    match team.claim(claim, key, mode, if claim.again { "sent again on purpose" } else { "" }, known).await {
+        Ok(Claim::Granted) => Ok(Ok(TeamCheck::Clear)),
+        Ok(Claim::Held(holder)) => Ok(Err(holder)),
+        Err(CoreError::TeamUnreachable(why)) if op.unchecked => Ok(Ok(TeamCheck::Unchecked(why))),
+        Err(CoreError::TeamUnreachable(why)) if on_unreachable == OnUnreachable::Wait => Ok(Ok(TeamCheck::Wait(why))),
+        Err(CoreError::TeamUnreachable(why)) => Err(CoreError::TeamUnreachable(format!(
+            "The team store cannot be reached ({why}), so Signet cannot check that no other desk already sent this. Nothing was sent. Try again when it is back, or send it without the check (recorded, and shown to the team)."
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
 async fn run_inner<T, F, Fut>(
     db: &Mutex<Store>,
     op: NewOperation<'_>,
@@ -93,7 +150,9 @@ where
     Fut: Future<Output = std::result::Result<T, ProviderError>>,
 {
     let key = uuid::Uuid::new_v4().to_string();
+    let team = check_team(db, &op, &key, on_unreachable).await?;
     let at = now();
+    let claim_json = op.claim.as_ref().map(|c| serde_json::to_string(c).expect("a business key serializes"));
     let record = OperationRecord {
         key: key.clone(),
         area: op.area.into(),
@@ -109,13 +168,53 @@ where
         retry_at: None,
         checkable_with: None,
     };
-    lock(db)?.atomically(|store| {
+    let subject = op.subject.to_string();
+    let outcome = lock(db)?.atomically(|store| {
         store.insert_operation(&record)?;
-        link(store, &key)
-    })?;
+        if let Some(claim) = &claim_json {
+            store.set_operation_claim(&key, claim)?;
+        }
+        link(store, &key)?;
+        match &team {
+            // Held by another desk: recorded as not sent (a bulk row shows why).
+            Err(holder) => {
+                let response = serde_json::to_value(CoreError::ClaimedElsewhere(Box::new(holder.clone())).body()).unwrap_or_default();
+                store.finish_operation(&key, OperationStatus::Failed, &response, &now())?;
+            }
+            Ok(TeamCheck::Wait(why)) => {
+                let response = serde_json::json!({ "code": "team_unreachable", "message": why });
+                store.wait_operation(&key, &response, &now(), &retry_time(2))?;
+            }
+            Ok(TeamCheck::Unchecked(why)) => {
+                let claim = op.claim.as_ref().expect("an unchecked send has a key");
+                store.record_team_override(&StoredOverride { operation_key: key.clone(), scope: claim.scope.clone(), business_key: claim.key.clone(), at: now(), note: why.clone() })?;
+            }
+            Ok(TeamCheck::Clear) => {}
+        }
+        Ok(())
+    });
+    outcome?;
+    match team {
+        Err(holder) => return Err(CoreError::ClaimedElsewhere(Box::new(holder))),
+        Ok(TeamCheck::Wait(why)) => {
+            return Err(CoreError::Waiting {
+                operation_key: key.clone(),
+                message: format!(
+                    "The team store cannot be reached ({why}), so Signet cannot yet check that no other desk sent {subject}. Nothing was sent; it waits and goes by itself once the team store is back (Activity lists it as waiting)."
+                ),
+            })
+        }
+        Ok(TeamCheck::Unchecked(_)) => tracing::warn!(operation = %key, "sent without the team check, on the operator's word"),
+        Ok(TeamCheck::Clear) => {}
+    }
     tracing::info!(operation = %key, kind = op.kind, "operation recorded; sending");
     let answer = send_recorded(db, &key, 1, on_unreachable, send).await?;
     Ok((key, answer))
+}
+
+/// When try number `attempt` of a waiting operation is due.
+fn retry_time(attempt: u32) -> String {
+    (time::OffsetDateTime::now_utc() + wait_before_try(attempt)).format(&time::format_description::well_known::Rfc3339).expect("UTC timestamps always format")
 }
 
 /// Sends a recorded (pending) operation and records what came of it.
@@ -127,9 +226,7 @@ where
 {
     let result = send(key.to_string()).await;
     let waits = matches!(result, Err(ProviderError::Unreachable { .. })) && on_unreachable == OnUnreachable::Wait;
-    let retry_at = (time::OffsetDateTime::now_utc() + wait_before_try(attempts + 1))
-        .format(&time::format_description::well_known::Rfc3339)
-        .expect("UTC timestamps always format");
+    let retry_at = retry_time(attempts + 1);
     // The call already happened: a failure to write its result must not hide it.
     // The record then stays pending, which is the truth as far as the disk knows.
     let written = lock(db).and_then(|s| match &result {
@@ -211,6 +308,30 @@ where
 {
     if !lock(db)?.claim_waiting(&op.key, &now())? {
         return Ok(None);
+    }
+    // In team mode its business key is claimed again first (it may have waited for
+    // the team store itself): another desk may have sent it meanwhile.
+    let claim: Option<BusinessKey> = lock(db)?.operation_claim(&op.key)?.and_then(|c| serde_json::from_str(&c).ok());
+    let team = lock(db)?.team_for(&op.profile_id);
+    if let (Some(claim), Some(team)) = (claim, team) {
+        let mode = if claim.again { Mode::Next { offline: false } } else { Mode::First };
+        match team.claim(&claim, &op.key, mode, "", |_| true).await {
+            Ok(Claim::Granted) => {}
+            Ok(Claim::Held(holder)) => {
+                let err = CoreError::ClaimedElsewhere(Box::new(holder));
+                lock(db)?.finish_operation(&op.key, OperationStatus::Failed, &serde_json::to_value(err.body()).unwrap_or_default(), &now())?;
+                return Err(err);
+            }
+            Err(CoreError::TeamUnreachable(why)) => {
+                let retry_at = retry_time(op.attempts + 1);
+                lock(db)?.wait_operation(&op.key, &serde_json::json!({ "code": "team_unreachable", "message": why }), &now(), &retry_at)?;
+                return Err(CoreError::Waiting { operation_key: op.key.clone(), message: format!("The team store still cannot be reached ({why}); next try at {retry_at}.") });
+            }
+            Err(e) => {
+                lock(db)?.wait_operation(&op.key, &serde_json::json!({ "code": e.code(), "message": e.to_string() }), &now(), &retry_time(op.attempts + 1))?;
+                return Err(e);
+            }
+        }
     }
     tracing::info!(operation = %op.key, attempt = op.attempts + 1, "sending a waiting operation again");
     send_recorded(db, &op.key, op.attempts + 1, OnUnreachable::Wait, send).await.map(Some)
@@ -367,7 +488,7 @@ mod tests {
     use super::*;
 
     fn op(subject: &str) -> NewOperation<'_> {
-        NewOperation { area: "payments", kind: "payment_request.send", profile_id: "sandbox", subject, request: serde_json::json!({"x": 1}) }
+        NewOperation { area: "payments", kind: "payment_request.send", profile_id: "sandbox", subject, request: serde_json::json!({"x": 1}), claim: None, unchecked: false }
     }
 
     #[tokio::test]

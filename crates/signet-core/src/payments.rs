@@ -7,7 +7,7 @@ use signet_providers::kpay::{Kpay, PaymentRequest, PaymentRequestReply};
 
 use crate::error::{CoreError, Result};
 use crate::store::OperationStatus;
-use crate::outbox::{self, NewOperation};
+use crate::outbox::{self, NewOperation, SendChoice};
 use crate::store::{OperationRecord, Store};
 use crate::validate;
 
@@ -121,13 +121,10 @@ pub fn check(department: &str, request: &PaymentRequest) -> Result<(String, Paym
     Ok((department, request))
 }
 
-/// Whether to send even though the invoice already has a payment request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Repeat {
-    /// Refuse if the invoice has one sent, in flight or of unknown outcome.
-    IfNone,
-    /// The operator has seen the earlier one and asked to send again.
-    Again,
+/// The team-wide business key of a payment request: the department and the invoice.
+pub const CLAIM_SCOPE: &str = "invoice";
+pub fn claim_key(department: &str, invoice: &str) -> String {
+    format!("{department}/{invoice}")
 }
 
 /// The invoice's latest payment request that was sent, is in flight, or may have
@@ -142,7 +139,7 @@ pub async fn send(
     profile_id: &str,
     department: &str,
     request: &PaymentRequest,
-    repeat: Repeat,
+    choice: SendChoice,
 ) -> Result<PaymentSent> {
     let (department, request) = check(department, request)?;
     // One still waiting for the network will go by itself: a second would double it.
@@ -152,7 +149,7 @@ pub async fn send(
             request.invoice_guid, waiting.key
         )));
     }
-    if repeat == Repeat::IfNone {
+    if !choice.again {
         let earlier = earlier_request(&*outbox::lock(db)?, &request.invoice_guid)?;
         if let Some(op) = earlier {
             return Err(CoreError::Duplicate {
@@ -173,7 +170,10 @@ pub async fn send(
         profile_id,
         subject: &request.invoice_guid,
         request: serde_json::json!({ "departmentUuid": department, "body": request }),
-    };
+        claim: None,
+        unchecked: false,
+    }
+    .claiming(CLAIM_SCOPE, &claim_key(&department, &request.invoice_guid), choice);
     let (d, r) = (&department, &request);
     let (operation_key, reply) = outbox::run_or_wait(db, op, |key| async move { client.send_payment_request(d, r, &key).await }).await?;
     let failed_channels = reply.failed_channels(&request);
@@ -196,7 +196,7 @@ pub async fn send_again(db: &Mutex<Store>, client: &Kpay, profile_id: &str, key:
         }
         _ => return Err(CoreError::Conflict(format!("Operation {key} is {:?}: it does not need sending again.", op.status).to_lowercase())),
     }
-    send(db, client, profile_id, &department, &request, Repeat::Again).await
+    send(db, client, profile_id, &department, &request, SendChoice { again: true, unchecked: false }).await
 }
 
 /// The department and request a recorded payment request operation sent.

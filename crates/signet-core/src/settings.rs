@@ -17,7 +17,7 @@ use crate::validate;
 pub const SANDBOX_PROFILE_ID: &str = "sandbox";
 pub const SANDBOX_PROFILE_NAME: &str = "Sandbox";
 const ACTIVE_PROFILE_KEY: &str = "active_profile";
-const BASE_URL_FIELD: &str = "base_url";
+pub const BASE_URL_FIELD: &str = "base_url";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -212,7 +212,7 @@ impl<'a> Settings<'a> {
         let mut values = BTreeMap::new();
         if !input.base_url.trim().is_empty() {
             let field = format!("{}.base_url", provider.as_str());
-            values.insert(BASE_URL_FIELD.to_string(), validate::base_url(&field, &input.base_url)?);
+            values.insert(BASE_URL_FIELD.to_string(), provider.check_base_url(&field, &input.base_url)?);
         }
         for (key, raw) in &input.values {
             let field = format!("{}.{key}", provider.as_str());

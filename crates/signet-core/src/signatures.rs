@@ -103,7 +103,9 @@ pub async fn refresh(db: &Mutex<Store>, client: &Kpay, profile_id: &str, spi_req
 pub const AREA: &str = "signatures";
 pub const CAPTURE_KIND: &str = "signature.capture";
 
-pub async fn capture(db: &Mutex<Store>, client: &Kpay, profile_id: &str, spi_request_uuid: &str, signed_document_url: &str) -> Result<CaptureSent> {
+/// `choice`: the operator's answer to the team guard (another desk captured it, or
+/// the team store cannot be reached).
+pub async fn capture(db: &Mutex<Store>, client: &Kpay, profile_id: &str, spi_request_uuid: &str, signed_document_url: &str, choice: outbox::SendChoice) -> Result<CaptureSent> {
     let spi = validate::uuid("spi_request_uuid", spi_request_uuid)?;
     let url = validate::document_url("url", signed_document_url)?;
     let in_flight = outbox::lock(db)?.operations_about(AREA, &spi)?.into_iter().find(|op| matches!(op.status, OperationStatus::Waiting | OperationStatus::Pending));
@@ -120,7 +122,10 @@ pub async fn capture(db: &Mutex<Store>, client: &Kpay, profile_id: &str, spi_req
         profile_id,
         subject: &spi,
         request: serde_json::json!({ "spiRequestUUID": spi, "signedDocumentUrl": url }),
-    };
+        claim: None,
+        unchecked: false,
+    }
+    .claiming("capture", &spi, choice);
     let (spi, url) = (&spi, &url);
     let (operation_key, reply) = outbox::run_or_wait(db, op, |key| async move { client.capture_signature(spi, url, &key).await }).await?;
     Ok(CaptureSent { operation_key, reply })

@@ -9,6 +9,49 @@ pub const PROFILE_NAME_MAX: usize = 60;
 
 /// A provider base URL must be `https`, except on this machine (the Sandbox), where
 /// `http` is allowed too. Returns the URL normalised without a trailing slash.
+/// The team store's address: `postgresql://host[:port]/database`, without a user
+/// or password (they have fields of their own; the password lives in the keyring).
+pub fn postgres_url(field: &str, raw: &str) -> Result<String> {
+    let raw = raw.trim();
+    let example = "postgresql://db.example.com:5432/signet";
+    let url = url::Url::parse(raw).map_err(|e| CoreError::invalid(field, format!("\"{raw}\" is not an address ({e}); write it as {example}.")))?;
+    if !matches!(url.scheme(), "postgresql" | "postgres") {
+        return Err(CoreError::invalid(field, format!("The team store's address starts with postgresql://, e.g. {example}.")));
+    }
+    if url.host_str().unwrap_or_default().is_empty() {
+        return Err(CoreError::invalid(field, format!("The address has no host name; write it as {example}.")));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(CoreError::invalid(field, "Remove the user and password from the address: the database role and its password have fields of their own."));
+    }
+    let database = url.path().trim_start_matches('/');
+    if database.is_empty() || database.contains('/') {
+        return Err(CoreError::invalid(field, format!("Name the database after the host, e.g. {example}.")));
+    }
+    if url.query().is_some() {
+        return Err(CoreError::invalid(field, "Leave out ?options: TLS is always on, except on this computer."));
+    }
+    Ok(raw.to_string())
+}
+
+/// A PEM certificate (or several), as pasted.
+pub fn certificate_pem(field: &str, raw: &str) -> Result<String> {
+    pem_certificates(field, raw)?;
+    Ok(raw.trim().to_string())
+}
+
+/// The certificates of a pasted PEM block, each ready for a TLS root store.
+pub fn pem_certificates(field: &str, raw: &str) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(raw.trim().as_bytes())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| CoreError::invalid(field, format!("This is not a PEM certificate ({e}); paste the -----BEGIN CERTIFICATE----- block.")))?;
+    if certs.is_empty() {
+        return Err(CoreError::invalid(field, "Paste the certificate itself: the -----BEGIN CERTIFICATE----- block."));
+    }
+    Ok(certs)
+}
+
 pub fn base_url(field: &str, raw: &str) -> Result<String> {
     let raw = raw.trim();
     if raw.is_empty() {

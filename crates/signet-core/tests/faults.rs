@@ -100,21 +100,21 @@ async fn each_write_under_each_fault_is_recorded_as_what_happened() {
         sb.set_faults(fault.clone());
 
         let invoice = format!("0fa17000-0000-4000-8000-{i:012}");
-        let _ = payments::send(&db, &kpay, "sandbox", demo::DEPARTMENT_SERVICE, &request(&invoice), payments::Repeat::IfNone).await;
+        let _ = payments::send(&db, &kpay, "sandbox", demo::DEPARTMENT_SERVICE, &request(&invoice), Default::default()).await;
         let (status, n) = settled(&db, &only_operation(&db, payments::AREA, &invoice), &sb.journal(), &invoice);
         assert_eq!(status, *expected, "payment request, {name}");
         println!("| myKaarma payment request | {name} | {status:?} | {n} |");
 
         let contract = format!("Fault contract {i}");
         let signer = contracts::new_signer("Asha Rao", "asha@example.in", "9876543210", None).unwrap();
-        let _ = contracts::initiate(&db, &signzy, "sandbox", &contract, "Signet", &pdf, vec![signer], 5).await;
+        let _ = contracts::initiate(&db, &signzy, "sandbox", &contract, "Signet", &pdf, vec![signer], 5, Default::default()).await;
         let (status, n) = settled(&db, &only_operation(&db, contracts::AREA, &contract), &sb.journal(), &contract);
         assert_eq!(status, *expected, "Signzy contract, {name}");
         println!("| Signzy contract | {name} | {status:?} | {n} |");
 
         let document = format!("Fault document {i}");
         let invitee = leegality::new_invitee("Asha Rao", "asha@example.in", "").unwrap();
-        let _ = leegality::initiate(&db, &leegality_client, "sandbox", demo::LEEGALITY_WORKFLOW, &document, &pdf, vec![invitee]).await;
+        let _ = leegality::initiate(&db, &leegality_client, "sandbox", demo::LEEGALITY_WORKFLOW, &document, &pdf, vec![invitee], Default::default()).await;
         let key = only_operation(&db, leegality::AREA, &document);
         let (status, n) = settled(&db, &key, &sb.journal(), &document);
         assert_eq!(status, *expected, "Leegality signing request, {name}");
@@ -127,11 +127,11 @@ async fn each_write_under_each_fault_is_recorded_as_what_happened() {
         sb.set_faults(Faults::default());
         let esign = format!("0fa17000-0000-4000-8000-1{i:011}");
         let with_esign = PaymentRequest { esign_required: true, ..request(&esign) };
-        payments::send(&db, &kpay, "sandbox", demo::DEPARTMENT_SERVICE, &with_esign, payments::Repeat::IfNone).await.unwrap();
+        payments::send(&db, &kpay, "sandbox", demo::DEPARTMENT_SERVICE, &with_esign, Default::default()).await.unwrap();
         let listed = admin(&url, reqwest::Method::GET, &format!("/_sandbox/kpay/signature-requests?invoiceGuid={esign}")).await;
         let spi = listed[0]["spiRequestUUID"].as_str().unwrap().to_string();
         sb.set_faults(fault.clone());
-        let _ = signatures::capture(&db, &kpay, "sandbox", &spi, "https://docs.example.com/signed.pdf").await;
+        let _ = signatures::capture(&db, &kpay, "sandbox", &spi, "https://docs.example.com/signed.pdf", Default::default()).await;
         let (status, n) = settled(&db, &only_operation(&db, signatures::AREA, &spi), &sb.journal(), &spi);
         assert_eq!(status, *expected, "capture, {name}");
         println!("| myKaarma signature capture | {name} | {status:?} | {n} |");
@@ -147,7 +147,7 @@ async fn each_write_under_each_fault_is_recorded_as_what_happened() {
             back_url: None,
             additional_data: [("issuing_country".to_string(), "BR".to_string())].into(),
         };
-        let _ = kyc::update(&db, &dollarpe, "sandbox", &document).await;
+        let _ = kyc::update(&db, &dollarpe, "sandbox", &document, Default::default()).await;
         let (status, n) = settled(&db, &only_operation(&db, kyc::AREA, &customer), &sb.journal(), &customer);
         assert_eq!(status, *expected, "KYC update, {name}");
         println!("| DollarPe KYC update | {name} | {status:?} | {n} |");
@@ -179,7 +179,7 @@ async fn each_write_under_each_fault_is_recorded_as_what_happened() {
     sb.set_faults(Faults::default());
     let offline = signet_core::clients::kpay(&signet_sandbox::provider_access(ProviderId::Mykaarma, "http://127.0.0.1:9"), quick()).unwrap();
     let invoice = "0fa17000-0000-4000-8000-0000000000ff";
-    let _ = payments::send(&db, &offline, "sandbox", demo::DEPARTMENT_SERVICE, &request(invoice), payments::Repeat::IfNone).await;
+    let _ = payments::send(&db, &offline, "sandbox", demo::DEPARTMENT_SERVICE, &request(invoice), Default::default()).await;
     let (status, n) = settled(&db, &only_operation(&db, payments::AREA, invoice), &sb.journal(), invoice);
     assert_eq!((status, n), (OperationStatus::Waiting, 0));
     println!("| myKaarma payment request | no network | {status:?} | {n} |");

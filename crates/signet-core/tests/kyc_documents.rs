@@ -5,10 +5,12 @@
 
 use std::io::Cursor;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 
 use signet_core::hosting::DocumentHost;
 use signet_core::kyc_files::{self, DocumentKind, FileLimits};
+
+mod common;
+use common::moto::Moto;
 
 fn encoded(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
     let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8]));
@@ -79,57 +81,6 @@ async fn the_sandbox_hosts_a_document_under_a_random_name() {
     let fetched = reqwest::get(&hosted.url).await.unwrap();
     assert_eq!(fetched.headers()["content-type"], "image/png");
     assert_eq!(fetched.bytes().await.unwrap().to_vec(), bytes);
-}
-
-/// moto's S3 server on a free port, stopped when dropped.
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let server = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin/moto_server");
-        assert!(server.exists(), "moto's S3 server is missing: run `scripts/setup.sh test` (make test does)");
-        // The free port is only free when chosen: a server another test starts
-        // meanwhile can take it (then moto exits). So wait for moto itself to
-        // answer as S3, and choose again if it went away.
-        for _ in 0..5 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            let mut child = Command::new(&server).args(["-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-            let url = format!("http://127.0.0.1:{port}");
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-            while std::time::Instant::now() < deadline && child.try_wait().unwrap().is_none() {
-                if is_s3(&url) {
-                    return Moto { child, url };
-                }
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("moto did not start")
-    }
-}
-
-/// Whether an S3 server answers at `url` (moto lists its buckets at `/`).
-fn is_s3(url: &str) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut stream) = std::net::TcpStream::connect(url.trim_start_matches("http://")) else { return false };
-    let host = url.trim_start_matches("http://");
-    if write!(stream, "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").is_err() {
-        return false;
-    }
-    let mut reply = String::new();
-    let _ = stream.read_to_string(&mut reply);
-    reply.contains("ListAllMyBucketsResult")
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,6 +1,7 @@
 //! An operation that cannot reach the provider waits, and is sent again by Signet
 //! itself once the network is back: once, under the same operation key.
 
+use signet_core::outbox::SendChoice;
 use std::sync::Mutex;
 
 use signet_core::catalog::ProviderId;
@@ -39,7 +40,7 @@ async fn a_request_that_found_no_network_is_sent_once_when_it_returns() {
     let db = Mutex::new(Store::open_in(dir.path()).unwrap());
     let offline = signet_core::clients::kpay(&signet_sandbox::provider_access(ProviderId::Mykaarma, &dead_address()), quick()).unwrap();
 
-    let err = payments::send(&db, &offline, "sandbox", demo::DEPARTMENT_SERVICE, &request(demo::INVOICE_BRAKES), payments::Repeat::IfNone)
+    let err = payments::send(&db, &offline, "sandbox", demo::DEPARTMENT_SERVICE, &request(demo::INVOICE_BRAKES), SendChoice::default())
         .await
         .unwrap_err();
     assert_eq!(err.code(), "waiting", "{err}");
@@ -50,7 +51,7 @@ async fn a_request_that_found_no_network_is_sent_once_when_it_returns() {
     assert!(waiting.retry_at.is_some());
 
     // The guard counts it: a second send of the same invoice is asked about.
-    let again = payments::send(&db, &offline, "sandbox", demo::DEPARTMENT_SERVICE, &request(demo::INVOICE_BRAKES), payments::Repeat::IfNone)
+    let again = payments::send(&db, &offline, "sandbox", demo::DEPARTMENT_SERVICE, &request(demo::INVOICE_BRAKES), SendChoice::default())
         .await
         .unwrap_err();
     assert_eq!(again.code(), "conflict");
@@ -86,7 +87,7 @@ async fn still_unreachable_waits_longer_and_the_operator_can_cancel() {
     let dead = dead_address();
     let offline = signet_core::clients::kpay(&signet_sandbox::provider_access(ProviderId::Mykaarma, &dead), quick()).unwrap();
     let spi = "5a1c3e2b-8d7f-4e6a-9b0c-1d2e3f4a5b6c";
-    let err = signatures::capture(&db, &offline, "sandbox", spi, "https://docs.example.com/signed.pdf").await.unwrap_err();
+    let err = signatures::capture(&db, &offline, "sandbox", spi, "https://docs.example.com/signed.pdf", Default::default()).await.unwrap_err();
     assert_eq!(err.code(), "waiting");
     let key = err.body().detail.unwrap()["operationKey"].as_str().unwrap().to_string();
 

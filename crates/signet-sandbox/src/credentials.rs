@@ -60,6 +60,8 @@ pub fn provider_access(provider: signet_core::catalog::ProviderId, base_url: &st
         ),
         ProviderId::Signzy => (vec![], vec![("access_token", demo.signzy_token)]),
         ProviderId::Leegality => (vec![("profile_id", crate::demo::LEEGALITY_WORKFLOW)], vec![("auth_token", demo.leegality_token)]),
+        // The Sandbox profile works alone: no team store, no evidence archive.
+        ProviderId::Team | ProviderId::Archive => (vec![], vec![]),
     };
     signet_core::access::ProviderAccess {
         provider,

@@ -23,6 +23,9 @@ async fn an_operator_keeps_a_secret_in_the_os_keyring_across_restarts() {
     let c = driver.open_desk(&env).await;
     assert!(text(&c, "[data-testid='status-profile']").await.contains("Sandbox"));
     wait_for(&c, "[data-testid='status-keyring'][data-state='available']").await;
+    // It opens where an operator starts the day: Payment requests.
+    wait_for(&c, "[data-testid='page-payments']").await;
+    click(&c, "[data-testid='nav-settings']").await;
     assert_eq!(text(&c, "[data-testid='profile-title']").await, "Sandbox");
     assert!(text(&c, "[data-testid='sandbox-url']").await.contains("http://127.0.0.1:"), "the built-in Sandbox is not serving");
     screenshot(&c, &env, "settings-sandbox.png").await;
@@ -65,6 +68,7 @@ async fn an_operator_keeps_a_secret_in_the_os_keyring_across_restarts() {
 
     // Restart: the secret shows as set, masked, and its value is nowhere in the page.
     let c = driver.open_desk(&env).await;
+    click(&c, "[data-testid='nav-settings']").await;
     open_profile(&c, "Production").await;
     click(&c, "[data-testid='tab-dollarpe']").await;
     wait_for(&c, "[data-testid='secret-dollarpe-api_secret'][data-state='set']").await;
@@ -1102,4 +1106,132 @@ fn sandbox_admin_pull(base: &str, contract_id: &str) -> String {
     let mut reply = String::new();
     stream.read_to_string(&mut reply).unwrap();
     reply.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+}
+
+// The Sandbox's published demo values (crates/signet-sandbox/src/demo.rs and
+// credentials.rs), used by a desk profile IT set up by hand against it.
+const SANDBOX_DEPARTMENT: &str = "3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01";
+const SANDBOX_KPAY_USERNAME: &str = "signet-sandbox";
+const SANDBOX_KPAY_PASSWORD: &str = "sandbox-kpay-password";
+
+/// Team mode with a real desk: another desk (the `signet` command line, its own data
+/// folder) sends a payment request; the desk, set up in Settings with the team store
+/// and tested there, is stopped from sending the same invoice and told by whom,
+/// sends it again on purpose, and sees both desks' history in Activity's Team scope.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_desk_in_team_mode_is_told_another_desk_sent_the_invoice_and_sees_the_teams_history() {
+    let env = Env::from_vars();
+    let pg = signet_testpg::TestPg::start();
+    pg.psql("postgres", "CREATE DATABASE signet");
+    let scratch = std::env::temp_dir().join(format!("signet-e2e-team-admin-{}", std::process::id()));
+    let admin = |args: &[&str]| {
+        let out = Command::new(&env.cli).args(args).arg("--json").env("SIGNET_DATA_DIR", &scratch).env("SIGNET_TEAM_ADMIN_PASSWORD", signet_testpg::ADMIN_PASSWORD).output().unwrap();
+        assert!(out.status.success(), "signet {args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    };
+    admin(&["team", "init", "--url", &pg.admin_url("signet")]);
+    for role in ["ana", "ravi"] {
+        pg.psql("signet", &format!("CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}'"));
+        admin(&["team", "member", "--url", &pg.admin_url("signet"), "--role", role, "--branch", "Branch North"]);
+    }
+    let team_url = format!("postgresql://127.0.0.1:{}/signet", pg.port);
+    let (_sandbox, sandbox) = serve_sandbox(&env);
+    let invoice = "9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e77";
+
+    // Ravi's desk: the command line with its own data folder, credentials from its environment.
+    let ravi = std::env::temp_dir().join(format!("signet-e2e-team-ravi-{}", std::process::id()));
+    let ravi_env = [("SIGNET_MYKAARMA_PASSWORD", SANDBOX_KPAY_PASSWORD), ("SIGNET_TEAM_PASSWORD", "pw-ravi")];
+    let signet_ravi = |args: &[&str]| {
+        let out = Command::new(&env.cli).args(args).arg("--json").env("SIGNET_DATA_DIR", &ravi).envs(ravi_env).stdin(Stdio::null()).output().unwrap();
+        assert!(out.status.success(), "signet {args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    };
+    signet_ravi(&["profile", "create", "Branch"]);
+    signet_ravi(&["profile", "use", "Branch"]);
+    signet_ravi(&["profile", "configure", "--provider", "mykaarma", "--base-url", &sandbox, "--set", &format!("username={SANDBOX_KPAY_USERNAME}")]);
+    signet_ravi(&["profile", "configure", "--provider", "team", "--base-url", &team_url, "--set", "user=ravi", "--set", "desk_name=North counter 2"]);
+    signet_ravi(&["payment-request", "send", "--department", SANDBOX_DEPARTMENT, "--invoice", invoice, "--email"]);
+
+    // Ana's desk, set up in Settings as IT would.
+    let driver = Driver::start(&[]);
+    let c = driver.open_desk(&env).await;
+    click(&c, "[data-testid='nav-settings']").await;
+    type_into(&c, "[data-testid='new-profile-name']", "North").await;
+    click(&c, "[data-testid='create-profile']").await;
+    click(&c, "[data-testid='tab-mykaarma']").await;
+    type_into(&c, "[data-testid='base-url-mykaarma']", &sandbox).await;
+    type_into(&c, "[data-testid='field-mykaarma-username']", SANDBOX_KPAY_USERNAME).await;
+    type_into(&c, "[data-testid='field-mykaarma-departments']", &format!("Service: {SANDBOX_DEPARTMENT}")).await;
+    click(&c, "[data-testid='save-settings-mykaarma']").await;
+    wait_for(&c, "[data-testid='provider-mykaarma'] .ok").await;
+    click(&c, "[data-testid='secret-edit-mykaarma-password']").await;
+    type_into(&c, "[data-testid='secret-input-mykaarma-password']", SANDBOX_KPAY_PASSWORD).await;
+    click(&c, "[data-testid='secret-save-mykaarma-password']").await;
+    wait_for(&c, "[data-testid='secret-mykaarma-password'][data-state='set']").await;
+
+    click(&c, "[data-testid='tab-team']").await;
+    type_into(&c, "[data-testid='base-url-team']", &team_url).await;
+    type_into(&c, "[data-testid='field-team-user']", "ana").await;
+    type_into(&c, "[data-testid='field-team-desk_name']", "North counter 1").await;
+    click(&c, "[data-testid='save-settings-team']").await;
+    wait_for(&c, "[data-testid='provider-team'] .ok").await;
+    // A wrong password is refused by the server; the right one passes the test.
+    for (password, ok) in [("not-anas-password", "false"), ("pw-ana", "true")] {
+        click(&c, "[data-testid='secret-edit-team-password']").await;
+        type_into(&c, "[data-testid='secret-input-team-password']", password).await;
+        click(&c, "[data-testid='secret-save-team-password']").await;
+        wait_for(&c, "[data-testid='secret-team-password'][data-state='set']").await;
+        click(&c, "[data-testid='test-connection-team']:not([disabled])").await;
+        wait_for(&c, &format!("[data-testid='test-result-team'][data-ok='{ok}']")).await;
+    }
+    let tested = text(&c, "[data-testid='test-result-team']").await;
+    assert!(tested.contains("ana") && tested.contains("Branch North"), "{tested}");
+    click(&c, "[data-testid='use-profile']").await;
+    wait_for(&c, "[data-testid='status-team']").await;
+
+    // The same invoice: the team guard names Ravi's desk, and nothing is sent.
+    click(&c, "[data-testid='nav-payments']").await;
+    wait_for(&c, "[data-testid='department'] option").await;
+    select_value(&c, "[data-testid='department']", SANDBOX_DEPARTMENT).await;
+    type_into(&c, "[data-testid='invoice']", invoice).await;
+    click(&c, "[data-testid='send']").await;
+    let guard = text(&c, "[data-testid='team-duplicate']").await;
+    assert!(guard.contains("North counter 2") && guard.contains("ravi") && guard.contains("Branch North"), "{guard}");
+    let received = || sandbox_journal(&sandbox).as_array().unwrap().iter().filter(|e| e["method"] == "POST" && e["path"].as_str().unwrap().ends_with("/payment-requests") && e["body"].as_str().unwrap().contains(invoice)).count();
+    assert_eq!(received(), 1, "the refused send reached myKaarma");
+    screenshot(&c, &env, "team-guard.png").await;
+    // Sent again on purpose: it goes, and the team sees that it did.
+    click(&c, "[data-testid='team-send-again']").await;
+    wait_for(&c, "[data-testid='result']").await;
+    assert_eq!(received(), 2);
+
+    // Activity, Team scope: both desks' sends, from the team store.
+    click(&c, "[data-testid='nav-activity']").await;
+    click(&c, "[data-testid='scope-team']").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let rows = text(&c, "[data-testid='team-operations'] tbody").await;
+        if rows.contains("North counter 1") && rows.contains("North counter 2") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the team's history never showed both desks: {rows}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // The page loads on opening; open it again for the desk's latest push.
+        click(&c, "[data-testid='scope-desk']").await;
+        click(&c, "[data-testid='scope-team']").await;
+    }
+    select_value(&c, "[data-testid='team-filter-desk']", "North counter 2").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while text(&c, "[data-testid='team-operations'] tbody").await.contains("North counter 1") {
+        assert!(Instant::now() < deadline, "the desk filter did not filter");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Everything this desk did has reached the team store: nothing left to push.
+    wait_for(&c, "[data-testid='status-team'][data-queued='0']").await;
+    assert_eq!(text(&c, "[data-testid='status-team']").await, "Team");
+    screenshot(&c, &env, "team-activity.png").await;
+    // The tests after this one start from the Sandbox profile.
+    use_sandbox(&c).await;
+    c.close().await.unwrap();
+    for dir in [&ravi, &scratch] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -43,6 +43,11 @@ import type { LeegalityCreated } from "./bindings/LeegalityCreated";
 import type { LeegalityInitiated } from "./bindings/LeegalityInitiated";
 import type { LeegalityStatus } from "./bindings/LeegalityStatus";
 import type { LeegalityFileKind } from "./bindings/LeegalityFileKind";
+import type { SendChoice } from "./bindings/SendChoice";
+import type { TeamQuery } from "./bindings/TeamQuery";
+import type { TeamPage } from "./bindings/TeamPage";
+import type { TeamDirectory } from "./bindings/TeamDirectory";
+import type { ArchiveReport } from "./bindings/ArchiveReport";
 import { CommandError, asErrorBody } from "./errors";
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -73,8 +78,8 @@ export const api = {
     call<null>("delete_secret", { profileId, provider, field }),
   listDepartments: () => call<Department[]>("list_departments"),
   /** Refused with code "duplicate" (earlier operation in detail) unless `again`. */
-  sendPaymentRequest: (department: string, request: PaymentRequest, again: boolean) =>
-    call<PaymentSentView>("send_payment_request", { department, request, again }),
+  sendPaymentRequest: (department: string, request: PaymentRequest, choice: SendChoice) =>
+    call<PaymentSentView>("send_payment_request", { department, request, choice }),
   paymentHistory: (invoice: string) => call<OperationRecord[]>("payment_history", { invoice }),
   openLink: (url: string) => call<null>("open_link", { url }),
   copyText: (text: string) => call<null>("copy_text", { text }),
@@ -90,7 +95,7 @@ export const api = {
   trackSignature: (spiRequestUuid: string, label: string) => call<TrackedSignature>("track_signature", { spiRequestUuid, label }),
   untrackSignature: (spiRequestUuid: string) => call<null>("untrack_signature", { spiRequestUuid }),
   refreshSignature: (spiRequestUuid: string) => call<TrackedSignature>("refresh_signature", { spiRequestUuid }),
-  captureSignature: (spiRequestUuid: string, url: string) => call<CaptureSent>("capture_signature", { spiRequestUuid, url }),
+  captureSignature: (spiRequestUuid: string, url: string, choice?: SendChoice) => call<CaptureSent>("capture_signature", { spiRequestUuid, url, choice }),
   /** Opens a native dialog in Rust and extracts the text; null if cancelled. */
   optinChooseContract: () => call<Contract | null>("optin_choose_contract"),
   optinCheckForm: (debt: string, signer: SignerInput) => call<ErrorBody[]>("optin_check_form", { debt, signer }),
@@ -105,15 +110,19 @@ export const api = {
   evidenceVerify: () => call<LedgerReport>("evidence_verify"),
   /** Opens a native dialog in Rust; the PDF's bytes stay there. Null if cancelled. */
   signzyChoosePdf: () => call<PickedPdf | null>("signzy_choose_pdf"),
-  signzyInitiate: (name: string, executer: string, signers: SignerRow[], ttlDays: number) =>
-    call<InitiatedContract>("signzy_initiate", { name, executer, signers, ttlDays }),
+  signzyInitiate: (name: string, executer: string, signers: SignerRow[], ttlDays: number, choice?: SendChoice) =>
+    call<InitiatedContract>("signzy_initiate", { name, executer, signers, ttlDays, choice }),
   signzyContracts: () => call<InitiatedView[]>("signzy_contracts"),
   signzyStatus: (contractId: string) => call<ContractStatus>("signzy_status", { contractId }),
   /** Downloads and keeps Signzy's signed copy (the final one, or one signer's), hash checked. */
   signzySignedCopy: (contractId: string, signerId: string | null) => call<SignedDocument>("signzy_signed_copy", { contractId, signerId }),
   /** Opens a native dialog in Rust; the PDF's bytes stay there. Null if cancelled. */
   leegalityChoosePdf: () => call<PickedPdf | null>("leegality_choose_pdf"),
-  leegalityInitiate: (name: string, invitees: InviteeRow[]) => call<LeegalityCreated>("leegality_initiate", { name, invitees }),
+  leegalityInitiate: (name: string, invitees: InviteeRow[], choice?: SendChoice) => call<LeegalityCreated>("leegality_initiate", { name, invitees, choice }),
+  teamOperations: (query: TeamQuery) => call<TeamPage>("team_operations", { query }),
+  teamDirectory: () => call<TeamDirectory>("team_directory"),
+  /** Checks the evidence archive against this desk's ledger. */
+  verifyArchive: () => call<ArchiveReport>("verify_archive"),
   leegalityDocuments: () => call<LeegalityInitiated[]>("leegality_documents"),
   leegalityStatus: (documentId: string) => call<LeegalityStatus>("leegality_status", { documentId }),
   leegalityDownload: (documentId: string, kind: LeegalityFileKind) => call<SignedDocument>("leegality_download", { documentId, kind }),

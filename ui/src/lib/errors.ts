@@ -48,3 +48,8 @@ export async function attempt(what: () => Promise<unknown>): Promise<ErrorBody |
     return asErrorBody(e);
   }
 }
+
+/** Whether the team guard has a choice to offer: another desk's send, or no team store. */
+export function isTeamGuard(error: ErrorBody): boolean {
+  return error.code === "team_unreachable" || (error.code === "duplicate" && !!(error.detail as { team?: unknown } | undefined)?.team);
+}

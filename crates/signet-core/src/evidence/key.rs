@@ -54,6 +54,11 @@ pub fn recorded_public_key(store: &Store) -> Result<Option<String>> {
     store.app_setting(PUBLIC_KEY_SETTING)
 }
 
+/// Records whose evidence a database holds (a ledger rebuilt from the archive).
+pub fn record_public_key(store: &Store, public_key: &str) -> Result<()> {
+    store.set_app_setting(PUBLIC_KEY_SETTING, public_key)
+}
+
 fn decode_seed(text: &str) -> Result<SigningKey> {
     let bytes = B64.decode(text.trim()).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
     bytes

@@ -28,6 +28,8 @@ pub enum Kind {
     Acceptance,
     /// What the provider answered (or that the outcome is unknown): written after.
     ProviderResponse,
+    /// The names and SHA-256 of what the evidence archive was given.
+    ArchiveReceipt,
 }
 
 impl Kind {
@@ -35,6 +37,7 @@ impl Kind {
         match self {
             Kind::Acceptance => "acceptance",
             Kind::ProviderResponse => "provider_response",
+            Kind::ArchiveReceipt => "archive_receipt",
         }
     }
 }
@@ -164,6 +167,12 @@ pub fn append(store: &Store, signing_key: &SigningKey, new: NewRecord<'_>) -> Re
         })?;
         Ok(record)
     })
+}
+
+/// Marks a ledger as having been written to (a ledger rebuilt from the archive),
+/// so that emptying it later is reported.
+pub fn mark_started(store: &Store) -> Result<()> {
+    store.set_app_setting(FIRST_SIGNED_SETTING, &crate::outbox::now())
 }
 
 /// Keeps a file a record refers to; returns its SHA-256.

@@ -46,6 +46,11 @@ fn evidence(r: &Row<'_>) -> rusqlite::Result<StoredEvidence> {
 }
 
 impl Store {
+    /// The record at position `seq`, if there is one.
+    pub fn evidence_at(&self, seq: u64) -> Result<Option<StoredEvidence>> {
+        Ok(self.conn().query_row(&format!("SELECT {COLUMNS} FROM evidence_ledger WHERE seq = ?1"), [seq as i64], evidence).optional()?)
+    }
+
     pub fn last_evidence(&self) -> Result<Option<(u64, String)>> {
         Ok(self.conn().query_row("SELECT seq, hash FROM evidence_ledger ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
     }

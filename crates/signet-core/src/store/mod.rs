@@ -1,10 +1,12 @@
 //! The desk's one SQLite file: WAL, foreign keys on, schema migrations embedded in
 //! the binary and applied on open. Each area keeps its queries in its own module.
 
+mod archive;
 mod bulk;
 mod evidence;
 mod operations;
 mod profiles;
+mod team;
 mod tracked_signatures;
 
 use std::path::{Path, PathBuf};
@@ -14,10 +16,12 @@ use rusqlite_migration::{Migrations, M};
 
 use crate::error::{CoreError, Result};
 
+pub use archive::{LoggedObject, PlannedObject};
 pub use bulk::StoredBulkRow;
 pub use evidence::{StoredEvidence, StoredHead};
 pub use operations::{OperationPage, OperationQuery, OperationRecord, OperationStatus};
 pub use profiles::StoredProfile;
+pub use team::{BulkRunSummary, FollowedSummary, QueuedChange, StoredOverride};
 pub use tracked_signatures::StoredTrackedSignature;
 
 pub const DATABASE_FILE: &str = "signet.sqlite3";
@@ -31,12 +35,17 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0005_retries_and_tracked_signatures.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0006_evidence_ledger.sql")),
         M::up(include_str!("../../migrations/0007_operations_search.sql")),
+        M::up(include_str!("../../migrations/0008_team_replication.sql")),
+        M::up(include_str!("../../migrations/0009_evidence_archive.sql")),
     ])
 }
 
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The team store this desk claims business keys in and replicates to, when its
+    /// active profile is in team mode (set by the desk or the command line).
+    team: Option<std::sync::Arc<crate::team::Team>>,
 }
 
 impl Store {
@@ -61,11 +70,24 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "OFF")?;
         migrations().to_latest(&mut conn)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        Ok(Store { conn, path: path.to_path_buf() })
+        Ok(Store { conn, path: path.to_path_buf(), team: None })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    pub fn set_team(&mut self, team: Option<std::sync::Arc<crate::team::Team>>) {
+        self.team = team;
+    }
+
+    /// The team store, if `profile_id` is the profile in team mode.
+    pub fn team_for(&self, profile_id: &str) -> Option<std::sync::Arc<crate::team::Team>> {
+        self.team.as_ref().filter(|t| t.profile_id == profile_id).cloned()
+    }
+
+    pub fn team(&self) -> Option<std::sync::Arc<crate::team::Team>> {
+        self.team.clone()
     }
 
     pub(crate) fn conn(&self) -> &Connection {

@@ -25,7 +25,7 @@ pub enum OperationStatus {
 }
 
 impl OperationStatus {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             OperationStatus::Pending => "pending",
             OperationStatus::Sent => "sent",

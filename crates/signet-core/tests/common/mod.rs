@@ -1,5 +1,8 @@
 //! Inputs shared by the tests that sign opt-ins: a signer and the circumstances
-//! of an acceptance, as the desk would gather them.
+//! of an acceptance, as the desk would gather them; and moto's S3 server.
+#![allow(dead_code)]
+
+pub mod moto;
 
 use signet_core::evidence::{ConsentEvidence, OperatorEvidence};
 use signet_core::optin::{self, Circumstances, SignerInput};
