@@ -1235,3 +1235,83 @@ async fn a_desk_in_team_mode_is_told_another_desk_sent_the_invoice_and_sees_the_
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// moto's S3 server (installed by scripts/setup.sh test into .tools/) on a free port,
+/// with a bucket created with Object Lock on. Stopped when dropped.
+fn moto_with_locked_bucket(bucket: &str) -> (ServedSandbox, String) {
+    use std::io::{Read, Write};
+    let server = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin/moto_server");
+    assert!(server.exists(), "moto's S3 server is missing: run scripts/setup.sh test");
+    let port = free_port();
+    let moto = ServedSandbox(Command::new(server).args(["-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    let addr = format!("127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+            let request = format!("PUT /{bucket} HTTP/1.1\r\nHost: {addr}\r\nx-amz-bucket-object-lock-enabled: true\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let mut reply = String::new();
+            if s.write_all(request.as_bytes()).is_ok() && s.read_to_string(&mut reply).is_ok() && reply.starts_with("HTTP/1.1 200") {
+                return (moto, format!("http://{addr}"));
+            }
+        }
+        assert!(Instant::now() < deadline, "moto did not start");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+// Named to run after the tests that sign opt-ins (their evidence is archived too)
+// and before the keyring test locks the keyring (the archive's keys live there).
+/// A profile with an evidence archive: Test connection in Settings says the bucket
+/// locks what it is given, the desk archives the ledger by itself (the status bar
+/// counts down to nothing left), and "Check the archive" finds it intact.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_evidence_archive_keeps_the_desks_evidence_locked_and_checks_it() {
+    let env = Env::from_vars();
+    let (_moto, s3) = moto_with_locked_bucket("signet-evidence-e2e");
+    let (_sandbox, url) = serve_sandbox(&env);
+    // Evidence to archive: an opt-in signed from the command line on the Sandbox profile.
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
+    let (code, sent) = signet_json(&env, &url, &[
+        "--profile", "Sandbox", "optin", "submit", "--debt", "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c02", "--contract", pdf.to_str().unwrap(),
+        "--name", "Maria da Silva", "--email", "maria@example.com", "--phone-area", "11", "--phone-number", "999999999",
+        "--cpf", "617.669.762-04", "--ip", "179.104.42.245",
+    ]);
+    assert_eq!(code, 0, "{sent}");
+
+    let driver = Driver::start(&[]);
+    let c = driver.open_desk(&env).await;
+    click(&c, "[data-testid='nav-settings']").await;
+    type_into(&c, "[data-testid='new-profile-name']", "Vault").await;
+    click(&c, "[data-testid='create-profile']").await;
+    click(&c, "[data-testid='tab-archive']").await;
+    type_into(&c, "[data-testid='base-url-archive']", &s3).await;
+    type_into(&c, "[data-testid='field-archive-bucket']", "signet-evidence-e2e").await;
+    type_into(&c, "[data-testid='field-archive-prefix']", "branch-north").await;
+    click(&c, "[data-testid='save-settings-archive']").await;
+    wait_for(&c, "[data-testid='provider-archive'] .ok").await;
+    for field in ["access_key_id", "secret_access_key"] {
+        click(&c, &format!("[data-testid='secret-edit-archive-{field}']")).await;
+        type_into(&c, &format!("[data-testid='secret-input-archive-{field}']"), "testing").await;
+        click(&c, &format!("[data-testid='secret-save-archive-{field}']")).await;
+        wait_for(&c, &format!("[data-testid='secret-archive-{field}'][data-state='set']")).await;
+    }
+    click(&c, "[data-testid='test-connection-archive']:not([disabled])").await;
+    wait_for(&c, "[data-testid='test-result-archive'][data-ok='true']").await;
+    assert!(text(&c, "[data-testid='test-result-archive']").await.contains("COMPLIANCE"));
+
+    // In use, the desk archives by itself: nothing left to archive.
+    click(&c, "[data-testid='use-profile']").await;
+    wait_for(&c, "[data-testid='status-archive']").await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while c.find(Locator::Css("[data-testid='status-archive'][data-not-archived='0']")).await.is_err() {
+        assert!(Instant::now() < deadline, "the desk did not archive its evidence: {}", text(&c, "[data-testid='status-archive']").await);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    click(&c, "[data-testid='archive-verify']").await;
+    wait_for(&c, "[data-testid='archive-report'][data-intact='true']").await;
+    let report = text(&c, "[data-testid='archive-report']").await;
+    assert!(report.contains("Intact") && report.contains("dossiers"), "{report}");
+    screenshot(&c, &env, "settings-archive.png").await;
+    use_sandbox(&c).await;
+    c.close().await.unwrap();
+}
