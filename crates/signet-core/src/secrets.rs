@@ -110,6 +110,45 @@ pub trait SecretStore: Send + Sync {
 #[derive(Debug, Default, Clone)]
 pub struct OsKeyring;
 
+/// One keyring conversation at a time. GNOME Keyring (42 to 50 at least) aborts
+/// when several new D-Bus clients open encrypted sessions at once (upstream work
+/// items 190/196: `gkd_secret_service_get_pkcs11_session: assertion 'client'
+/// failed`), and then every program of the user loses its secrets. The desk's
+/// timers and commands read secrets from several threads, and the CLI may run
+/// beside the desk, so they queue: threads on a mutex, processes on a lock file in
+/// the user's runtime folder. Each call takes milliseconds.
+static KEYRING_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+struct KeyringTurn {
+    _thread: std::sync::MutexGuard<'static, ()>,
+    /// Unlocked when closed. None where there is no runtime folder (or not Linux).
+    _process: Option<std::fs::File>,
+}
+
+fn keyring_turn() -> KeyringTurn {
+    let thread = KEYRING_TURN.lock().unwrap_or_else(|p| p.into_inner());
+    KeyringTurn { _thread: thread, _process: process_turn() }
+}
+
+#[cfg(target_os = "linux")]
+fn process_turn() -> Option<std::fs::File> {
+    let dir = std::env::var_os("XDG_RUNTIME_DIR")?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(std::path::Path::new(&dir).join("signet-keyring.lock"))
+        .ok()?;
+    // A lock that cannot be taken only loses the queueing, never the secret.
+    file.lock().ok()?;
+    Some(file)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_turn() -> Option<std::fs::File> {
+    None
+}
+
 impl OsKeyring {
     fn entry(at: &SecretRef) -> Result<keyring::Entry, KeyringError> {
         keyring::Entry::new(KEYRING_SERVICE, &at.account()).map_err(map_keyring_error)
@@ -118,17 +157,20 @@ impl OsKeyring {
 
 impl SecretStore for OsKeyring {
     fn check(&self) -> Result<(), KeyringError> {
+        let _turn = keyring_turn();
         platform_check()
     }
 
     fn set(&self, at: &SecretRef, value: &SecretString) -> Result<(), KeyringError> {
+        let _turn = keyring_turn();
         // Asked first so a locked keyring is refused plainly instead of popping a prompt.
-        self.check()?;
+        platform_check()?;
         Self::entry(at)?.set_password(value.expose_secret()).map_err(map_keyring_error)
     }
 
     fn get(&self, at: &SecretRef) -> Result<Option<SecretString>, KeyringError> {
-        self.check()?;
+        let _turn = keyring_turn();
+        platform_check()?;
         match Self::entry(at)?.get_password() {
             Ok(v) => Ok(Some(SecretString::from(v))),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -137,7 +179,8 @@ impl SecretStore for OsKeyring {
     }
 
     fn delete(&self, at: &SecretRef) -> Result<bool, KeyringError> {
-        self.check()?;
+        let _turn = keyring_turn();
+        platform_check()?;
         match Self::entry(at)?.delete_credential() {
             Ok(()) => Ok(true),
             Err(keyring::Error::NoEntry) => Ok(false),
