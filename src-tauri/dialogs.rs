@@ -38,18 +38,49 @@ pub async fn pick_file<R: tauri::Runtime>(
     picked.map(|p| p.into_path().map_err(|e| IpcError::internal(format!("the chosen file has no path: {e}")))).transpose()
 }
 
+/// What a saved file is, for the save dialog's file-type filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveAs {
+    /// A bulk run's results.
+    Csv,
+    /// An evidence dossier (a signed zip).
+    Dossier,
+}
+
+impl SaveAs {
+    fn filter(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            SaveAs::Csv => ("CSV", &["csv"]),
+            SaveAs::Dossier => ("Evidence dossier (zip)", &["zip"]),
+        }
+    }
+}
+
 pub async fn save_file<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     window: &tauri::Window<R>,
     title: String,
     suggested: String,
+    kind: SaveAs,
 ) -> Result<Option<PathBuf>, IpcError> {
     if let Some(path) = std::env::var_os("SIGNET_TEST_SAVE_FILE") {
         return Ok(Some(PathBuf::from(path)));
     }
-    let dialog = app.dialog().file().set_parent(window).set_title(title).set_file_name(suggested).add_filter("CSV", &["csv"]);
+    let (filter, extensions) = kind.filter();
+    let dialog = app.dialog().file().set_parent(window).set_title(title).set_file_name(suggested).add_filter(filter, extensions);
     let picked = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
         .await
         .map_err(|e| IpcError::internal(format!("the file dialog failed: {e}")))?;
     picked.map(|p| p.into_path().map_err(|e| IpcError::internal(format!("the chosen file has no path: {e}")))).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SaveAs;
+
+    #[test]
+    fn a_dossier_is_saved_as_a_zip_and_results_as_csv() {
+        assert_eq!(SaveAs::Dossier.filter().1, ["zip"]);
+        assert_eq!(SaveAs::Csv.filter().1, ["csv"]);
+    }
 }

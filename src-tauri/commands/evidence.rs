@@ -54,7 +54,7 @@ pub async fn evidence_export<R: tauri::Runtime>(
     let key = state.evidence_key()?;
     let bytes = state.with_store(|s| dossier::export(s, &key, session_id.trim()))?;
     let name = format!("dossie-{}.zip", session_id.trim());
-    let Some(path) = crate::dialogs::save_file(&app, &window, "Save the dossier".into(), name).await? else {
+    let Some(path) = crate::dialogs::save_file(&app, &window, "Save the dossier".into(), name, crate::dialogs::SaveAs::Dossier).await? else {
         return Ok(None);
     };
     std::fs::write(&path, bytes).map_err(|source| CoreError::Io { context: format!("cannot write {}", path.display()), source })?;

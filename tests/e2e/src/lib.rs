@@ -186,6 +186,16 @@ pub async fn select_value(c: &Client, css: &str, value: &str) {
     }
 }
 
+/// Where an element is drawn: [x, y, width, height] in CSS pixels.
+pub async fn rect(c: &Client, css: &str) -> [f64; 4] {
+    let v = c
+        .execute("const r = document.querySelector(arguments[0]).getBoundingClientRect(); return [r.x, r.y, r.width, r.height];", vec![json!(css)])
+        .await
+        .unwrap_or_else(|e| panic!("{css}: cannot be measured: {e}"));
+    let n = |i: usize| v[i].as_f64().unwrap_or_default();
+    [n(0), n(1), n(2), n(3)]
+}
+
 /// Where the failure screenshots go (`target/e2e/failures`, or beside the suite's screenshots).
 fn failure_dir() -> PathBuf {
     std::env::var_os("SIGNET_E2E_FAILURES").map(PathBuf::from).unwrap_or_else(|| std::env::temp_dir().join("signet-e2e-failures"))

@@ -753,6 +753,11 @@ async fn an_operator_gets_an_opt_in_signature_on_the_signers_screen_and_exports_
     c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("[data-testid='optin-status'][data-stage='done']")).await.unwrap();
     assert!(text(&c, "[data-testid='optin-result']").await.contains("signature_received"));
     let session = text(&c, "[data-testid='optin-session']").await;
+    // The search box is one line with its Find button beside it (it once was a tall
+    // empty box with the buttons stacked under it).
+    let (query, find) = (rect(&c, "[data-testid='evidence-query']").await, rect(&c, "[data-testid='evidence-search']").await);
+    assert!(query[3] < 60.0, "the evidence search box is {} px tall", query[3]);
+    assert!((query[1] + query[3] / 2.0 - (find[1] + find[3] / 2.0)).abs() < 10.0 && find[0] > query[0], "Find is not beside the box: {query:?} {find:?}");
     type_into(&c, "[data-testid='evidence-query']", &session).await;
     click(&c, "[data-testid='evidence-search']").await;
     wait_for(&c, "[data-testid='evidence-row']").await;
