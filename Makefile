@@ -1,5 +1,5 @@
 # The two commands a new machine needs; each installs what is missing first.
-.PHONY: run test bench bundle screenshots setup-run setup-test setup-bench ui
+.PHONY: run test bench bundle screenshots setup-run setup-test setup-bench setup-bundle ui
 
 run: setup-run ui
 	cargo run --bin signet-desk
@@ -17,9 +17,11 @@ bench: setup-bench ui
 	cargo bench -p signet-core --bench team
 	scripts/bench-desk.sh
 
-# Installable packages (.deb, and an AppImage where it builds) in target/release/bundle.
-bundle: setup-run
+# Installable packages (.deb and .rpm, and an AppImage where it builds) in
+# target/release/bundle, each then unpacked and checked as IT would.
+bundle: setup-bundle
 	scripts/bundle.sh
+	scripts/check-bundle.sh
 
 setup-run:
 	scripts/setup.sh run
@@ -29,6 +31,9 @@ setup-test:
 
 setup-bench:
 	scripts/setup.sh bench
+
+setup-bundle:
+	scripts/setup.sh bundle
 
 ui:
 	cd ui && npm run build --silent

@@ -3,6 +3,7 @@
 #   scripts/setup.sh run    what building and opening the desk needs
 #   scripts/setup.sh test   that, plus what the test suites need (Xvfb, keyring, WebDriver)
 #   scripts/setup.sh bench  that, plus the benchmarks' baselines (pdftotext)
+#   scripts/setup.sh bundle what building the packages and checking them needs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,8 +18,18 @@ test_pkgs=(xvfb xauth dbus dbus-x11 webkit2gtk-driver libsecret-tools imagemagic
 
 wanted=("${build_pkgs[@]}" "${run_pkgs[@]}")
 bench_pkgs=(poppler-utils)
-[ "$mode" = test ] || [ "$mode" = bench ] && wanted+=("${test_pkgs[@]}")
-[ "$mode" = bench ] && wanted+=("${bench_pkgs[@]}")
+# scripts/check-bundle.sh unpacks the .rpm too, reads the pages and starts the desk.
+bundle_pkgs=(rpm2cpio cpio man-db xvfb xauth dbus)
+case "$mode" in
+  run) ;;
+  test) wanted+=("${test_pkgs[@]}") ;;
+  bench) wanted+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  bundle) wanted+=("${bundle_pkgs[@]}") ;;
+  *) echo "setup: unknown mode $mode (run, test, bench or bundle)" >&2; exit 2 ;;
+esac
+# What only the test suites and benchmarks use.
+testing=0
+{ [ "$mode" = test ] || [ "$mode" = bench ]; } && testing=1
 
 missing=()
 for p in "${wanted[@]}"; do
@@ -57,18 +68,18 @@ fi
 
 # A real S3-compatible server for the document-hosting tests: moto's, from PyPI,
 # in a virtual environment of the project's own (.tools/, not tracked).
-if [ "$mode" != run ] && [ ! -x .tools/venv/bin/moto_server ]; then
+if [ "$testing" = 1 ] && [ ! -x .tools/venv/bin/moto_server ]; then
   echo "setup: installing moto (the S3 server the tests upload to)"
   python3 -m venv .tools/venv
   .tools/venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
 fi
 
-if [ "$mode" != run ] && ! command -v cargo-deny >/dev/null; then
+if [ "$testing" = 1 ] && ! command -v cargo-deny >/dev/null; then
   echo "setup: installing cargo-deny (dependency licenses and advisories)"
   cargo install cargo-deny --locked
 fi
 
-if [ "$mode" != run ] && ! command -v tauri-driver >/dev/null; then
+if [ "$testing" = 1 ] && ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver"
   cargo install tauri-driver --locked --version '^2'
 fi

@@ -3,6 +3,7 @@
 
 const COMMANDS: &[&str] = &[
     "app_status",
+    "window_ready",
     "list_profiles",
     "get_profile",
     "create_profile",

@@ -26,6 +26,7 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
         .plugin(tauri_plugin_clipboard_manager::init())
         .invoke_handler(tauri::generate_handler![
         commands::status::app_status,
+        commands::status::window_ready,
         commands::settings::list_profiles,
         commands::settings::get_profile,
         commands::settings::create_profile,
@@ -190,6 +191,7 @@ fn refuse_to_start(app: &tauri::AppHandle, problem: String) {
 }
 
 pub fn run() {
+    commands::status::STARTED.get_or_init(std::time::Instant::now);
     builder(tauri::Builder::default())
         .setup(|app| {
             let paths = AppPaths::resolve(app.handle())?;

@@ -84,3 +84,15 @@ pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
         },
     })
 }
+
+/// When the process started, for the time the window took to be ready.
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// The window says it is drawn and usable (fonts loaded, first status shown). Logged
+/// with the time since start: scripts/check-bundle.sh waits for this line when it
+/// starts an unpacked package, and an operator's log shows how long start-up took.
+#[tauri::command]
+pub fn window_ready() {
+    let after_ms = STARTED.get().map(|t| t.elapsed().as_millis() as u64).unwrap_or_default();
+    tracing::info!(after_ms, "window ready");
+}

@@ -85,6 +85,15 @@ pub enum Command {
     /// Run the local Sandbox of every provider.
     #[command(subcommand)]
     Sandbox(SandboxCmd),
+    /// Print the completion script for a shell (packages install them; for a
+    /// checkout: `signet completions bash > ~/.local/share/bash-completion/completions/signet`).
+    Completions { shell: clap_complete::Shell },
+    /// Write the manual pages (signet and each subcommand, and signet-desk) into a folder.
+    #[command(hide = true)]
+    Manual {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]

@@ -5,6 +5,7 @@ mod bulk_cmd;
 mod cli;
 mod context;
 mod evidence_cmd;
+mod manual;
 mod ops;
 mod output;
 mod settings_cmds;
@@ -18,6 +19,12 @@ async fn main() {
     let out = output::Output { json: args.json };
     let result = match args.command {
         cli::Command::Sandbox(cmd) => ops::sandbox(cmd).await,
+        cli::Command::Completions { shell } => match manual::completions(shell) {
+            Ok(()) => return,
+            Err(e) => Err(e),
+        },
+        cli::Command::Manual { out: dir } => manual::write(&dir)
+            .map(|pages| serde_json::json!({ "pages": pages.iter().map(|p| p.display().to_string()).collect::<Vec<_>>() })),
         // Checking a dossier needs no database: it may run on any machine.
         cli::Command::Evidence(cli::EvidenceCmd::Check { dossier, public_key }) => evidence_cmd::check(&dossier, public_key.as_deref()),
         // IT's set-up of a team store needs no desk either.
@@ -84,6 +91,6 @@ async fn run_command(ctx: &context::Context, command: cli::Command, out: &output
         Outbox(cmd) => ops::outbox(ctx, cmd).await,
         Evidence(cmd @ (cli::EvidenceCmd::Archive | cli::EvidenceCmd::Rebuild { .. } | cli::EvidenceCmd::Verify { archive: true, .. })) => evidence_cmd::archive(ctx, cmd).await,
         Evidence(cmd) => evidence_cmd::run(ctx, cmd),
-        Sandbox(_) => unreachable!("handled before opening the database"),
+        Sandbox(_) | Completions { .. } | Manual { .. } => unreachable!("handled before opening the database"),
     }
 }

@@ -60,6 +60,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export const api = {
   appStatus: () => call<AppStatus>("app_status"),
+  windowReady: () => call<null>("window_ready"),
   listProfiles: () => call<ProfileSummary[]>("list_profiles"),
   getProfile: (id: string) => call<ProfileDetail>("get_profile", { id }),
   createProfile: (name: string) => call<ProfileSummary>("create_profile", { name }),
