@@ -74,6 +74,13 @@ if [ "$testing" = 1 ] && [ ! -x .tools/venv/bin/moto_server ]; then
   .tools/venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
 fi
 
+# make test checks formatting and lints; rustup's minimal profile leaves both out.
+if [ "$testing" = 1 ] && ! { cargo fmt --version && cargo clippy --version; } >/dev/null 2>&1; then
+  echo "setup: adding rustfmt and clippy to the Rust toolchain"
+  rustup component add rustfmt clippy ||
+    { echo "setup: make test needs rustfmt and clippy: rustup component add rustfmt clippy" >&2; exit 1; }
+fi
+
 if [ "$testing" = 1 ] && ! command -v cargo-deny >/dev/null; then
   echo "setup: installing cargo-deny (dependency licenses and advisories)"
   cargo install cargo-deny --locked

@@ -12,6 +12,10 @@ step "UI build (the desk embeds it at compile time)"
 step "Supply chain: licenses and sources; known vulnerabilities where the databases can be reached"
 scripts/supply-chain.sh
 
+step "Rust: formatting (rustfmt.toml) and lints (clippy, warnings are errors)"
+cargo fmt --all --check || { echo "Run cargo fmt --all and commit the result." >&2; exit 1; }
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 step "Rust: unit tests, provider and shell tests (mock runtime)"
 # This also builds target/debug/signet-desk, the binary the end-to-end suite drives
 # (with the same features, so nothing is compiled twice).

@@ -13,12 +13,7 @@ pub struct LogGuard(#[allow(dead_code)] WorkerGuard);
 
 pub fn init(dir: &Path) -> Result<LogGuard, Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir)?;
-    let appender = Builder::new()
-        .rotation(Rotation::DAILY)
-        .filename_prefix("signet")
-        .filename_suffix("log")
-        .max_log_files(14)
-        .build(dir)?;
+    let appender = Builder::new().rotation(Rotation::DAILY).filename_prefix("signet").filename_suffix("log").max_log_files(14).build(dir)?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let file_layer = fmt::layer().with_writer(writer).with_ansi(false);

@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use signet_core::access::ProviderAccess;
 use signet_core::catalog::ProviderId;
 use signet_core::secrets::SecretStore;
-use signet_core::CoreError;
 use signet_core::settings::Settings;
 use signet_core::store::Store;
+use signet_core::CoreError;
 
 use crate::error::IpcError;
 
@@ -53,7 +53,14 @@ impl AppState {
         if interrupted > 0 {
             tracing::warn!(interrupted, "operations interrupted by an earlier stop are marked unknown");
         }
-        Ok(AppState { paths, store: Mutex::new(store), secrets, sandbox: Err("not started".into()), evidence: Mutex::new(None), archive_problem: Mutex::new(None) })
+        Ok(AppState {
+            paths,
+            store: Mutex::new(store),
+            secrets,
+            sandbox: Err("not started".into()),
+            evidence: Mutex::new(None),
+            archive_problem: Mutex::new(None),
+        })
     }
 
     pub fn secrets(&self) -> &dyn SecretStore {
@@ -61,10 +68,7 @@ impl AppState {
     }
 
     /// Runs `f` with the settings service over the locked database.
-    pub fn with_settings<T>(
-        &self,
-        f: impl FnOnce(&mut Settings<'_>) -> signet_core::error::Result<T>,
-    ) -> Result<T, IpcError> {
+    pub fn with_settings<T>(&self, f: impl FnOnce(&mut Settings<'_>) -> signet_core::error::Result<T>) -> Result<T, IpcError> {
         let mut store = self.store()?;
         let mut settings = Settings::new(&mut store, self.secrets.as_ref());
         Ok(f(&mut settings)?)
@@ -124,7 +128,8 @@ impl AppState {
             return Ok(None);
         }
         let profile = {
-            let mut store = self.store.lock().map_err(|_| CoreError::Conflict("the database lock was poisoned by an earlier failure; restart Signet".into()))?;
+            let mut store =
+                self.store.lock().map_err(|_| CoreError::Conflict("the database lock was poisoned by an earlier failure; restart Signet".into()))?;
             Settings::new(&mut store, self.secrets.as_ref()).active_profile()?
         };
         let access = self.access_for(&profile.id, ProviderId::Archive)?;

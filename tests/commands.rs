@@ -142,10 +142,7 @@ fn a_secret_is_set_reported_as_set_and_never_returned() {
 fn errors_cross_as_code_message_and_field() {
     let desk = Desk::start();
     let id = desk.create_profile("Production");
-    let e = desk.err(
-        "save_provider_settings",
-        json!({ "profileId": id, "provider": "dollarpe", "input": { "baseUrl": "http://dollarpe.example.com" } }),
-    );
+    let e = desk.err("save_provider_settings", json!({ "profileId": id, "provider": "dollarpe", "input": { "baseUrl": "http://dollarpe.example.com" } }));
     assert_eq!(e["code"], "invalid_input");
     assert_eq!(e["field"], "dollarpe.base_url");
     assert!(e["message"].as_str().unwrap().contains("https"), "{e}");
@@ -499,8 +496,11 @@ fn a_signzy_contract_is_started_listed_and_followed_signer_by_signer() {
     assert_eq!(picked["name"], "contrato-fpdf2.pdf");
 
     let before = sandbox.journal().len();
-    let bad = desk.err("signzy_initiate", json!({ "name": "Loan LN-9", "executer": "Demo Lending", "ttlDays": 30,
-        "signers": [{ "name": "Asha Rao", "email": "asha@example.com", "mobile": "98765" }] }));
+    let bad = desk.err(
+        "signzy_initiate",
+        json!({ "name": "Loan LN-9", "executer": "Demo Lending", "ttlDays": 30,
+        "signers": [{ "name": "Asha Rao", "email": "asha@example.com", "mobile": "98765" }] }),
+    );
     assert_eq!(bad["field"], "signer_mobile");
     assert_eq!(sandbox.journal().len(), before, "nothing sent for bad input");
     let started = desk.ok("signzy_initiate", json!({ "name": "Loan LN-9", "executer": "Demo Lending", "ttlDays": 30,
@@ -509,7 +509,10 @@ fn a_signzy_contract_is_started_listed_and_followed_signer_by_signer() {
     assert_eq!(started["signerdetail"].as_array().unwrap().len(), 2);
 
     let listed = desk.ok("signzy_contracts", json!({}));
-    assert_eq!((listed[0]["contractId"].as_str(), listed[0]["contractName"].as_str(), listed[0]["signers"].as_u64()), (Some(id.as_str()), Some("Loan LN-9"), Some(2)));
+    assert_eq!(
+        (listed[0]["contractId"].as_str(), listed[0]["contractName"].as_str(), listed[0]["signers"].as_u64()),
+        (Some(id.as_str()), Some("Loan LN-9"), Some(2))
+    );
     let status = desk.ok("signzy_status", json!({ "contractId": id }));
     assert_eq!(status["isCompleted"], "false");
     let names: Vec<_> = status["signerdetail"].as_array().unwrap().iter().map(|d| d["signerName"].as_str().unwrap()).collect();
@@ -630,16 +633,28 @@ fn the_secrets_of_every_provider_reach_no_reply_no_database_and_no_log() {
 
     // Every flow, with the right credentials.
     let invoice = signet_sandbox::demo::INVOICE_BRAKES;
-    let request = json!({ "invoiceGuid": invoice, "sendAsText": true, "sendAsEmail": true, "attachInvoice": false, "esignRequired": true, "sendWithoutKpay": false });
-    let sent = call(&main, "send_payment_request", json!({ "department": signet_sandbox::demo::DEPARTMENT_SERVICE, "request": request, "choice": { "again": false } }));
+    let request =
+        json!({ "invoiceGuid": invoice, "sendAsText": true, "sendAsEmail": true, "attachInvoice": false, "esignRequired": true, "sendWithoutKpay": false });
+    let sent = call(
+        &main,
+        "send_payment_request",
+        json!({ "department": signet_sandbox::demo::DEPARTMENT_SERVICE, "request": request, "choice": { "again": false } }),
+    );
     assert!(sent["paymentLink"].is_string(), "{sent}");
     let spi = sandbox_spi(&sandbox, invoice);
     assert_eq!(call(&main, "track_signature", json!({ "spiRequestUuid": spi, "label": "" }))["request"]["isSigned"], false);
-    assert_eq!(call(&main, "capture_signature", json!({ "spiRequestUuid": spi, "url": "https://docs.example.com/signed.pdf" }))["reply"]["requestUUID"], spi.as_str());
+    assert_eq!(
+        call(&main, "capture_signature", json!({ "spiRequestUuid": spi, "url": "https://docs.example.com/signed.pdf" }))["reply"]["requestUUID"],
+        spi.as_str()
+    );
     assert!(call(&main, "kyc_configuration", json!({ "customerId": signet_sandbox::demo::CUSTOMER_NEW }))["documentTypes"].is_array());
     let pdf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
     pick_file(&pdf, || call(&main, "signzy_choose_pdf", json!({})));
-    let started = call(&main, "signzy_initiate", json!({ "name": "Loan LN-10", "executer": "Demo Lending", "ttlDays": 30, "signers": [{ "name": "Asha Rao", "email": "asha@example.com", "mobile": "9876543210" }] }));
+    let started = call(
+        &main,
+        "signzy_initiate",
+        json!({ "name": "Loan LN-10", "executer": "Demo Lending", "ttlDays": 30, "signers": [{ "name": "Asha Rao", "email": "asha@example.com", "mobile": "9876543210" }] }),
+    );
     let contract_id = started["contractId"].as_str().unwrap_or_else(|| panic!("{started}")).to_string();
     call(&main, "signzy_status", json!({ "contractId": contract_id }));
     pick_file(&pdf, || call(&main, "optin_choose_contract", json!({})));
@@ -667,7 +682,11 @@ fn the_secrets_of_every_provider_reach_no_reply_no_database_and_no_log() {
         ("signzy", "access_token", &wrong[4]),
     ]);
     let other = json!({ "invoiceGuid": signet_sandbox::demo::INVOICE_NO_EMAIL, "sendAsText": true, "sendAsEmail": false, "attachInvoice": false, "esignRequired": false, "sendWithoutKpay": false });
-    assert_eq!(call(&main, "send_payment_request", json!({ "department": signet_sandbox::demo::DEPARTMENT_SERVICE, "request": other, "choice": { "again": false } }))["code"], "provider_auth");
+    assert_eq!(
+        call(&main, "send_payment_request", json!({ "department": signet_sandbox::demo::DEPARTMENT_SERVICE, "request": other, "choice": { "again": false } }))
+            ["code"],
+        "provider_auth"
+    );
     assert_eq!(call(&main, "kyc_configuration", json!({ "customerId": signet_sandbox::demo::CUSTOMER_NEW }))["code"], "provider_auth");
     assert_eq!(call(&main, "signzy_status", json!({ "contractId": contract_id }))["code"], "provider_auth");
     call(&main, "refresh_signature", json!({ "spiRequestUuid": spi }));

@@ -183,7 +183,9 @@ pub async fn bulk_export<R: tauri::Runtime>(
     run_id: String,
 ) -> CmdResult<Option<String>> {
     let csv = state.with_store(|s| bulk::results_csv(s, &run_id))?;
-    let Some(path) = crate::dialogs::save_file(&app, &window, "Save the results".into(), "payment-requests-results.csv".into(), crate::dialogs::SaveAs::Csv).await? else {
+    let Some(path) =
+        crate::dialogs::save_file(&app, &window, "Save the results".into(), "payment-requests-results.csv".into(), crate::dialogs::SaveAs::Csv).await?
+    else {
         return Ok(None);
     };
     std::fs::write(&path, csv).map_err(|source| CoreError::Io { context: format!("cannot write {}", path.display()), source })?;

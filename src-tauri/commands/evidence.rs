@@ -86,7 +86,8 @@ pub async fn evidence_verify(state: State<'_, AppState>) -> CmdResult<LedgerRepo
 /// unchanged, the archived chain, checkpoints and dossiers intact.
 #[tauri::command]
 pub async fn verify_archive(state: State<'_, AppState>) -> CmdResult<signet_core::archive::check::ArchiveReport> {
-    let archive = state.archive()?.ok_or_else(|| CoreError::invalid("archive.bucket", "This profile has no evidence archive: set it in Settings, Evidence archive."))?;
+    let archive =
+        state.archive()?.ok_or_else(|| CoreError::invalid("archive.bucket", "This profile has no evidence archive: set it in Settings, Evidence archive."))?;
     let public_key = state
         .with_store(signet_core::evidence::key::recorded_public_key)?
         .ok_or_else(|| CoreError::Conflict("This installation has no evidence yet: there is nothing to check.".into()))?;

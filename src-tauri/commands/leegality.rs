@@ -3,9 +3,9 @@
 //! and audit trail downloaded once everyone signed.
 
 use signet_core::catalog::ProviderId;
+use signet_core::clients;
 use signet_core::leegality::{self, InitiatedView};
 use signet_core::signed_documents::SignedDocument;
-use signet_core::clients;
 use signet_providers::leegality::{Created, DocumentStatus, FileKind};
 use signet_providers::HttpConfig;
 use tauri::State;
@@ -26,7 +26,11 @@ pub struct InviteeRow {
 }
 
 #[tauri::command]
-pub async fn leegality_choose_pdf<R: tauri::Runtime>(app: tauri::AppHandle<R>, window: tauri::Window<R>, picks: State<'_, PdfPicks>) -> CmdResult<Option<PickedPdf>> {
+pub async fn leegality_choose_pdf<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    window: tauri::Window<R>,
+    picks: State<'_, PdfPicks>,
+) -> CmdResult<Option<PickedPdf>> {
     picks.choose(&app, &window, ProviderId::Leegality).await
 }
 

@@ -77,14 +77,7 @@ impl Session {
             Stage::Done(r) => ("done", Some(r.clone()), None),
             Stage::Failed(e) => ("failed", None, Some(e.clone())),
         };
-        OptinStatus {
-            session_id: self.id.clone(),
-            stage: stage.into(),
-            opened: self.opened_at.is_some(),
-            scrolled_to_end: self.scrolled_to_end,
-            result,
-            error,
-        }
+        OptinStatus { session_id: self.id.clone(), stage: stage.into(), opened: self.opened_at.is_some(), scrolled_to_end: self.scrolled_to_end, result, error }
     }
 }
 
@@ -155,9 +148,7 @@ pub async fn optin_open_signer<R: tauri::Runtime>(
     if let Some(g) = &geolocation {
         g.check()?;
     }
-    let contract = lock(&optin_state.contract)?
-        .clone()
-        .ok_or_else(|| CoreError::invalid("contract", "Load the contract first (PDF or text)."))?;
+    let contract = lock(&optin_state.contract)?.clone().ok_or_else(|| CoreError::invalid("contract", "Load the contract first (PDF or text)."))?;
     {
         let mut session = lock(&optin_state.session)?;
         if matches!(session.as_ref().map(|s| &s.stage), Some(Stage::Submitting)) {
@@ -317,7 +308,16 @@ pub async fn signer_accept(state: State<'_, AppState>, optin_state: State<'_, Op
             return Err(CoreError::invalid("accept", "The contract must be read to its end before it can be accepted.").into());
         }
         s.stage = Stage::Submitting;
-        (s.id.clone(), s.debt_key.clone(), s.signer.clone(), s.contract.clone(), s.geolocation.clone(), s.opened_at.unwrap_or(accepted_at), s.language, s.reading_view.clone())
+        (
+            s.id.clone(),
+            s.debt_key.clone(),
+            s.signer.clone(),
+            s.contract.clone(),
+            s.geolocation.clone(),
+            s.opened_at.unwrap_or(accepted_at),
+            s.language,
+            s.reading_view.clone(),
+        )
     };
     let outcome = submit(&state, &id, &debt, &signer, &contract, geolocation, opened_at, accepted_at, language, reading_view).await;
     let mut session = lock(&optin_state.session)?;

@@ -46,20 +46,16 @@ pub async fn payment_history(state: State<'_, AppState>, invoice: String) -> Cmd
 pub async fn open_link<R: tauri::Runtime>(app: tauri::AppHandle<R>, url: String) -> CmdResult<()> {
     use tauri_plugin_opener::OpenerExt;
     let url = signet_core::validate::document_url("url", &url).or_else(|_| signet_core::validate::base_url("url", &url))?;
-    app.opener().open_url(url, None::<&str>).map_err(|e| CoreError::Io {
-        context: "cannot open the browser".into(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
+    app.opener()
+        .open_url(url, None::<&str>)
+        .map_err(|e| CoreError::Io { context: "cannot open the browser".into(), source: std::io::Error::other(e.to_string()) })?;
     Ok(())
 }
 
 #[tauri::command]
 pub async fn copy_text<R: tauri::Runtime>(app: tauri::AppHandle<R>, text: String) -> CmdResult<()> {
     use tauri_plugin_clipboard_manager::ClipboardExt;
-    app.clipboard().write_text(text).map_err(|e| CoreError::Io {
-        context: "cannot use the clipboard".into(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
+    app.clipboard().write_text(text).map_err(|e| CoreError::Io { context: "cannot use the clipboard".into(), source: std::io::Error::other(e.to_string()) })?;
     Ok(())
 }
 

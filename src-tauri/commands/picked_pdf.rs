@@ -11,9 +11,12 @@ use ts_rs::TS;
 
 use crate::error::{CmdResult, IpcError};
 
+/// The PDF each provider's form has chosen: its file name and bytes.
+type Picks = HashMap<ProviderId, (String, Vec<u8>)>;
+
 #[derive(Default)]
 pub struct PdfPicks {
-    picks: Mutex<HashMap<ProviderId, (String, Vec<u8>)>>,
+    picks: Mutex<Picks>,
 }
 
 #[derive(Debug, Serialize, TS)]
@@ -26,7 +29,7 @@ pub struct PickedPdf {
 }
 
 impl PdfPicks {
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, HashMap<ProviderId, (String, Vec<u8>)>>, IpcError> {
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Picks>, IpcError> {
         self.picks.lock().map_err(|_| IpcError::internal("the chosen-PDF lock was poisoned; restart Signet"))
     }
 

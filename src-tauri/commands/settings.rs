@@ -58,13 +58,7 @@ pub async fn save_provider_settings(
 
 /// The value arrives as a `SecretString`, so it is redacted from any Debug output.
 #[tauri::command]
-pub async fn set_secret(
-    state: State<'_, AppState>,
-    profile_id: String,
-    provider: ProviderId,
-    field: String,
-    value: SecretString,
-) -> CmdResult<()> {
+pub async fn set_secret(state: State<'_, AppState>, profile_id: String, provider: ProviderId, field: String, value: SecretString) -> CmdResult<()> {
     state.with_settings(|s| s.set_secret(&profile_id, provider, &field, &value))?;
     if provider == ProviderId::Team {
         state.refresh_team()?;
@@ -86,11 +80,7 @@ pub async fn set_secret_from_file<R: tauri::Runtime>(
     let label = match provider.field(&field) {
         Some(spec) if spec.kind == FieldKind::PrivateKeyPem => spec.label,
         _ => {
-            return Err(CoreError::invalid(
-                format!("{}.{field}", provider.as_str()),
-                "Only a private key can be read from a file; paste other secrets.",
-            )
-            .into())
+            return Err(CoreError::invalid(format!("{}.{field}", provider.as_str()), "Only a private key can be read from a file; paste other secrets.").into())
         }
     };
     let title = format!("Choose the {provider} {label} file");
@@ -104,25 +94,16 @@ pub async fn set_secret_from_file<R: tauri::Runtime>(
 
 fn read_key_file(path: &std::path::Path, field: &str) -> Result<SecretString, CoreError> {
     let name = path.display();
-    let len = std::fs::metadata(path)
-        .map_err(|source| CoreError::Io { context: format!("cannot read {name}"), source })?
-        .len();
+    let len = std::fs::metadata(path).map_err(|source| CoreError::Io { context: format!("cannot read {name}"), source })?.len();
     if len > KEY_FILE_MAX_BYTES {
         return Err(CoreError::invalid(field, format!("{name} is {len} bytes; a PEM key is a few hundred. Choose the key file itself.")));
     }
     let bytes = std::fs::read(path).map_err(|source| CoreError::Io { context: format!("cannot read {name}"), source })?;
-    String::from_utf8(bytes)
-        .map(SecretString::from)
-        .map_err(|_| CoreError::invalid(field, format!("{name} is not a text PEM file; choose the .pem key.")))
+    String::from_utf8(bytes).map(SecretString::from).map_err(|_| CoreError::invalid(field, format!("{name} is not a text PEM file; choose the .pem key.")))
 }
 
 #[tauri::command]
-pub async fn delete_secret(
-    state: State<'_, AppState>,
-    profile_id: String,
-    provider: ProviderId,
-    field: String,
-) -> CmdResult<()> {
+pub async fn delete_secret(state: State<'_, AppState>, profile_id: String, provider: ProviderId, field: String) -> CmdResult<()> {
     state.with_settings(|s| s.delete_secret(&profile_id, provider, &field))?;
     if provider == ProviderId::Team {
         state.refresh_team()?;

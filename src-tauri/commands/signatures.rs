@@ -1,6 +1,6 @@
 use signet_core::catalog::ProviderId;
-use signet_core::signatures::{self, CaptureSent, TrackedSignature};
 use signet_core::clients;
+use signet_core::signatures::{self, CaptureSent, TrackedSignature};
 use signet_providers::HttpConfig;
 use tauri::State;
 

@@ -25,7 +25,11 @@ pub struct SignerRow {
 }
 
 #[tauri::command]
-pub async fn signzy_choose_pdf<R: tauri::Runtime>(app: tauri::AppHandle<R>, window: tauri::Window<R>, picks: State<'_, PdfPicks>) -> CmdResult<Option<PickedPdf>> {
+pub async fn signzy_choose_pdf<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    window: tauri::Window<R>,
+    picks: State<'_, PdfPicks>,
+) -> CmdResult<Option<PickedPdf>> {
     picks.choose(&app, &window, ProviderId::Signzy).await
 }
 

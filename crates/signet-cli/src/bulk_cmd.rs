@@ -37,9 +37,7 @@ pub async fn run(ctx: &Context, file: &Path, concurrency: usize, results: Option
     });
 
     let bar = if out.json { ProgressBar::hidden() } else { ProgressBar::new(0) };
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("a valid template").progress_chars("=> "),
-    );
+    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("a valid template").progress_chars("=> "));
     let show = |p: &Progress| {
         bar.set_length(p.total - p.invalid);
         bar.set_position(p.sent + p.failed + p.unknown);

@@ -152,10 +152,16 @@ pub enum OutboxCmd {
 #[derive(Subcommand)]
 pub enum ProfileCmd {
     List,
-    Create { name: String },
+    Create {
+        name: String,
+    },
     /// Make a profile the active one (the desk follows).
-    Use { profile: String },
-    Show { profile: Option<String> },
+    Use {
+        profile: String,
+    },
+    Show {
+        profile: Option<String>,
+    },
     /// Set a provider's base URL and settings in the active profile, as the desk's
     /// Settings does (checked the same way). Secrets go through `signet secret set`.
     Configure {
@@ -247,7 +253,9 @@ pub struct SendPayment {
 
 #[derive(Subcommand)]
 pub enum SignatureCmd {
-    Get { spi_request_uuid: String },
+    Get {
+        spi_request_uuid: String,
+    },
     Capture {
         spi_request_uuid: String,
         /// The signed document's https URL.
@@ -258,7 +266,9 @@ pub enum SignatureCmd {
 
 #[derive(Subcommand)]
 pub enum KycCmd {
-    Config { customer_id: String },
+    Config {
+        customer_id: String,
+    },
     /// Send document links you host yourself.
     Update(KycUpdate),
     /// Check the document files, upload them to the profile's bucket (or the

@@ -20,7 +20,9 @@ pub fn run(ctx: &Context, cmd: EvidenceCmd) -> Result<Value, CoreError> {
             let report = ctx.with_store(|s| ledger::verify(s, key::recorded_public_key(s)?.as_deref()))?;
             let code = if report.intact() { 0 } else { BROKEN };
             let public_key = ctx.with_store(key::recorded_public_key)?;
-            Ok(json!({ "intact": report.intact(), "records": report.records, "files": report.files, "head": report.head, "publicKey": public_key, "problems": report.problems, "exitCode": code }))
+            Ok(
+                json!({ "intact": report.intact(), "records": report.records, "files": report.files, "head": report.head, "publicKey": public_key, "problems": report.problems, "exitCode": code }),
+            )
         }
         EvidenceCmd::Find { key } => {
             let found = ctx.with_store(|s| ledger::find(s, &key))?;
@@ -55,7 +57,9 @@ pub async fn archive(ctx: &Context, cmd: EvidenceCmd) -> Result<Value, CoreError
     let public_key = |given: Option<String>| -> Result<String, CoreError> {
         match given {
             Some(k) => Ok(k.trim().to_string()),
-            None => ctx.with_store(key::recorded_public_key)?.ok_or_else(|| CoreError::invalid("public_key", "This installation has no evidence yet: give the installation's public key with --public-key.")),
+            None => ctx.with_store(key::recorded_public_key)?.ok_or_else(|| {
+                CoreError::invalid("public_key", "This installation has no evidence yet: give the installation's public key with --public-key.")
+            }),
         }
     };
     match cmd {
@@ -80,7 +84,9 @@ pub async fn archive(ctx: &Context, cmd: EvidenceCmd) -> Result<Value, CoreError
             let key = public_key(given)?;
             let report = check::rebuild(&archive, &key, &out).await?;
             let code = if report.intact() { 0 } else { BROKEN };
-            Ok(json!({ "rebuilt": out.display().to_string(), "intact": report.intact(), "records": report.records, "files": report.files, "head": report.head, "problems": report.problems, "exitCode": code }))
+            Ok(
+                json!({ "rebuilt": out.display().to_string(), "intact": report.intact(), "records": report.records, "files": report.files, "head": report.head, "problems": report.problems, "exitCode": code }),
+            )
         }
         _ => unreachable!("the ledger's own commands are run by `run`"),
     }

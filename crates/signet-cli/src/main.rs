@@ -23,8 +23,9 @@ async fn main() {
             Ok(()) => return,
             Err(e) => Err(e),
         },
-        cli::Command::Manual { out: dir } => manual::write(&dir)
-            .map(|pages| serde_json::json!({ "pages": pages.iter().map(|p| p.display().to_string()).collect::<Vec<_>>() })),
+        cli::Command::Manual { out: dir } => {
+            manual::write(&dir).map(|pages| serde_json::json!({ "pages": pages.iter().map(|p| p.display().to_string()).collect::<Vec<_>>() }))
+        }
         // Checking a dossier needs no database: it may run on any machine.
         cli::Command::Evidence(cli::EvidenceCmd::Check { dossier, public_key }) => evidence_cmd::check(&dossier, public_key.as_deref()),
         // IT's set-up of a team store needs no desk either.
@@ -54,7 +55,9 @@ async fn run(ctx: context::Context, command: cli::Command, out: &output::Output)
     // `signet team sync`: it stays queued).
     if let Some(team) = ctx.team() {
         match tokio::time::timeout(std::time::Duration::from_secs(15), team.sync(ctx.db(), 50)).await {
-            Ok(Ok(report)) if report.remaining > 0 => out.note(&format!("{} change(s) not yet in the team store; they go with the next command or `signet team sync`.", report.remaining)),
+            Ok(Ok(report)) if report.remaining > 0 => {
+                out.note(&format!("{} change(s) not yet in the team store; they go with the next command or `signet team sync`.", report.remaining))
+            }
             Ok(Err(e)) => out.note(&format!("Not pushed to the team store yet ({e}); it stays queued.")),
             _ => {}
         }
@@ -64,9 +67,11 @@ async fn run(ctx: context::Context, command: cli::Command, out: &output::Output)
     if let Some(archive) = ctx.archive() {
         if let Ok(signing_key) = ctx.with_evidence_key(|_, k| Ok(k.clone())) {
             match tokio::time::timeout(std::time::Duration::from_secs(30), signet_core::archive::archiver::run(ctx.db(), &signing_key, &archive)).await {
-                Ok(Ok(pass)) if pass.pending > 0 || pass.problem.is_some() => {
-                    out.note(&format!("{} object(s) not archived yet{}; they go with the next command or `signet evidence archive`.", pass.pending, pass.problem.map(|p| format!(" ({p})")).unwrap_or_default()))
-                }
+                Ok(Ok(pass)) if pass.pending > 0 || pass.problem.is_some() => out.note(&format!(
+                    "{} object(s) not archived yet{}; they go with the next command or `signet evidence archive`.",
+                    pass.pending,
+                    pass.problem.map(|p| format!(" ({p})")).unwrap_or_default()
+                )),
                 Ok(Err(e)) => out.note(&format!("Evidence not archived yet ({e}); it stays planned.")),
                 _ => {}
             }
@@ -89,7 +94,9 @@ async fn run_command(ctx: &context::Context, command: cli::Command, out: &output
         Leegality(cmd) => ops::leegality(ctx, cmd).await,
         Team(cmd) => team_cmd::desk(ctx, cmd).await,
         Outbox(cmd) => ops::outbox(ctx, cmd).await,
-        Evidence(cmd @ (cli::EvidenceCmd::Archive | cli::EvidenceCmd::Rebuild { .. } | cli::EvidenceCmd::Verify { archive: true, .. })) => evidence_cmd::archive(ctx, cmd).await,
+        Evidence(cmd @ (cli::EvidenceCmd::Archive | cli::EvidenceCmd::Rebuild { .. } | cli::EvidenceCmd::Verify { archive: true, .. })) => {
+            evidence_cmd::archive(ctx, cmd).await
+        }
         Evidence(cmd) => evidence_cmd::run(ctx, cmd),
         Sandbox(_) | Completions { .. } | Manual { .. } => unreachable!("handled before opening the database"),
     }

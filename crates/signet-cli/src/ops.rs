@@ -129,14 +129,8 @@ fn document_input(d: crate::cli::KycDocument, front_url: String, back_url: Optio
 pub async fn optin(ctx: &Context, cmd: OptinCmd) -> Result<Value, CoreError> {
     let OptinCmd::Submit(a) = cmd;
     let contract = signet_core::contract::load(&a.contract)?;
-    let signer = optin::SignerInput {
-        name: a.name,
-        email: a.email,
-        phone_country: a.phone_country,
-        phone_area: a.phone_area,
-        phone_number: a.phone_number,
-        cpf: a.cpf,
-    };
+    let signer =
+        optin::SignerInput { name: a.name, email: a.email, phone_country: a.phone_country, phone_area: a.phone_area, phone_number: a.phone_number, cpf: a.cpf };
     let now = time::OffsetDateTime::now_utc();
     let at = optin::Circumstances {
         session_id: a.session_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
@@ -181,8 +175,7 @@ pub async fn signzy(ctx: &Context, cmd: SignzyCmd) -> Result<Value, CoreError> {
             let pdf = std::fs::read(&a.pdf).map_err(|source| CoreError::Io { context: format!("cannot read {}", a.pdf.display()), source })?;
             let signers = a.signers.iter().map(|s| parse_signer(s)).collect::<Result<Vec<_>, _>>()?;
             let client = clients::signzy(&ctx.access(ProviderId::Signzy)?, HttpConfig::default())?;
-            let (key, started) =
-                contracts::initiate(ctx.db(), &client, &ctx.profile.id, &a.name, &a.executer, &pdf, signers, a.ttl_days, ctx.choice()).await?;
+            let (key, started) = contracts::initiate(ctx.db(), &client, &ctx.profile.id, &a.name, &a.executer, &pdf, signers, a.ttl_days, ctx.choice()).await?;
             Ok(json!({ "operationKey": key, "contractId": started.contract_id, "signerdetail": started.signerdetail }))
         }
     }
@@ -257,7 +250,8 @@ pub async fn sandbox(cmd: SandboxCmd) -> Result<Value, CoreError> {
         }
     }
     let faults = signet_sandbox::Faults { latency_ms, error_rate, drop_before_rate, drop_after_rate, ..Default::default() };
-    let qitech_scheme = serde_json::from_value(json!(qitech_scheme)).map_err(|_| CoreError::invalid("qitech_scheme", "Give payload_md5, encoded_body or either."))?;
+    let qitech_scheme =
+        serde_json::from_value(json!(qitech_scheme)).map_err(|_| CoreError::invalid("qitech_scheme", "Give payload_md5, encoded_body or either."))?;
     let config = signet_sandbox::SandboxConfig { port, faults, qitech_scheme, ..Default::default() };
     let ready = |url: &str| {
         eprintln!("Sandbox serving every provider at {url} (Ctrl-C to stop).");
@@ -266,8 +260,6 @@ pub async fn sandbox(cmd: SandboxCmd) -> Result<Value, CoreError> {
     let stop = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    signet_sandbox::serve(config, ready, stop)
-        .await
-        .map_err(|source| CoreError::Io { context: format!("cannot listen on 127.0.0.1:{port}"), source })?;
+    signet_sandbox::serve(config, ready, stop).await.map_err(|source| CoreError::Io { context: format!("cannot listen on 127.0.0.1:{port}"), source })?;
     Ok(json!({"stopped": true}))
 }

@@ -16,11 +16,7 @@ pub fn profile(ctx: &Context, cmd: ProfileCmd) -> Result<Value, CoreError> {
         ProfileCmd::List => {
             let active = ctx.with_settings(|s| s.active_profile())?;
             let list = ctx.with_settings(|s| s.profiles())?;
-            Ok(Value::Array(
-                list.into_iter()
-                    .map(|p| json!({"id": p.id, "name": p.name, "builtin": p.builtin, "active": p.id == active.id}))
-                    .collect(),
-            ))
+            Ok(Value::Array(list.into_iter().map(|p| json!({"id": p.id, "name": p.name, "builtin": p.builtin, "active": p.id == active.id})).collect()))
         }
         ProfileCmd::Create { name } => Ok(json!(ctx.with_settings(|s| s.create_profile(&name))?)),
         ProfileCmd::Use { profile } => {

@@ -18,7 +18,10 @@ fn admin_password() -> Result<SecretString, CoreError> {
         return Ok(SecretString::from(pw));
     }
     if !std::io::stdin().is_terminal() {
-        return Err(CoreError::invalid("SIGNET_TEAM_ADMIN_PASSWORD", "Give the admin role's password in SIGNET_TEAM_ADMIN_PASSWORD (nothing is asked without a terminal)."));
+        return Err(CoreError::invalid(
+            "SIGNET_TEAM_ADMIN_PASSWORD",
+            "Give the admin role's password in SIGNET_TEAM_ADMIN_PASSWORD (nothing is asked without a terminal).",
+        ));
     }
     rpassword::prompt_password("Team store admin password (input hidden): ")
         .map(SecretString::from)
@@ -47,7 +50,10 @@ pub async fn member(a: &TeamAdmin, role: &str, branch: &str, supervisor: bool) -
 
 pub async fn desk(ctx: &Context, cmd: TeamCmd) -> Result<Value, CoreError> {
     let team = ctx.team().ok_or_else(|| {
-        CoreError::invalid("team", format!("Profile {} is not in team mode: set its team store with signet profile configure --provider team.", ctx.profile.name))
+        CoreError::invalid(
+            "team",
+            format!("Profile {} is not in team mode: set its team store with signet profile configure --provider team.", ctx.profile.name),
+        )
     })?;
     match cmd {
         TeamCmd::Status => {

@@ -89,7 +89,8 @@ async fn a_leegality_request_is_started_followed_to_signed_and_downloaded() {
 
     let bad = run(&["leegality", "initiate", "--name", "Loan", "--pdf", pdf, "--invitee", "Asha||"]);
     assert_eq!((bad.code, bad.json["field"].as_str()), (2, Some("invitee_email")), "{}", bad.json);
-    let started = run(&["leegality", "initiate", "--name", "Loan LN-9", "--pdf", pdf, "--invitee", "Asha Rao|asha@example.com|", "--invitee", "Ravi||9876543210"]);
+    let started =
+        run(&["leegality", "initiate", "--name", "Loan LN-9", "--pdf", pdf, "--invitee", "Asha Rao|asha@example.com|", "--invitee", "Ravi||9876543210"]);
     assert_eq!(started.code, 0, "{}", started.json);
     let id = started.json["documentId"].as_str().unwrap().to_string();
     assert_eq!(started.json["invitees"].as_array().unwrap().len(), 2);
@@ -131,9 +132,47 @@ async fn failures_have_distinct_exit_codes_and_json_errors() {
     let contract = dir.path().join("contrato.txt");
     std::fs::write(&contract, "CONTRATO DE CRÉDITO\nCláusula 1: o cliente aceita o contrato.").unwrap();
     let contract = contract.to_str().unwrap();
-    let cpf = run(&["optin", "submit", "--debt", demo::DEBT_OPEN_2, "--contract", contract, "--name", "A", "--email", "a@b.c", "--phone-area", "11", "--phone-number", "9", "--cpf", "617.669.762-05", "--ip", "1.2.3.4"]);
+    let cpf = run(&[
+        "optin",
+        "submit",
+        "--debt",
+        demo::DEBT_OPEN_2,
+        "--contract",
+        contract,
+        "--name",
+        "A",
+        "--email",
+        "a@b.c",
+        "--phone-area",
+        "11",
+        "--phone-number",
+        "9",
+        "--cpf",
+        "617.669.762-05",
+        "--ip",
+        "1.2.3.4",
+    ]);
     assert_eq!((cpf.code, cpf.json["field"].as_str()), (2, Some("cpf")));
-    let scan = run(&["optin", "submit", "--debt", demo::DEBT_OPEN_2, "--contract", "/etc/hostname", "--name", "A", "--email", "a@b.c", "--phone-area", "11", "--phone-number", "9", "--cpf", demo::VALID_CPF, "--ip", "1.2.3.4"]);
+    let scan = run(&[
+        "optin",
+        "submit",
+        "--debt",
+        demo::DEBT_OPEN_2,
+        "--contract",
+        "/etc/hostname",
+        "--name",
+        "A",
+        "--email",
+        "a@b.c",
+        "--phone-area",
+        "11",
+        "--phone-number",
+        "9",
+        "--cpf",
+        demo::VALID_CPF,
+        "--ip",
+        "1.2.3.4",
+    ]);
     assert_eq!((scan.code, scan.json["field"].as_str()), (2, Some("contract")));
     assert_eq!(sb.journal().len(), before, "invalid input reached the provider");
 
@@ -222,7 +261,8 @@ async fn capture_kyc_and_contracts_from_the_command_line() {
     // A payment request with e-signature creates a signature request; capture it.
     let sent = run(&["payment-request", "send", "--department", demo::DEPARTMENT_PARTS, "--invoice", demo::INVOICE_NO_EMAIL, "--text", "--esign"]);
     assert_eq!(sent.code, 0, "{}", sent.json);
-    let listing: Value = reqwest::get(format!("{url}/_sandbox/kpay/signature-requests?invoiceGuid={}", demo::INVOICE_NO_EMAIL)).await.unwrap().json().await.unwrap();
+    let listing: Value =
+        reqwest::get(format!("{url}/_sandbox/kpay/signature-requests?invoiceGuid={}", demo::INVOICE_NO_EMAIL)).await.unwrap().json().await.unwrap();
     let spi = listing[0]["spiRequestUUID"].as_str().unwrap().to_string();
     let before = run(&["signature", "get", &spi]);
     assert_eq!((before.code, before.json["isSigned"].as_bool()), (0, Some(false)), "{}", before.json);
@@ -234,7 +274,22 @@ async fn capture_kyc_and_contracts_from_the_command_line() {
 
     // KYC documents for a customer; the limit and conflicts come back as refusals.
     let kyc = |number: &str| {
-        run(&["kyc", "update", "--customer", demo::CUSTOMER_NEW, "--type", "PASSPORT", "--address", "Av. Paulista 1000, São Paulo", "--number", number, "--front", "https://files.example.com/front.jpg", "--data", "issuing_country=BR"])
+        run(&[
+            "kyc",
+            "update",
+            "--customer",
+            demo::CUSTOMER_NEW,
+            "--type",
+            "PASSPORT",
+            "--address",
+            "Av. Paulista 1000, São Paulo",
+            "--number",
+            number,
+            "--front",
+            "https://files.example.com/front.jpg",
+            "--data",
+            "issuing_country=BR",
+        ])
     };
     let first = kyc("BR7654321");
     assert_eq!((first.code, first.json["status"].as_str()), (0, Some("UNVERIFIED")), "{}", first.json);
@@ -246,7 +301,8 @@ async fn capture_kyc_and_contracts_from_the_command_line() {
     let pdf = dir.path().join("contract.pdf");
     std::fs::write(&pdf, b"%PDF-1.4\n%%EOF\n").unwrap();
     let pdf = pdf.to_str().unwrap();
-    let started = run(&["signzy", "initiate", "--name", "Loan LN-7", "--executer", "Demo Lending", "--pdf", pdf, "--signer", "Asha Rao|asha@example.com|9876543210"]);
+    let started =
+        run(&["signzy", "initiate", "--name", "Loan LN-7", "--executer", "Demo Lending", "--pdf", pdf, "--signer", "Asha Rao|asha@example.com|9876543210"]);
     assert_eq!(started.code, 0, "{}", started.json);
     let contract = started.json["contractId"].as_str().unwrap().to_string();
     assert!(started.json["signerdetail"][0]["signerUrl"].as_str().unwrap().starts_with(&url));
@@ -352,16 +408,24 @@ fn without_a_keyring_secrets_are_refused_with_the_fix_and_never_kept_elsewhere()
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(dir).unwrap().flat_map(|e| {
-        let p = e.unwrap().path();
-        if p.is_dir() { walk(&p) } else { vec![p] }
-    }).collect()
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flat_map(|e| {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p)
+            } else {
+                vec![p]
+            }
+        })
+        .collect()
 }
 
 /// `signet` run by a shell line (for `ulimit`, or another user), with the JSON it printed.
 fn signet_via_shell(data: &Path, sandbox: &str, prefix: &str, args: &str) -> (i32, String) {
     let line = format!("{prefix} '{}' {args} --json", env!("CARGO_BIN_EXE_signet"));
-    let out = Command::new("sh").args(["-c", &line]).env("SIGNET_DATA_DIR", data).env("SIGNET_SANDBOX_URL", sandbox).env_remove("SIGNET_PROFILE").output().unwrap();
+    let out =
+        Command::new("sh").args(["-c", &line]).env("SIGNET_DATA_DIR", data).env("SIGNET_SANDBOX_URL", sandbox).env_remove("SIGNET_PROFILE").output().unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
 }
 

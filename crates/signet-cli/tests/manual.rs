@@ -13,7 +13,9 @@ fn the_manual_has_a_page_for_signet_each_subcommand_and_the_desk() {
     let out = signet(&["manual", "--out", dir.path().to_str().unwrap(), "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    for page in ["signet.1", "signet-desk.1", "signet-payment-request-bulk.1", "signet-evidence-verify.1", "signet-outbox-retry.1", "signet-profile-configure.1"] {
+    for page in
+        ["signet.1", "signet-desk.1", "signet-payment-request-bulk.1", "signet-evidence-verify.1", "signet-outbox-retry.1", "signet-profile-configure.1"]
+    {
         assert!(names.iter().any(|n| n == page), "{page} missing from {names:?}");
     }
     // clap's own `help` subcommands and the hidden `manual` get no page.

@@ -28,7 +28,8 @@ fn signet(data: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
 }
 
 fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("not JSON: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
 fn ok(out: Output) -> Value {
@@ -53,14 +54,19 @@ fn team_store(pg: &TestPg, roles: &[String], branch: &str) -> String {
 /// A desk: a data folder with a profile "Branch" that sends to the Sandbox as a real
 /// profile would, in team mode as `role`. Returns the environment its commands need.
 fn desk(dir: &Path, team_url: &str, sandbox: &str, role: &str) -> Vec<(&'static str, String)> {
-    let env = vec![
-        ("SIGNET_MYKAARMA_PASSWORD", demo_credentials().kpay_password.to_string()),
-        ("SIGNET_TEAM_PASSWORD", format!("pw-{role}")),
-    ];
+    let env = vec![("SIGNET_MYKAARMA_PASSWORD", demo_credentials().kpay_password.to_string()), ("SIGNET_TEAM_PASSWORD", format!("pw-{role}"))];
     ok(signet(dir, &env, &["profile", "create", "Branch"]));
     ok(signet(dir, &env, &["profile", "use", "Branch"]));
-    ok(signet(dir, &env, &["profile", "configure", "--provider", "mykaarma", "--base-url", sandbox, "--set", &format!("username={}", demo_credentials().kpay_username)]));
-    ok(signet(dir, &env, &["profile", "configure", "--provider", "team", "--base-url", team_url, "--set", &format!("user={role}"), "--set", &format!("desk_name=desk-{role}")]));
+    ok(signet(
+        dir,
+        &env,
+        &["profile", "configure", "--provider", "mykaarma", "--base-url", sandbox, "--set", &format!("username={}", demo_credentials().kpay_username)],
+    ));
+    ok(signet(
+        dir,
+        &env,
+        &["profile", "configure", "--provider", "team", "--base-url", team_url, "--set", &format!("user={role}"), "--set", &format!("desk_name=desk-{role}")],
+    ));
     env
 }
 
@@ -76,7 +82,10 @@ fn csv(dir: &Path, invoices: &[String]) -> PathBuf {
 
 /// Payment requests the Sandbox acted on, per invoice.
 fn received(sb: &Sandbox, invoice: &str) -> usize {
-    sb.journal().iter().filter(|e| e.method == "POST" && e.path.ends_with("/payment-requests") && e.body.contains(invoice) && e.status.is_none_or(|s| s < 300)).count()
+    sb.journal()
+        .iter()
+        .filter(|e| e.method == "POST" && e.path.ends_with("/payment-requests") && e.body.contains(invoice) && e.status.is_none_or(|s| s < 300))
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -10,14 +10,8 @@ const PAGE: u32 = 50;
 fn filled() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_in(dir.path()).unwrap();
-    let statuses = [
-        OperationStatus::Sent,
-        OperationStatus::Sent,
-        OperationStatus::Sent,
-        OperationStatus::Failed,
-        OperationStatus::Unknown,
-        OperationStatus::Waiting,
-    ];
+    let statuses =
+        [OperationStatus::Sent, OperationStatus::Sent, OperationStatus::Sent, OperationStatus::Failed, OperationStatus::Unknown, OperationStatus::Waiting];
     let areas = ["payments", "payments", "signatures", "optin", "kyc"];
     store
         .atomically(|s| {
@@ -50,43 +44,14 @@ fn activity(c: &mut Criterion) {
     let mut group = c.benchmark_group("activity: 100k operations");
     let page = |q: OperationQuery| OperationQuery { limit: PAGE, ..q };
     let cases = [
-        (
-            "open (first page, no filter)",
-            page(OperationQuery::default()),
-        ),
-        (
-            "page 1000",
-            page(OperationQuery {
-                offset: 999 * PAGE,
-                ..Default::default()
-            }),
-        ),
-        (
-            "filter by area",
-            page(OperationQuery {
-                area: Some("kyc".into()),
-                ..Default::default()
-            }),
-        ),
-        (
-            "filter by status (waiting)",
-            page(OperationQuery {
-                status: Some(OperationStatus::Waiting),
-                ..Default::default()
-            }),
-        ),
-        (
-            "search text (an invoice)",
-            page(OperationQuery {
-                text: Some("INV-054321".into()),
-                ..Default::default()
-            }),
-        ),
+        ("open (first page, no filter)", page(OperationQuery::default())),
+        ("page 1000", page(OperationQuery { offset: 999 * PAGE, ..Default::default() })),
+        ("filter by area", page(OperationQuery { area: Some("kyc".into()), ..Default::default() })),
+        ("filter by status (waiting)", page(OperationQuery { status: Some(OperationStatus::Waiting), ..Default::default() })),
+        ("search text (an invoice)", page(OperationQuery { text: Some("INV-054321".into()), ..Default::default() })),
     ];
     for (name, q) in cases {
-        group.bench_function(name, |b| {
-            b.iter(|| assert!(store.operations_page(&q).unwrap().total > 0))
-        });
+        group.bench_function(name, |b| b.iter(|| assert!(store.operations_page(&q).unwrap().total > 0)));
     }
     group.finish();
 }

@@ -22,15 +22,8 @@ use signet_sandbox::{demo, Faults, Sandbox, SandboxConfig};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .map(|i| args[i + 1].clone())
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let arg = |name: &str| args.iter().position(|a| a == name).map(|i| args[i + 1].clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     if let Some(latency) = arg("--serve") {
         return runtime.block_on(serve(latency.parse().unwrap()));
     }
@@ -42,31 +35,18 @@ fn main() {
         return;
     }
 
-    println!(
-        "Bulk payment requests: Signet (outbox, SQLite) against a bare reqwest loop, same calls"
-    );
-    println!(
-        "{:>10} {:>11} {:>6} {:>14} {:>14} {:>7}",
-        "latency", "concurrency", "rows", "bare rows/s", "Signet rows/s", "ratio"
-    );
+    println!("Bulk payment requests: Signet (outbox, SQLite) against a bare reqwest loop, same calls");
+    println!("{:>10} {:>11} {:>6} {:>14} {:>14} {:>7}", "latency", "concurrency", "rows", "bare rows/s", "Signet rows/s", "ratio");
     for latency_ms in [0u64, 20] {
         let (mut sandbox, url) = spawn_sandbox(latency_ms);
         for concurrency in [1usize, 4, 16] {
-            let rows = if latency_ms == 0 {
-                1_000 * concurrency.min(4)
-            } else {
-                150 * concurrency
-            };
+            let rows = if latency_ms == 0 { 1_000 * concurrency.min(4) } else { 150 * concurrency };
             // Warm both up (connections, page cache), then measure each.
             runtime.block_on(bare_run(&url, 50, concurrency));
             runtime.block_on(signet_run(&url, 50, concurrency));
             let bare = runtime.block_on(bare_run(&url, rows, concurrency));
             let ours = runtime.block_on(signet_run(&url, rows, concurrency));
-            println!(
-                "{:>8}ms {concurrency:>11} {rows:>6} {bare:>14.0} {ours:>14.0} {:>7.2}",
-                latency_ms,
-                ours / bare
-            );
+            println!("{:>8}ms {concurrency:>11} {rows:>6} {bare:>14.0} {ours:>14.0} {:>7.2}", latency_ms, ours / bare);
         }
         sandbox.kill().unwrap();
         sandbox.wait().unwrap();
@@ -76,15 +56,8 @@ fn main() {
     let me = std::env::current_exe().unwrap();
     println!("\nPeak resident memory of one bulk run (concurrency 16), fresh process each");
     for rows in [1_000usize, 10_000] {
-        let out = Command::new(&me)
-            .args(["--url", &url, "--rows", &rows.to_string()])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = Command::new(&me).args(["--url", &url, "--rows", &rows.to_string()]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let kib: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
         println!("{rows:>6} rows: {:.1} MiB", kib as f64 / 1024.0);
     }
@@ -93,31 +66,16 @@ fn main() {
 }
 
 async fn serve(latency_ms: u64) {
-    let sb = Sandbox::start(SandboxConfig {
-        port: 0,
-        faults: Faults {
-            latency_ms,
-            ..Faults::default()
-        },
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let sb = Sandbox::start(SandboxConfig { port: 0, faults: Faults { latency_ms, ..Faults::default() }, ..Default::default() }).await.unwrap();
     println!("{}", sb.base_url());
     std::io::stdout().flush().unwrap();
     std::future::pending::<()>().await;
 }
 
 fn spawn_sandbox(latency_ms: u64) -> (Child, String) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--serve", &latency_ms.to_string()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap()).args(["--serve", &latency_ms.to_string()]).stdout(Stdio::piped()).spawn().unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     (child, line.trim().to_string())
 }
 
@@ -129,10 +87,7 @@ fn invoice() -> String {
 async fn bare_run(url: &str, rows: usize, concurrency: usize) -> f64 {
     let demo_login = signet_sandbox::demo_credentials();
     let client = reqwest::Client::new();
-    let endpoint = format!(
-        "{url}/payment/v4/departments/{}/payment-requests",
-        demo::DEPARTMENT_SERVICE
-    );
+    let endpoint = format!("{url}/payment/v4/departments/{}/payment-requests", demo::DEPARTMENT_SERVICE);
     let started = Instant::now();
     futures::stream::iter(0..rows)
         .for_each_concurrent(concurrency, |_| {
@@ -169,35 +124,16 @@ async fn bare_run(url: &str, rows: usize, concurrency: usize) -> f64 {
 async fn signet_run(url: &str, rows: usize, concurrency: usize) -> f64 {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_in(dir.path()).unwrap();
-    let client = signet_core::clients::kpay(
-        &signet_sandbox::provider_access(ProviderId::Mykaarma, url),
-        HttpConfig::default(),
-    )
-    .unwrap();
+    let client = signet_core::clients::kpay(&signet_sandbox::provider_access(ProviderId::Mykaarma, url), HttpConfig::default()).unwrap();
     let mut csv = String::from("department,invoice,options\n");
     for _ in 0..rows {
-        csv.push_str(&format!(
-            "{},{},text email attach\n",
-            demo::DEPARTMENT_SERVICE,
-            invoice()
-        ));
+        csv.push_str(&format!("{},{},text email attach\n", demo::DEPARTMENT_SERVICE, invoice()));
     }
     let started = Instant::now();
     let parsed = bulk::parse_csv(csv.as_bytes()).unwrap();
-    let (run_id, _) =
-        bulk::open_run(&store, "bench", "bench.csv", csv.as_bytes(), &parsed).unwrap();
+    let (run_id, _) = bulk::open_run(&store, "bench", "bench.csv", csv.as_bytes(), &parsed).unwrap();
     let db = Mutex::new(store);
-    let done = bulk::execute(
-        &db,
-        &client,
-        "bench",
-        &run_id,
-        concurrency,
-        &Control::default(),
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let done = bulk::execute(&db, &client, "bench", &run_id, concurrency, &Control::default(), |_| {}).await.unwrap();
     let secs = started.elapsed().as_secs_f64();
     assert_eq!(done.sent, rows as u64, "{done:?}");
     rows as f64 / secs

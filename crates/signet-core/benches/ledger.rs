@@ -17,13 +17,18 @@ fn filled(records: u64) -> (tempfile::TempDir, Store) {
     let key = SigningKey::from_bytes(&[7u8; 32]);
     let sha = ledger::keep_file(&store, "contract.txt", "Cláusula única".as_bytes()).unwrap();
     // One transaction for the fill; the append benchmark below measures them one by one.
-    store.atomically(|s| {
-        for i in 0..records {
-            ledger::append(s, &key, NewRecord { kind: Kind::Acceptance, session_id: &format!("s{i}"), debt_key: "d", cpf: "61766976204", body: &body(i, &sha) })?;
-        }
-        Ok(())
-    })
-    .unwrap();
+    store
+        .atomically(|s| {
+            for i in 0..records {
+                ledger::append(
+                    s,
+                    &key,
+                    NewRecord { kind: Kind::Acceptance, session_id: &format!("s{i}"), debt_key: "d", cpf: "61766976204", body: &body(i, &sha) },
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
     (dir, store)
 }
 
@@ -35,7 +40,12 @@ fn append(c: &mut Criterion) {
     c.bench_function("ledger: append one record (own transaction, head signed)", |b| {
         b.iter(|| {
             i += 1;
-            ledger::append(&store, &key, NewRecord { kind: Kind::Acceptance, session_id: &format!("b{i}"), debt_key: "d", cpf: "61766976204", body: &body(i, &sha) }).unwrap()
+            ledger::append(
+                &store,
+                &key,
+                NewRecord { kind: Kind::Acceptance, session_id: &format!("b{i}"), debt_key: "d", cpf: "61766976204", body: &body(i, &sha) },
+            )
+            .unwrap()
         })
     });
 }

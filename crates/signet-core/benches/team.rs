@@ -86,7 +86,10 @@ fn main() {
             ("page 20", TeamQuery { limit: 50, offset: 950, ..Default::default() }),
             ("one desk", TeamQuery { limit: 50, desk: Some("Desk 063".into()), ..Default::default() }),
             ("one operator", TeamQuery { limit: 50, operator: Some("op-23".into()), ..Default::default() }),
-            ("search: a whole invoice GUID (one match)", TeamQuery { limit: 50, text: Some("00000000-0000-4000-8000-000000777763".into()), ..Default::default() }),
+            (
+                "search: a whole invoice GUID (one match)",
+                TeamQuery { limit: 50, text: Some("00000000-0000-4000-8000-000000777763".into()), ..Default::default() },
+            ),
             ("search: part of an invoice (one match)", TeamQuery { limit: 50, text: Some("000777763".into()), ..Default::default() }),
             ("search: a word in a tenth of the rows", TeamQuery { limit: 50, text: Some("capture".into()), ..Default::default() }),
             ("search: text found nowhere", TeamQuery { limit: 50, text: Some("no-such-thing".into()), ..Default::default() }),
@@ -110,7 +113,8 @@ fn access(pg: &TestPg, role: &str) -> ProviderAccess {
 
 /// `desks` desks claiming fresh keys at once for two seconds; rate and latency.
 async fn claims(pg: &TestPg, desks: usize) -> (f64, f64, f64, usize) {
-    let teams: Vec<Arc<Team>> = (0..desks).map(|n| Arc::new(Team::new(PROFILE, Ok(&access(pg, &format!("desk{n:02}"))), &uuid::Uuid::new_v4().to_string()))).collect();
+    let teams: Vec<Arc<Team>> =
+        (0..desks).map(|n| Arc::new(Team::new(PROFILE, Ok(&access(pg, &format!("desk{n:02}"))), &uuid::Uuid::new_v4().to_string()))).collect();
     // Connected and warm before the clock starts.
     for t in &teams {
         t.claim(&BusinessKey::new("bench", &uuid::Uuid::new_v4().to_string(), false), "warm", Mode::First, "", |_| false).await.unwrap();

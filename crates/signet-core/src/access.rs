@@ -68,7 +68,10 @@ impl ProviderAccess {
     pub fn check_complete(&self) -> Result<()> {
         let field = format!("{}.base_url", self.provider.as_str());
         self.provider.check_base_url(&field, &self.base_url).map_err(|_| {
-            CoreError::invalid(&field, format!("{} has no usable address in this profile: set it in Settings ({}).", self.provider, self.provider.base_url_hint()))
+            CoreError::invalid(
+                &field,
+                format!("{} has no usable address in this profile: set it in Settings ({}).", self.provider, self.provider.base_url_hint()),
+            )
         })?;
         for spec in self.provider.fields().iter().filter(|f| f.required) {
             let present = if spec.kind.is_secret() { self.secrets.contains_key(spec.key) } else { self.values.contains_key(spec.key) };
@@ -134,10 +137,7 @@ mod tests {
         let secrets = MemorySecrets::default();
         let mut s = Settings::new(&mut store, &secrets);
         let p = s.create_profile("Production").unwrap();
-        let input = ProviderSettingsInput {
-            base_url: "https://dp.example.com".into(),
-            values: [("json_style".to_string(), "compact".to_string())].into(),
-        };
+        let input = ProviderSettingsInput { base_url: "https://dp.example.com".into(), values: [("json_style".to_string(), "compact".to_string())].into() };
         s.save_provider_settings(&p.id, ProviderId::Dollarpe, &input).unwrap();
         s.set_secret(&p.id, ProviderId::Dollarpe, "api_key", &"ak".to_string().into()).unwrap();
 

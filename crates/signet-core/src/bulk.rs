@@ -182,11 +182,7 @@ pub struct UnfinishedRun {
 }
 
 pub fn unfinished_runs(store: &Store, profile_id: &str) -> Result<Vec<UnfinishedRun>> {
-    store
-        .open_bulk_runs(profile_id)?
-        .into_iter()
-        .map(|(id, source)| Ok(UnfinishedRun { source, progress: progress(store, &id)? }))
-        .collect()
+    store.open_bulk_runs(profile_id)?.into_iter().map(|(id, source)| Ok(UnfinishedRun { source, progress: progress(store, &id)? })).collect()
 }
 
 pub fn progress(store: &Store, run_id: &str) -> Result<Progress> {
@@ -366,7 +362,8 @@ pub async fn execute(
 pub fn results_csv(store: &Store, run_id: &str) -> Result<String> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| CoreError::Io { context: "cannot write the results".into(), source: std::io::Error::other(e) };
-    out.write_record(["row", "department", "invoice", "outcome", "payment_link", "invoice_link", "text_sent", "email_sent", "error", "operation_key"]).map_err(io)?;
+    out.write_record(["row", "department", "invoice", "outcome", "payment_link", "invoice_link", "text_sent", "email_sent", "error", "operation_key"])
+        .map_err(io)?;
     for row in store.bulk_rows(run_id)? {
         let request: serde_json::Value = serde_json::from_str(&row.request).unwrap_or_default();
         let response: serde_json::Value = row.response.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();

@@ -132,13 +132,7 @@ pub struct FieldSpec {
     pub check: Option<fn(&str, &str) -> crate::error::Result<String>>,
 }
 
-const fn field(
-    key: &'static str,
-    label: &'static str,
-    kind: FieldKind,
-    required: bool,
-    help: &'static str,
-) -> FieldSpec {
+const fn field(key: &'static str, label: &'static str, kind: FieldKind, required: bool, help: &'static str) -> FieldSpec {
     FieldSpec { key, label, kind, required, help, choices: &[], check: None }
 }
 
@@ -147,7 +141,13 @@ const MYKAARMA: &[FieldSpec] = &[
     field("password", "Password", FieldKind::Secret, true, "The service-subscriber password."),
     FieldSpec {
         check: Some(crate::payments::normalise_departments),
-        ..field("departments", "Departments", FieldKind::Lines, false, "One per line: the name you use, then its department UUID, e.g. \"Service: 3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01\".")
+        ..field(
+            "departments",
+            "Departments",
+            FieldKind::Lines,
+            false,
+            "One per line: the name you use, then its department UUID, e.g. \"Service: 3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01\".",
+        )
     },
 ];
 
@@ -207,12 +207,16 @@ const QITECH: &[FieldSpec] = &[
 /// Asked for the signer's public IP when the profile names no endpoint.
 pub const DEFAULT_PUBLIC_IP_ENDPOINT: &str = "https://api.ipify.org";
 
-const SIGNZY: &[FieldSpec] = &[
-    field("access_token", "Access token", FieldKind::Secret, true, "Sent in the Authorization header."),
-];
+const SIGNZY: &[FieldSpec] = &[field("access_token", "Access token", FieldKind::Secret, true, "Sent in the Authorization header.")];
 
 const TEAM: &[FieldSpec] = &[
-    field("user", "Database role", FieldKind::Text, true, "The PostgreSQL login role this desk connects as (IT makes one per operator or per desk, in signet_operator or signet_supervisor)."),
+    field(
+        "user",
+        "Database role",
+        FieldKind::Text,
+        true,
+        "The PostgreSQL login role this desk connects as (IT makes one per operator or per desk, in signet_operator or signet_supervisor).",
+    ),
     field("password", "Password", FieldKind::Secret, true, "That role's password; kept in the OS keyring."),
     FieldSpec {
         check: Some(crate::validate::certificate_pem),
@@ -240,8 +244,20 @@ const ARCHIVE: &[FieldSpec] = &[
 ];
 
 const LEEGALITY: &[FieldSpec] = &[
-    field("auth_token", "Auth token", FieldKind::Secret, true, "From Leegality's dashboard, API Settings; sent as X-Auth-Token. Sandbox and production tokens differ."),
-    field("profile_id", "Workflow (profileId)", FieldKind::Text, true, "The published workflow signing requests are made with: it sets the sign type, order and expiry."),
+    field(
+        "auth_token",
+        "Auth token",
+        FieldKind::Secret,
+        true,
+        "From Leegality's dashboard, API Settings; sent as X-Auth-Token. Sandbox and production tokens differ.",
+    ),
+    field(
+        "profile_id",
+        "Workflow (profileId)",
+        FieldKind::Text,
+        true,
+        "The published workflow signing requests are made with: it sets the sign type, order and expiry.",
+    ),
 ];
 
 #[cfg(test)]

@@ -30,8 +30,7 @@ pub fn dollarpe(access: &ProviderAccess, http: HttpConfig) -> Result<DollarPe> {
     checked(access, ProviderId::Dollarpe)?;
     let style = match access.value("json_style") {
         None => JsonStyle::default(),
-        Some(s) => JsonStyle::parse(s)
-            .ok_or_else(|| CoreError::invalid("dollarpe.json_style", "Choose \"python\" (the default) or \"compact\"."))?,
+        Some(s) => JsonStyle::parse(s).ok_or_else(|| CoreError::invalid("dollarpe.json_style", "Choose \"python\" (the default) or \"compact\"."))?,
     };
     Ok(DollarPe::new(&access.base_url, access.secret("api_key")?.clone(), access.secret("api_secret")?.clone(), style, http))
 }
@@ -40,14 +39,7 @@ pub fn qitech(access: &ProviderAccess, http: HttpConfig) -> Result<QiTech> {
     checked(access, ProviderId::Qitech)?;
     let scheme = AuthScheme::parse(access.value("auth_scheme").unwrap_or_default())
         .ok_or_else(|| CoreError::invalid("qitech.auth_scheme", "Choose \"payload_md5\" (the default) or \"encoded_body\"."))?;
-    Ok(QiTech::new(
-        &access.base_url,
-        access.secret("api_client_key")?.clone(),
-        access.secret("private_key")?,
-        access.value("public_key"),
-        scheme,
-        http,
-    )?)
+    Ok(QiTech::new(&access.base_url, access.secret("api_client_key")?.clone(), access.secret("private_key")?, access.value("public_key"), scheme, http)?)
 }
 
 pub fn signzy(access: &ProviderAccess, http: HttpConfig) -> Result<Signzy> {

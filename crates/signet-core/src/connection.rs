@@ -48,7 +48,9 @@ pub async fn probe(access: &ProviderAccess, desk_id: &str) -> Result<Probe> {
     let provider = access.provider;
     let (asked, outcome): (&str, std::result::Result<(), ProviderError>) = match provider {
         ProviderId::Mykaarma => ("a signature request that does not exist", clients::kpay(access, quick)?.get_signature_request(NOBODY).await.map(drop)),
-        ProviderId::Dollarpe => ("the KYC configuration of a customer that does not exist", clients::dollarpe(access, quick)?.kyc_configuration(NOBODY).await.map(drop)),
+        ProviderId::Dollarpe => {
+            ("the KYC configuration of a customer that does not exist", clients::dollarpe(access, quick)?.kyc_configuration(NOBODY).await.map(drop))
+        }
         ProviderId::Qitech => {
             let client = clients::qitech(access, quick)?;
             let scheme = client.scheme().describe();
@@ -74,7 +76,9 @@ pub async fn probe(access: &ProviderAccess, desk_id: &str) -> Result<Probe> {
     };
     Ok(match outcome {
         Ok(()) => Probe::Accepted(format!("{provider} answered ({asked}): the address and credentials work.")),
-        Err(ProviderError::Rejected(r)) => Probe::Accepted(format!("{provider} accepted the credentials and answered about {asked} as expected ({} {}).", r.code, r.title)),
+        Err(ProviderError::Rejected(r)) => {
+            Probe::Accepted(format!("{provider} accepted the credentials and answered about {asked} as expected ({} {}).", r.code, r.title))
+        }
         Err(e) => Probe::Refused(e.into()),
     })
 }

@@ -64,14 +64,7 @@ pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Contract> {
         };
         return Err(CoreError::invalid("contract", what));
     }
-    Ok(Contract {
-        source_name: name.into(),
-        pages,
-        text_sha256: sha256_hex(text.as_bytes()),
-        pdf_sha256: pdf.as_deref().map(sha256_hex),
-        text,
-        pdf,
-    })
+    Ok(Contract { source_name: name.into(), pages, text_sha256: sha256_hex(text.as_bytes()), pdf_sha256: pdf.as_deref().map(sha256_hex), text, pdf })
 }
 
 /// The text of every page, in order, pages separated by a blank line, extracted by

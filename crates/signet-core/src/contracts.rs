@@ -40,7 +40,13 @@ pub struct InitiatedView {
 
 /// The profile's initiated contracts, newest first.
 pub fn initiated(store: &Store, profile_id: &str) -> Result<Vec<InitiatedView>> {
-    let page = store.operations_page(&crate::store::OperationQuery { area: Some(AREA.into()), status: Some(crate::store::OperationStatus::Sent), text: None, offset: 0, limit: 500 })?;
+    let page = store.operations_page(&crate::store::OperationQuery {
+        area: Some(AREA.into()),
+        status: Some(crate::store::OperationStatus::Sent),
+        text: None,
+        offset: 0,
+        limit: 500,
+    })?;
     Ok(page
         .items
         .into_iter()
@@ -92,7 +98,12 @@ pub async fn initiate(
 
 /// Downloads and keeps Signzy's signed copy of a contract: the final one, or one
 /// signer's (`signer_id`), with the hash Signzy states for it checked.
-pub async fn signed_copy(client: &Signzy, data_dir: &std::path::Path, contract_id: &str, signer_id: Option<&str>) -> Result<crate::signed_documents::SignedDocument> {
+pub async fn signed_copy(
+    client: &Signzy,
+    data_dir: &std::path::Path,
+    contract_id: &str,
+    signer_id: Option<&str>,
+) -> Result<crate::signed_documents::SignedDocument> {
     let id = validate::required("contract_id", contract_id)?;
     let status = client.pull_data(&id, true).await?;
     let (document, hash, kind) = match signer_id {
@@ -109,8 +120,12 @@ pub async fn signed_copy(client: &Signzy, data_dir: &std::path::Path, contract_i
     let Some(encoded) = document.filter(|d| !d.trim().is_empty()) else {
         return Err(CoreError::Conflict(format!("Signzy has no signed copy of contract {id} yet: it is signed when every signer has signed.")));
     };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .map_err(|e| CoreError::Provider(signet_providers::ProviderError::BadResponse { provider: signet_providers::signzy::PROVIDER, status: 200, reason: format!("the signed contract is not base64: {e}") }))?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|e| {
+        CoreError::Provider(signet_providers::ProviderError::BadResponse {
+            provider: signet_providers::signzy::PROVIDER,
+            status: 200,
+            reason: format!("the signed contract is not base64: {e}"),
+        })
+    })?;
     crate::signed_documents::keep(data_dir, "signzy", &id, &kind, &bytes, hash.as_deref())
 }

@@ -38,8 +38,15 @@ pub struct HostedDocument {
 
 pub enum DocumentHost {
     /// The Sandbox's `/_sandbox/files/{key}` (the Sandbox profile).
-    Sandbox { base_url: String, http: reqwest::Client },
-    S3 { store: AmazonS3, prefix: String, link_lifetime: Duration },
+    Sandbox {
+        base_url: String,
+        http: reqwest::Client,
+    },
+    S3 {
+        store: AmazonS3,
+        prefix: String,
+        link_lifetime: Duration,
+    },
 }
 
 impl DocumentHost {
@@ -102,7 +109,10 @@ impl DocumentHost {
             DocumentHost::S3 { store, prefix, link_lifetime } => {
                 let key = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
                 let path = ObjectPath::from(key.as_str());
-                let failed = |e: object_store::Error| CoreError::Io { context: "cannot upload the document to the bucket".into(), source: std::io::Error::other(e.to_string()) };
+                let failed = |e: object_store::Error| CoreError::Io {
+                    context: "cannot upload the document to the bucket".into(),
+                    source: std::io::Error::other(e.to_string()),
+                };
                 let mut attributes = Attributes::new();
                 attributes.insert(Attribute::ContentType, kind.content_type().into());
                 store.put_opts(&path, PutPayload::from(bytes), PutOptions { attributes, ..Default::default() }).await.map_err(failed)?;

@@ -118,7 +118,10 @@ impl KycConfiguration {
     pub fn check(&self, input: &DocumentInput, has_back: bool) -> Result<()> {
         let rules = self.document_types.iter().find(|t| t.document_type == input.document_type.trim()).ok_or_else(|| {
             let offered: Vec<_> = self.document_types.iter().map(|t| t.document_type.as_str()).collect();
-            CoreError::invalid("type", format!("DollarPe does not take \"{}\" for this customer; choose one of: {}.", input.document_type.trim(), offered.join(", ")))
+            CoreError::invalid(
+                "type",
+                format!("DollarPe does not take \"{}\" for this customer; choose one of: {}.", input.document_type.trim(), offered.join(", ")),
+            )
         })?;
         if rules.requires_back && !has_back {
             return Err(CoreError::invalid("back", format!("A {} needs its back as well: add the back image.", rules.name)));
@@ -133,7 +136,8 @@ impl KycConfiguration {
                 continue;
             }
             if let Some(pattern) = &rule.pattern {
-                let whole = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|_| CoreError::invalid(field.clone(), format!("DollarPe's rule for {} cannot be read; contact support.", rule.label)))?;
+                let whole = regex::Regex::new(&format!("^(?:{pattern})$"))
+                    .map_err(|_| CoreError::invalid(field.clone(), format!("DollarPe's rule for {} cannot be read; contact support.", rule.label)))?;
                 if !whole.is_match(value) {
                     return Err(CoreError::invalid(field, format!("{} is not in the form DollarPe expects ({pattern}).", rule.label)));
                 }
@@ -203,7 +207,13 @@ pub async fn submit_files(
     Ok(KycSubmitted { operation_key, id: answer.id, status: answer.status, front: front_hosted, back: back_hosted })
 }
 
-pub async fn update(db: &Mutex<Store>, client: &DollarPe, profile_id: &str, input: &DocumentInput, choice: outbox::SendChoice) -> Result<(String, DocumentUpdated)> {
+pub async fn update(
+    db: &Mutex<Store>,
+    client: &DollarPe,
+    profile_id: &str,
+    input: &DocumentInput,
+    choice: outbox::SendChoice,
+) -> Result<(String, DocumentUpdated)> {
     let body = check(input)?;
     let op = NewOperation {
         area: AREA,

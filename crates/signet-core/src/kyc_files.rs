@@ -193,7 +193,13 @@ mod tests {
 
     #[test]
     fn the_profile_sets_the_size_limit_within_bounds() {
-        let mut access = ProviderAccess { provider: ProviderId::Dollarpe, base_url: String::new(), values: Default::default(), secrets: Default::default(), keyring_problem: None };
+        let mut access = ProviderAccess {
+            provider: ProviderId::Dollarpe,
+            base_url: String::new(),
+            values: Default::default(),
+            secrets: Default::default(),
+            keyring_problem: None,
+        };
         assert_eq!(FileLimits::for_profile(&access), FileLimits::default());
         access.values.insert("max_document_mb".into(), "2".into());
         assert_eq!(FileLimits::for_profile(&access).max_bytes, 2 * 1024 * 1024);

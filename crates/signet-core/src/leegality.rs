@@ -44,7 +44,13 @@ pub struct InitiatedView {
 
 /// The profile's signing requests, newest first (those confirmed by a search too).
 pub fn initiated(store: &Store, profile_id: &str) -> Result<Vec<InitiatedView>> {
-    let page = store.operations_page(&crate::store::OperationQuery { area: Some(AREA.into()), status: Some(crate::store::OperationStatus::Sent), text: None, offset: 0, limit: 500 })?;
+    let page = store.operations_page(&crate::store::OperationQuery {
+        area: Some(AREA.into()),
+        status: Some(crate::store::OperationStatus::Sent),
+        text: None,
+        offset: 0,
+        limit: 500,
+    })?;
     Ok(page
         .items
         .into_iter()
@@ -89,9 +95,13 @@ pub async fn initiate(
     let document_name = validate::required("document_name", document_name)?;
     let file_name = if document_name.to_ascii_lowercase().ends_with(".pdf") { document_name.clone() } else { format!("{document_name}.pdf") };
     // The PDF itself is not copied into the record: its size and hash are.
-    let summary = serde_json::json!({ "documentName": document_name, "invitees": invitees, "pdfBytes": pdf.len(), "pdfSha256": sha256_hex(pdf), "profileId": workflow });
-    let op = NewOperation { area: AREA, kind: CREATE_KIND, profile_id, subject: &document_name, request: summary, claim: None, unchecked: false }
-        .claiming("contract", &format!("leegality/{}", sha256_hex(pdf)), choice);
+    let summary =
+        serde_json::json!({ "documentName": document_name, "invitees": invitees, "pdfBytes": pdf.len(), "pdfSha256": sha256_hex(pdf), "profileId": workflow });
+    let op = NewOperation { area: AREA, kind: CREATE_KIND, profile_id, subject: &document_name, request: summary, claim: None, unchecked: false }.claiming(
+        "contract",
+        &format!("leegality/{}", sha256_hex(pdf)),
+        choice,
+    );
     let file = DocumentFile::pdf(&file_name, pdf);
     let (file, invitees, workflow) = (&file, &invitees, &workflow);
     outbox::run(db, op, |key| async move {
@@ -130,7 +140,9 @@ pub async fn settle_by_search(db: &Mutex<Store>, client: &Leegality, key: &str) 
     let found = client.search(key).await?.into_iter().find(|d| d.irn.as_deref() == Some(key));
     let store = outbox::lock(db)?;
     match found {
-        Some(document) => outbox::resolve_with(&store, key, outbox::Resolution::Sent, "checked: Leegality has a document with this irn", Some(serde_json::json!(document))),
+        Some(document) => {
+            outbox::resolve_with(&store, key, outbox::Resolution::Sent, "checked: Leegality has a document with this irn", Some(serde_json::json!(document)))
+        }
         None => outbox::resolve_with(&store, key, outbox::Resolution::NotSent, "checked: Leegality has no document with this irn", None),
     }
 }

@@ -47,11 +47,8 @@ pub fn check(debt_key: &str, signer: &SignerInput, acceptance: &Acceptance) -> R
     if acceptance.raw_text.trim().is_empty() {
         return Err(CoreError::invalid("text", "The contract text is empty; nothing would be signed."));
     }
-    let ip: std::net::IpAddr = acceptance
-        .ip_address
-        .trim()
-        .parse()
-        .map_err(|_| CoreError::invalid("ip", "Give the signer's IP address, e.g. 179.104.42.245."))?;
+    let ip: std::net::IpAddr =
+        acceptance.ip_address.trim().parse().map_err(|_| CoreError::invalid("ip", "Give the signer's IP address, e.g. 179.104.42.245."))?;
     if let Some(g) = &acceptance.geolocation {
         g.check()?;
     }
@@ -270,13 +267,7 @@ pub async fn submit(
         tracing::error!(session = %session_id, "could not record the provider's answer in the evidence ledger: {e}");
     }
     let (operation_key, got) = sent?;
-    Ok(OptinSubmitted {
-        session_id,
-        operation_key,
-        status: got.status,
-        event_datetime: Some(got.event_datetime),
-        evidence_position: acceptance_record.seq,
-    })
+    Ok(OptinSubmitted { session_id, operation_key, status: got.status, event_datetime: Some(got.event_datetime), evidence_position: acceptance_record.seq })
 }
 
 #[cfg(test)]
@@ -342,7 +333,8 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_named() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut SignerInput, &mut Acceptance)>)> = vec![
+        type Spoil = Box<dyn Fn(&mut SignerInput, &mut Acceptance)>;
+        let cases: Vec<(&str, Spoil)> = vec![
             ("cpf", Box::new(|s, _| s.cpf = "617.669.762-05".into())),
             ("email", Box::new(|s, _| s.email = "maria.example.com".into())),
             ("name", Box::new(|s, _| s.name = "  ".into())),

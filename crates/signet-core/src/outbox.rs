@@ -11,9 +11,9 @@ use signet_providers::ProviderError;
 
 use crate::error::{CoreError, Result};
 use crate::store::StoredOverride;
+use crate::store::{OperationRecord, OperationStatus, Store};
 use crate::team::claims::{Claim, Mode};
 use crate::team::{BusinessKey, ClaimHolder};
-use crate::store::{OperationRecord, OperationStatus, Store};
 
 /// What an operation is, before it is sent.
 pub struct NewOperation<'a> {
@@ -52,9 +52,7 @@ impl NewOperation<'_> {
 }
 
 pub fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .expect("UTC timestamps always format")
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).expect("UTC timestamps always format")
 }
 
 /// The database behind its lock; a poisoned lock is reported, not a panic.
@@ -95,12 +93,7 @@ where
 
 /// As `run`, with `link` writing the operation key elsewhere (e.g. a bulk row) in
 /// the same transaction that records the operation.
-pub async fn run_linked<T, F, Fut>(
-    db: &Mutex<Store>,
-    op: NewOperation<'_>,
-    link: impl FnOnce(&Store, &str) -> Result<()>,
-    send: F,
-) -> Result<(String, T)>
+pub async fn run_linked<T, F, Fut>(db: &Mutex<Store>, op: NewOperation<'_>, link: impl FnOnce(&Store, &str) -> Result<()>, send: F) -> Result<(String, T)>
 where
     T: Serialize,
     F: FnOnce(String) -> Fut,
@@ -187,7 +180,13 @@ where
             }
             Ok(TeamCheck::Unchecked(why)) => {
                 let claim = op.claim.as_ref().expect("an unchecked send has a key");
-                store.record_team_override(&StoredOverride { operation_key: key.clone(), scope: claim.scope.clone(), business_key: claim.key.clone(), at: now(), note: why.clone() })?;
+                store.record_team_override(&StoredOverride {
+                    operation_key: key.clone(),
+                    scope: claim.scope.clone(),
+                    business_key: claim.key.clone(),
+                    at: now(),
+                    note: why.clone(),
+                })?;
             }
             Ok(TeamCheck::Clear) => {}
         }
@@ -271,8 +270,8 @@ fn wait_before_try(attempt: u32) -> time::Duration {
 /// Fails a waiting operation that has waited past `GIVE_UP_AFTER` (nothing was
 /// sent). True if it was given up, by this call or another process.
 pub fn give_up_if_stale(db: &Mutex<Store>, op: &OperationRecord) -> Result<bool> {
-    let created = time::OffsetDateTime::parse(&op.created_at, &time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    let created =
+        time::OffsetDateTime::parse(&op.created_at, &time::format_description::well_known::Rfc3339).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
     if time::OffsetDateTime::now_utc() - created <= GIVE_UP_AFTER {
         return Ok(false);
     }
@@ -325,7 +324,10 @@ where
             Err(CoreError::TeamUnreachable(why)) => {
                 let retry_at = retry_time(op.attempts + 1);
                 lock(db)?.wait_operation(&op.key, &serde_json::json!({ "code": "team_unreachable", "message": why }), &now(), &retry_at)?;
-                return Err(CoreError::Waiting { operation_key: op.key.clone(), message: format!("The team store still cannot be reached ({why}); next try at {retry_at}.") });
+                return Err(CoreError::Waiting {
+                    operation_key: op.key.clone(),
+                    message: format!("The team store still cannot be reached ({why}); next try at {retry_at}."),
+                });
             }
             Err(e) => {
                 lock(db)?.wait_operation(&op.key, &serde_json::json!({ "code": e.code(), "message": e.to_string() }), &now(), &retry_time(op.attempts + 1))?;
@@ -440,9 +442,7 @@ pub fn recover_interrupted(store: &Store) -> Result<usize> {
     let cutoff = time::OffsetDateTime::now_utc() - LONGEST_FLIGHT;
     let mut marked = 0;
     for (key, owner, updated_at) in store.pending_operations()? {
-        let stale = time::OffsetDateTime::parse(&updated_at, &time::format_description::well_known::Rfc3339)
-            .map(|t| t < cutoff)
-            .unwrap_or(true);
+        let stale = time::OffsetDateTime::parse(&updated_at, &time::format_description::well_known::Rfc3339).map(|t| t < cutoff).unwrap_or(true);
         let sender_alive = owner.is_some_and(|pid| pid == std::process::id() || process_alive(pid));
         if stale || !sender_alive {
             let note = serde_json::json!({
@@ -474,9 +474,7 @@ fn process_alive(_pid: u32) -> bool {
 /// unknown (it may have been acted on).
 fn status_after(e: &ProviderError) -> OperationStatus {
     match e {
-        ProviderError::OutcomeUnknown { .. } | ProviderError::BadResponse { .. } | ProviderError::ResponseSignature { .. } => {
-            OperationStatus::Unknown
-        }
+        ProviderError::OutcomeUnknown { .. } | ProviderError::BadResponse { .. } | ProviderError::ResponseSignature { .. } => OperationStatus::Unknown,
         ProviderError::Invalid { .. } | ProviderError::Rejected(_) | ProviderError::Unauthorized { .. } | ProviderError::Unreachable { .. } => {
             OperationStatus::Failed
         }
@@ -488,7 +486,15 @@ mod tests {
     use super::*;
 
     fn op(subject: &str) -> NewOperation<'_> {
-        NewOperation { area: "payments", kind: "payment_request.send", profile_id: "sandbox", subject, request: serde_json::json!({"x": 1}), claim: None, unchecked: false }
+        NewOperation {
+            area: "payments",
+            kind: "payment_request.send",
+            profile_id: "sandbox",
+            subject,
+            request: serde_json::json!({"x": 1}),
+            claim: None,
+            unchecked: false,
+        }
     }
 
     #[tokio::test]
@@ -522,11 +528,9 @@ mod tests {
         .await
         .unwrap_err();
         assert_eq!(unknown.code(), "outcome_unknown");
-        let refused = run(&db, op("inv-2"), |_| async {
-            Err::<(), _>(ProviderError::Unreachable { provider: "myKaarma", reason: "no route".into() })
-        })
-        .await
-        .unwrap_err();
+        let refused = run(&db, op("inv-2"), |_| async { Err::<(), _>(ProviderError::Unreachable { provider: "myKaarma", reason: "no route".into() }) })
+            .await
+            .unwrap_err();
         assert_eq!(refused.code(), "transport");
 
         let history = db.lock().unwrap().operations_about("payments", "inv-2").unwrap();
@@ -558,7 +562,7 @@ mod recovery_tests {
             updated_at: at,
             attempts: 1,
             retry_at: None,
-        checkable_with: None,
+            checkable_with: None,
         };
         store.insert_operation(&op).unwrap();
         let done = resolve(&store, "k1", Resolution::Sent, "customer has the link").unwrap();
@@ -590,7 +594,7 @@ mod recovery_tests {
             updated_at: at.clone(),
             attempts: 1,
             retry_at: None,
-        checkable_with: None,
+            checkable_with: None,
         };
         store.insert_operation(&record("mine")).unwrap();
         store.insert_operation(&record("dead")).unwrap();

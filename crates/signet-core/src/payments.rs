@@ -6,8 +6,8 @@ use serde::Serialize;
 use signet_providers::kpay::{Kpay, PaymentRequest, PaymentRequestReply};
 
 use crate::error::{CoreError, Result};
-use crate::store::OperationStatus;
 use crate::outbox::{self, NewOperation, SendChoice};
+use crate::store::OperationStatus;
 use crate::store::{OperationRecord, Store};
 use crate::validate;
 
@@ -76,7 +76,11 @@ impl From<&PaymentSent> for PaymentSentView {
                 serde_json::Value::String(c) => format!("{c} "),
                 other => format!("{other} "),
             };
-            let text = [e.error_title.as_str(), e.error_message.as_str(), e.error_description.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(": ");
+            let text = [e.error_title.as_str(), e.error_message.as_str(), e.error_description.as_str()]
+                .into_iter()
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join(": ");
             format!("{code}{text}").trim().to_string()
         };
         let warning = |w: &signet_providers::kpay::KpayWarning| {
@@ -133,14 +137,7 @@ pub fn earlier_request(store: &Store, invoice_guid: &str) -> Result<Option<Opera
     Ok(history(store, invoice_guid)?.into_iter().find(|op| op.status != OperationStatus::Failed))
 }
 
-pub async fn send(
-    db: &Mutex<Store>,
-    client: &Kpay,
-    profile_id: &str,
-    department: &str,
-    request: &PaymentRequest,
-    choice: SendChoice,
-) -> Result<PaymentSent> {
+pub async fn send(db: &Mutex<Store>, client: &Kpay, profile_id: &str, department: &str, request: &PaymentRequest, choice: SendChoice) -> Result<PaymentSent> {
     let (department, request) = check(department, request)?;
     // One still waiting for the network will go by itself: a second would double it.
     if let Some(waiting) = history(&*outbox::lock(db)?, &request.invoice_guid)?.into_iter().find(|op| op.status == OperationStatus::Waiting) {
@@ -226,10 +223,16 @@ mod tests {
 
     #[test]
     fn departments_are_read_from_lines() {
-        let got = parse_departments("d", "Service: 3B0F6A52-1C4E-4D8A-9B7E-5F2A6C8D1E01\n\n  Parts and Accessories 3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e02 ").unwrap();
+        let got =
+            parse_departments("d", "Service: 3B0F6A52-1C4E-4D8A-9B7E-5F2A6C8D1E01\n\n  Parts and Accessories 3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e02 ").unwrap();
         assert_eq!(got[0], Department { name: "Service".into(), uuid: "3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01".into() });
         assert_eq!(got[1].name, "Parts and Accessories");
-        for bad in ["Service", "Service: nope", "3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01", "A: 3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01\nB: 3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01"] {
+        for bad in [
+            "Service",
+            "Service: nope",
+            "3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01",
+            "A: 3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01\nB: 3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01",
+        ] {
             assert!(parse_departments("d", bad).is_err(), "{bad}");
         }
     }

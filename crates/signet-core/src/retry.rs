@@ -40,13 +40,13 @@ pub async fn run_due(db: &Mutex<Store>, access_for: &AccessFor<'_>) -> Result<Re
             continue;
         }
         let outcome = match op.kind.as_str() {
-            payments::SEND_KIND | signatures::CAPTURE_KIND => match access_for(&op.profile_id, ProviderId::Mykaarma)
-                .and_then(|access| clients::kpay(&access, HttpConfig::default()))
-            {
-                Ok(client) if op.kind == payments::SEND_KIND => payments::retry_waiting(db, &client, &op).await,
-                Ok(client) => signatures::retry_waiting(db, &client, &op).await,
-                Err(e) => Err(e),
-            },
+            payments::SEND_KIND | signatures::CAPTURE_KIND => {
+                match access_for(&op.profile_id, ProviderId::Mykaarma).and_then(|access| clients::kpay(&access, HttpConfig::default())) {
+                    Ok(client) if op.kind == payments::SEND_KIND => payments::retry_waiting(db, &client, &op).await,
+                    Ok(client) => signatures::retry_waiting(db, &client, &op).await,
+                    Err(e) => Err(e),
+                }
+            }
             other => Err(CoreError::Conflict(format!("operations of kind {other} are not sent again by Signet"))),
         };
         match outcome {

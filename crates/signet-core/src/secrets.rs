@@ -56,10 +56,7 @@ pub struct KeyringStatus {
 impl KeyringStatus {
     pub fn from_result(r: Result<(), KeyringError>) -> Self {
         match r {
-            Ok(()) => KeyringStatus {
-                state: KeyringState::Available,
-                message: "The OS keyring is unlocked; secrets are stored there.".into(),
-            },
+            Ok(()) => KeyringStatus { state: KeyringState::Available, message: "The OS keyring is unlocked; secrets are stored there.".into() },
             Err(e) => KeyringStatus {
                 state: if matches!(e, KeyringError::Locked) { KeyringState::Locked } else { KeyringState::Unavailable },
                 message: e.to_string(),
@@ -133,12 +130,7 @@ fn keyring_turn() -> KeyringTurn {
 #[cfg(target_os = "linux")]
 fn process_turn() -> Option<std::fs::File> {
     let dir = std::env::var_os("XDG_RUNTIME_DIR")?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(std::path::Path::new(&dir).join("signet-keyring.lock"))
-        .ok()?;
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(std::path::Path::new(&dir).join("signet-keyring.lock")).ok()?;
     // A lock that cannot be taken only loses the queueing, never the secret.
     file.lock().ok()?;
     Some(file)
@@ -201,11 +193,9 @@ fn map_keyring_error(e: keyring::Error) -> KeyringError {
 #[cfg(target_os = "linux")]
 fn platform_check() -> Result<(), KeyringError> {
     use dbus_secret_service::{EncryptionType, SecretService};
-    let service = SecretService::connect(EncryptionType::Plain)
-        .map_err(|e| KeyringError::Unavailable(format!("no Secret Service on the session bus ({e})")))?;
-    let collection = service
-        .get_default_collection()
-        .map_err(|e| KeyringError::Unavailable(format!("the Secret Service has no default keyring ({e})")))?;
+    let service =
+        SecretService::connect(EncryptionType::Plain).map_err(|e| KeyringError::Unavailable(format!("no Secret Service on the session bus ({e})")))?;
+    let collection = service.get_default_collection().map_err(|e| KeyringError::Unavailable(format!("the Secret Service has no default keyring ({e})")))?;
     match collection.is_locked() {
         Ok(false) => Ok(()),
         Ok(true) => Err(KeyringError::Locked),

@@ -126,9 +126,7 @@ impl<'a> Settings<'a> {
     pub fn create_profile(&mut self, name: &str) -> Result<ProfileSummary> {
         let name = self.usable_name(name)?;
         let id = uuid::Uuid::new_v4().to_string();
-        let now = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .expect("UTC timestamps always format");
+        let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).expect("UTC timestamps always format");
         self.store.insert_profile(&id, &name, &now)?;
         tracing::info!(profile = %id, "profile created");
         Ok(ProfileSummary { id, name, builtin: false })
@@ -169,11 +167,7 @@ impl<'a> Settings<'a> {
             for spec in provider.fields() {
                 // A keyring that fails mid-way leaves the field "unknown" rather than
                 // taking the whole page down; the status bar says what is wrong.
-                let is_set = if spec.kind.is_secret() && keyring_ok {
-                    self.secrets.is_set(&SecretRef::new(id, provider, spec.key)).ok()
-                } else {
-                    None
-                };
+                let is_set = if spec.kind.is_secret() && keyring_ok { self.secrets.is_set(&SecretRef::new(id, provider, spec.key)).ok() } else { None };
                 fields.push(FieldView {
                     key: spec.key.into(),
                     label: spec.label.into(),
@@ -202,12 +196,7 @@ impl<'a> Settings<'a> {
 
     /// Saves a provider's base URL and non-secret fields. An empty base URL clears
     /// the provider from the profile; any other must be https (or loopback http).
-    pub fn save_provider_settings(
-        &mut self,
-        profile_id: &str,
-        provider: ProviderId,
-        input: &ProviderSettingsInput,
-    ) -> Result<ProviderView> {
+    pub fn save_provider_settings(&mut self, profile_id: &str, provider: ProviderId, input: &ProviderSettingsInput) -> Result<ProviderView> {
         self.writable(profile_id)?;
         let mut values = BTreeMap::new();
         if !input.base_url.trim().is_empty() {
@@ -216,9 +205,7 @@ impl<'a> Settings<'a> {
         }
         for (key, raw) in &input.values {
             let field = format!("{}.{key}", provider.as_str());
-            let spec = provider
-                .field(key)
-                .ok_or_else(|| CoreError::invalid(&field, format!("{provider} has no setting called \"{key}\".")))?;
+            let spec = provider.field(key).ok_or_else(|| CoreError::invalid(&field, format!("{provider} has no setting called \"{key}\".")))?;
             let value = match spec.kind {
                 FieldKind::Secret | FieldKind::PrivateKeyPem => {
                     return Err(CoreError::invalid(&field, format!("{} is a secret: save it with Set secret, which stores it in the OS keyring.", spec.label)))
@@ -282,9 +269,7 @@ impl<'a> Settings<'a> {
 
     fn writable(&self, id: &str) -> Result<()> {
         if id == SANDBOX_PROFILE_ID {
-            return Err(CoreError::ReadOnly(
-                "The Sandbox profile is built in and cannot be changed. Create a profile of your own for real providers.".into(),
-            ));
+            return Err(CoreError::ReadOnly("The Sandbox profile is built in and cannot be changed. Create a profile of your own for real providers.".into()));
         }
         self.profile(id).map(|_| ())
     }
@@ -346,7 +331,6 @@ mod tests {
         assert_eq!(invalid_field(s.create_profile("production").unwrap_err()), "name");
         s.rename_profile(&prod.id, "Prod (BR)").unwrap();
         s.set_active_profile(&prod.id).unwrap();
-        drop(s);
         drop(store);
 
         let mut store = Store::open_in(dir.path()).unwrap();
@@ -366,17 +350,12 @@ mod tests {
         let bad = ProviderSettingsInput { base_url: "http://api.example.com".into(), values: Default::default() };
         assert_eq!(invalid_field(s.save_provider_settings(&p.id, ProviderId::Dollarpe, &bad).unwrap_err()), "dollarpe.base_url");
 
-        let secret_in_form = ProviderSettingsInput {
-            base_url: "https://api.example.com".into(),
-            values: [("password".to_string(), "hunter2".to_string())].into(),
-        };
+        let secret_in_form =
+            ProviderSettingsInput { base_url: "https://api.example.com".into(), values: [("password".to_string(), "hunter2".to_string())].into() };
         let e = s.save_provider_settings(&p.id, ProviderId::Mykaarma, &secret_in_form).unwrap_err();
         assert_eq!(invalid_field(e), "mykaarma.password");
 
-        let good = ProviderSettingsInput {
-            base_url: "https://api.example.com/".into(),
-            values: [("username".to_string(), " desk-user ".to_string())].into(),
-        };
+        let good = ProviderSettingsInput { base_url: "https://api.example.com/".into(), values: [("username".to_string(), " desk-user ".to_string())].into() };
         let view = s.save_provider_settings(&p.id, ProviderId::Mykaarma, &good).unwrap();
         assert_eq!(view.base_url.as_deref(), Some("https://api.example.com"));
         let user = view.fields.iter().find(|f| f.key == "username").unwrap();
@@ -406,7 +385,6 @@ mod tests {
         assert!(!serde_json::to_string(&detail).unwrap().contains(marker));
 
         // Nothing of the secret reaches the database file or its write-ahead log.
-        drop(s);
         drop(store);
         for entry in std::fs::read_dir(dir.path()).unwrap() {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();

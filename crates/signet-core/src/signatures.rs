@@ -9,7 +9,7 @@ use ts_rs::TS;
 
 use crate::error::{CoreError, Result};
 use crate::outbox::{self, NewOperation};
-use crate::store::{OperationRecord, OperationStatus, StoredTrackedSignature, Store};
+use crate::store::{OperationRecord, OperationStatus, Store, StoredTrackedSignature};
 use crate::validate;
 
 /// The longest label an operator can give a followed request.
@@ -83,10 +83,7 @@ pub fn tracked(store: &Store, profile_id: &str) -> Result<Vec<TrackedSignature>>
 }
 
 fn find(store: &Store, profile_id: &str, spi: &str) -> Result<TrackedSignature> {
-    tracked(store, profile_id)?
-        .into_iter()
-        .find(|t| t.spi_request_uuid == spi)
-        .ok_or_else(|| CoreError::not_found(format!("Followed signature request {spi}")))
+    tracked(store, profile_id)?.into_iter().find(|t| t.spi_request_uuid == spi).ok_or_else(|| CoreError::not_found(format!("Followed signature request {spi}")))
 }
 
 /// Asks myKaarma for a followed request's current state and keeps the answer.
@@ -105,10 +102,18 @@ pub const CAPTURE_KIND: &str = "signature.capture";
 
 /// `choice`: the operator's answer to the team guard (another desk captured it, or
 /// the team store cannot be reached).
-pub async fn capture(db: &Mutex<Store>, client: &Kpay, profile_id: &str, spi_request_uuid: &str, signed_document_url: &str, choice: outbox::SendChoice) -> Result<CaptureSent> {
+pub async fn capture(
+    db: &Mutex<Store>,
+    client: &Kpay,
+    profile_id: &str,
+    spi_request_uuid: &str,
+    signed_document_url: &str,
+    choice: outbox::SendChoice,
+) -> Result<CaptureSent> {
     let spi = validate::uuid("spi_request_uuid", spi_request_uuid)?;
     let url = validate::document_url("url", signed_document_url)?;
-    let in_flight = outbox::lock(db)?.operations_about(AREA, &spi)?.into_iter().find(|op| matches!(op.status, OperationStatus::Waiting | OperationStatus::Pending));
+    let in_flight =
+        outbox::lock(db)?.operations_about(AREA, &spi)?.into_iter().find(|op| matches!(op.status, OperationStatus::Waiting | OperationStatus::Pending));
     if let Some(op) = in_flight {
         return Err(CoreError::Conflict(format!(
             "A capture for {spi} is already {} (operation {}); wait for it, or cancel it in Activity.",
@@ -144,9 +149,7 @@ pub async fn retry_waiting(db: &Mutex<Store>, client: &Kpay, op: &OperationRecor
 pub async fn settle_by_check(db: &Mutex<Store>, client: &Kpay, key: &str) -> Result<OperationRecord> {
     let op = outbox::lock(db)?.operation(key)?.ok_or_else(|| CoreError::not_found(format!("Operation {key}")))?;
     if op.kind != CAPTURE_KIND {
-        return Err(CoreError::Conflict(
-            "myKaarma cannot be asked about this kind of operation: confirm it with the customer, then mark it.".into(),
-        ));
+        return Err(CoreError::Conflict("myKaarma cannot be asked about this kind of operation: confirm it with the customer, then mark it.".into()));
     }
     let request = client.get_signature_request(&op.subject).await?;
     let (resolution, note) = if request.is_signed {

@@ -56,7 +56,10 @@ pub fn keep(data_dir: &Path, provider: &str, reference: &str, kind: &str, bytes:
 
 /// The path of a kept document by its file name; refuses anything that is not one.
 pub fn path_of(data_dir: &Path, file_name: &str) -> Result<PathBuf> {
-    let valid = !file_name.is_empty() && file_name.ends_with(".pdf") && !file_name.starts_with('.') && file_name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let valid = !file_name.is_empty()
+        && file_name.ends_with(".pdf")
+        && !file_name.starts_with('.')
+        && file_name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     let path = data_dir.join(FOLDER).join(file_name);
     if !valid || !path.is_file() {
         return Err(CoreError::not_found(format!("The signed document {file_name}")));

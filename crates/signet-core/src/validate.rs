@@ -57,9 +57,8 @@ pub fn base_url(field: &str, raw: &str) -> Result<String> {
     if raw.is_empty() {
         return Err(CoreError::invalid(field, "Enter the provider's base URL, for example https://api.provider.com."));
     }
-    let url = url::Url::parse(raw).map_err(|e| {
-        CoreError::invalid(field, format!("\"{raw}\" is not a URL ({e}); write it in full, starting with https://."))
-    })?;
+    let url =
+        url::Url::parse(raw).map_err(|e| CoreError::invalid(field, format!("\"{raw}\" is not a URL ({e}); write it in full, starting with https://.")))?;
     let host = url.host_str().unwrap_or_default();
     if host.is_empty() {
         return Err(CoreError::invalid(field, "The URL has no host name; write it as https://host/path."));
@@ -151,9 +150,8 @@ pub fn p521_public_key_pem(field: &str, raw: &str) -> Result<String> {
     if pem.contains("PRIVATE KEY") {
         return Err(CoreError::invalid(field, "This is a private key; only QI Tech's public key (BEGIN PUBLIC KEY) goes here."));
     }
-    p521::PublicKey::from_public_key_pem(pem).map_err(|_| {
-        CoreError::invalid(field, "This is not a P-521 public key in PEM form (-----BEGIN PUBLIC KEY-----).")
-    })?;
+    p521::PublicKey::from_public_key_pem(pem)
+        .map_err(|_| CoreError::invalid(field, "This is not a P-521 public key in PEM form (-----BEGIN PUBLIC KEY-----)."))?;
     Ok(format!("{pem}\n"))
 }
 
@@ -309,9 +307,7 @@ pub fn document_url(field: &str, raw: &str) -> Result<String> {
     match url::Url::parse(v) {
         Ok(u) if u.scheme() == "https" && u.host_str().is_some_and(|h| !h.is_empty()) => Ok(u.to_string()),
         Ok(u) if u.scheme() == "http" && is_loopback(&u) => Ok(u.to_string()),
-        Ok(u) if u.scheme() == "http" => {
-            Err(CoreError::invalid(field, "Use an https:// link: the provider fetches the document over the internet."))
-        }
+        Ok(u) if u.scheme() == "http" => Err(CoreError::invalid(field, "Use an https:// link: the provider fetches the document over the internet.")),
         _ => Err(CoreError::invalid(field, format!("\"{v}\" is not a link; give the document's https:// address."))),
     }
 }
@@ -345,7 +341,9 @@ pub fn required(field: &str, raw: &str) -> Result<String> {
 pub fn email(field: &str, raw: &str) -> Result<String> {
     let v = raw.trim();
     let ok = match v.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !v.contains(char::is_whitespace),
+        Some((local, domain)) => {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !v.contains(char::is_whitespace)
+        }
         None => false,
     };
     if !ok {

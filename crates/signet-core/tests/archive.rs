@@ -25,7 +25,11 @@ fn access(moto: &Moto, bucket: &str) -> ProviderAccess {
         provider: ProviderId::Archive,
         base_url: moto.url.clone(),
         values: [("bucket".to_string(), bucket.to_string()), ("prefix".to_string(), "branch-north".to_string())].into(),
-        secrets: [("access_key_id".to_string(), SecretString::from("testing".to_string())), ("secret_access_key".to_string(), SecretString::from("testing".to_string()))].into(),
+        secrets: [
+            ("access_key_id".to_string(), SecretString::from("testing".to_string())),
+            ("secret_access_key".to_string(), SecretString::from("testing".to_string())),
+        ]
+        .into(),
         keyring_problem: None,
     }
 }
@@ -48,7 +52,8 @@ impl Desk {
     }
 
     async fn opt_in(&self, debt: &str, session: &str) {
-        let client = signet_core::clients::qitech(&signet_sandbox::provider_access(ProviderId::Qitech, &self.sandbox.base_url()), HttpConfig::default()).unwrap();
+        let client =
+            signet_core::clients::qitech(&signet_sandbox::provider_access(ProviderId::Qitech, &self.sandbox.base_url()), HttpConfig::default()).unwrap();
         let pdf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contracts/contrato-reportlab.pdf");
         let contract = signet_core::contract::load(&pdf).unwrap();
         optin::submit(&self.db, &self.key, &client, "sandbox", debt, &signer(), &contract, &circumstances(session)).await.unwrap();
@@ -106,13 +111,14 @@ async fn an_opt_in_is_archived_once_locked_for_five_years_and_cannot_be_deleted_
     for n in &names {
         assert!(!n.contains("61766976204") && !n.to_lowercase().contains("maria") && !n.contains(demo::DEBT_OPEN), "{n}");
     }
-    let store = desk.db.lock().unwrap();
-    let receipt = ledger::find(&store, archiver::RECEIPT_SESSION).unwrap();
-    assert_eq!(receipt.len(), 1);
-    let archived: serde_json::Value = serde_json::from_str(&receipt[0].body).unwrap();
-    assert_eq!(archived["archived"].as_array().unwrap().len(), 6, "records 1-2, two files, the dossier and a checkpoint: {archived}");
-    assert!(ledger::verify(&store, None).unwrap().intact());
-    drop(store);
+    {
+        let store = desk.db.lock().unwrap();
+        let receipt = ledger::find(&store, archiver::RECEIPT_SESSION).unwrap();
+        assert_eq!(receipt.len(), 1);
+        let archived: serde_json::Value = serde_json::from_str(&receipt[0].body).unwrap();
+        assert_eq!(archived["archived"].as_array().unwrap().len(), 6, "records 1-2, two files, the dossier and a checkpoint: {archived}");
+        assert!(ledger::verify(&store, None).unwrap().intact());
+    }
 
     // Locked in COMPLIANCE mode for five years.
     let record = format!("{root}records/000000000001.json");
@@ -125,7 +131,10 @@ async fn an_opt_in_is_archived_once_locked_for_five_years_and_cannot_be_deleted_
     let deleted = reqwest::Client::new().delete(format!("{}/evidence/{record}?versionId={version}", moto.url)).send().await.unwrap();
     assert!(!deleted.status().is_success(), "a locked version was deleted: {}", deleted.status());
     assert_eq!(archive.bucket.put_locked(&record, b"{}", "forged", "2099-01-01T00:00:00Z").await.unwrap(), Written::AlreadyThere);
-    assert_eq!(archive.bucket.get(&record).await.unwrap().map(|b| serde_json::from_slice::<serde_json::Value>(&b).unwrap()["seq"].clone()), Some(serde_json::json!(1)));
+    assert_eq!(
+        archive.bucket.get(&record).await.unwrap().map(|b| serde_json::from_slice::<serde_json::Value>(&b).unwrap()["seq"].clone()),
+        Some(serde_json::json!(1))
+    );
 
     // Nothing new: nothing written twice.
     let again = archiver::run(&desk.db, &desk.key, &archive).await.unwrap();

@@ -56,10 +56,20 @@ fn exported() -> (tempfile::TempDir, Vec<u8>) {
     let pdf_sha = ledger::keep_file(&store, "contrato.pdf", &pdf).unwrap();
     let text_sha = ledger::keep_file(&store, "contract.txt", "Cláusula única".as_bytes()).unwrap();
     let body = serde_json::to_value(evidence(&text_sha, Some(pdf_sha), SESSION)).unwrap();
-    ledger::append(&store, &key(), NewRecord { kind: Kind::Acceptance, session_id: SESSION, debt_key: "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01", cpf: "61766976204", body: &body }).unwrap();
+    ledger::append(
+        &store,
+        &key(),
+        NewRecord { kind: Kind::Acceptance, session_id: SESSION, debt_key: "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01", cpf: "61766976204", body: &body },
+    )
+    .unwrap();
     other("00000000-0000-4000-8000-000000000002");
     let answer = serde_json::json!({ "operationKey": "op-9", "outcome": "sent", "answer": { "status": "signature_received", "key": "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01", "event_datetime": "2026-11-21 11:24:47" } });
-    ledger::append(&store, &key(), NewRecord { kind: Kind::ProviderResponse, session_id: SESSION, debt_key: "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01", cpf: "61766976204", body: &answer }).unwrap();
+    ledger::append(
+        &store,
+        &key(),
+        NewRecord { kind: Kind::ProviderResponse, session_id: SESSION, debt_key: "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01", cpf: "61766976204", body: &answer },
+    )
+    .unwrap();
     let zip = dossier::export(&store, &key(), SESSION).unwrap();
     (dir, zip)
 }
@@ -136,7 +146,12 @@ fn pdftotext(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.pdf");
     std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&path).arg("-").output().expect("pdftotext (poppler-utils, installed by scripts/setup.sh test) runs");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by scripts/setup.sh test) runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
 }

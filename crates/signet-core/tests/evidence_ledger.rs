@@ -138,7 +138,9 @@ fn a_head_signed_by_another_key_and_an_altered_file_are_reported() {
     let (dir, _) = ledger_of_five();
     let store = Store::open_in(dir.path()).unwrap();
     let other = SigningKey::from_bytes(&[9u8; 32]);
-    let refused = ledger::append(&store, &other, NewRecord { kind: Kind::Acceptance, session_id: "s6", debt_key: "d6", cpf: "1", body: &serde_json::json!({}) }).unwrap_err();
+    let refused =
+        ledger::append(&store, &other, NewRecord { kind: Kind::Acceptance, session_id: "s6", debt_key: "d6", cpf: "1", body: &serde_json::json!({}) })
+            .unwrap_err();
     assert_eq!(refused.code(), "conflict");
     assert!(ledger::verify(&store, None).unwrap().intact(), "the refusal changed nothing");
 }
@@ -150,7 +152,8 @@ fn a_doctored_chain_is_not_laundered_by_the_next_record_and_an_emptied_ledger_is
     let (dir, _) = ledger_of_five();
     tamper(&dir, "UPDATE evidence_ledger SET hash = 'f00d' || substr(hash, 5) WHERE seq = 5;");
     let store = Store::open_in(dir.path()).unwrap();
-    let e = ledger::append(&store, &key(), NewRecord { kind: Kind::Acceptance, session_id: "s6", debt_key: "d6", cpf: "1", body: &serde_json::json!({}) }).unwrap_err();
+    let e = ledger::append(&store, &key(), NewRecord { kind: Kind::Acceptance, session_id: "s6", debt_key: "d6", cpf: "1", body: &serde_json::json!({}) })
+        .unwrap_err();
     assert!(e.to_string().contains("does not match its signed head"), "{e}");
     drop(store);
     assert!(!problems(&dir).is_empty());
@@ -161,7 +164,9 @@ fn a_doctored_chain_is_not_laundered_by_the_next_record_and_an_emptied_ledger_is
     let found = problems(&dir);
     assert!(reported_at(&found, 1, "the ledger is empty"), "{found:?}");
     let store = Store::open_in(dir.path()).unwrap();
-    assert!(ledger::append(&store, &key(), NewRecord { kind: Kind::Acceptance, session_id: "s1", debt_key: "d", cpf: "1", body: &serde_json::json!({}) }).is_err());
+    assert!(
+        ledger::append(&store, &key(), NewRecord { kind: Kind::Acceptance, session_id: "s1", debt_key: "d", cpf: "1", body: &serde_json::json!({}) }).is_err()
+    );
 }
 
 #[test]

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use signet_core::bulk::{self, Control};
 use signet_core::catalog::ProviderId;
-use signet_core::store::{OperationStatus, Store};
 use signet_core::kyc::DocumentInput;
+use signet_core::store::{OperationStatus, Store};
 use signet_core::{contracts, kyc, leegality, optin, payments, signatures};
 use signet_providers::kpay::PaymentRequest;
 use signet_providers::HttpConfig;
@@ -24,7 +24,12 @@ use signet_sandbox::{demo, Faults, JournalEntry, Sandbox, SandboxConfig};
 
 /// Short limits, so a provider that stops answering is given up on quickly.
 fn quick() -> HttpConfig {
-    HttpConfig { total_timeout: Duration::from_millis(800), base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20), ..HttpConfig::default() }
+    HttpConfig {
+        total_timeout: Duration::from_millis(800),
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        ..HttpConfig::default()
+    }
 }
 
 mod common;
@@ -221,5 +226,7 @@ async fn a_bulk_run_through_random_faults_loses_and_doubles_nothing() {
     let before = journal.len();
     bulk::execute(&db, &kpay, "sandbox", &run, 8, &Control::default(), |_| {}).await.unwrap();
     assert_eq!(sb.journal().len(), before);
-    println!("bulk of {ROWS} rows through random faults: {injected} faults injected; {sent} sent, {unknown} unknown (to check), {failed} failed; 0 lost, 0 doubled");
+    println!(
+        "bulk of {ROWS} rows through random faults: {injected} faults injected; {sent} sent, {unknown} unknown (to check), {failed} failed; 0 lost, 0 doubled"
+    );
 }

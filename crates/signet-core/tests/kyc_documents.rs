@@ -91,7 +91,9 @@ async fn an_s3_bucket_receives_the_document_and_its_presigned_link_returns_the_s
     assert!(made.status().is_success(), "{}", made.status());
 
     let mut access = signet_sandbox::provider_access(signet_core::catalog::ProviderId::Dollarpe, "http://127.0.0.1:9");
-    for (k, v) in [("s3_bucket", "kyc-docs"), ("s3_endpoint", moto.url.as_str()), ("s3_region", "sa-east-1"), ("s3_prefix", "/signet/"), ("s3_link_minutes", "15")] {
+    for (k, v) in
+        [("s3_bucket", "kyc-docs"), ("s3_endpoint", moto.url.as_str()), ("s3_region", "sa-east-1"), ("s3_prefix", "/signet/"), ("s3_link_minutes", "15")]
+    {
         access.values.insert(k.into(), v.into());
     }
     for (k, v) in [("s3_access_key_id", "testing"), ("s3_secret_access_key", "testing")] {

@@ -75,7 +75,9 @@ async fn a_refusal_joins_the_evidence_and_bad_input_records_nothing() {
     let mut bad = signer();
     bad.cpf = "617.669.762-05".into();
     let before = sb.journal().len();
-    let e = optin::submit(&db, &key, &client, "sandbox", demo::DEBT_OPEN_2, &bad, &contract, &circumstances("5b0e8f7a-3c2d-4e1f-9a8b-7c6d5e4f3a23")).await.unwrap_err();
+    let e = optin::submit(&db, &key, &client, "sandbox", demo::DEBT_OPEN_2, &bad, &contract, &circumstances("5b0e8f7a-3c2d-4e1f-9a8b-7c6d5e4f3a23"))
+        .await
+        .unwrap_err();
     assert_eq!(e.body().field.as_deref(), Some("cpf"));
     assert_eq!(sb.journal().len(), before, "nothing sent");
     assert_eq!(ledger::verify(&db.lock().unwrap(), None).unwrap().records, 2, "nothing recorded for bad input");

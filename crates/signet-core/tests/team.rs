@@ -79,7 +79,8 @@ fn why(e: tokio_postgres::Error) -> String {
 }
 
 async fn as_role(pg: &TestPg, role: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(&format!("host=127.0.0.1 port={} dbname=signet user={role} password=pw-{role}", pg.port), tokio_postgres::NoTls).await.unwrap();
+    let (client, connection) =
+        tokio_postgres::connect(&format!("host=127.0.0.1 port={} dbname=signet user={role} password=pw-{role}", pg.port), tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(connection);
     client
 }
@@ -202,7 +203,12 @@ async fn with_the_team_store_down_sends_wait_or_go_unchecked_on_purpose_and_it_c
     assert_eq!(received(&sb, invoice), 0);
 
     // A KYC update is refused with the choice; nothing recorded, nothing sent.
-    let customer: String = reqwest::Client::new().post(format!("{url}/_sandbox/dollarpe/customers")).send().await.unwrap().json::<serde_json::Value>().await.unwrap()["customer_id"].as_str().unwrap().into();
+    let customer: String =
+        reqwest::Client::new().post(format!("{url}/_sandbox/dollarpe/customers")).send().await.unwrap().json::<serde_json::Value>().await.unwrap()
+            ["customer_id"]
+            .as_str()
+            .unwrap()
+            .into();
     let document = kyc::DocumentInput {
         customer_id: customer.clone(),
         document_type: "PASSPORT".into(),

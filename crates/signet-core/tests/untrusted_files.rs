@@ -20,15 +20,8 @@ fn reader() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_signet-parse"))
 }
 
-const HOSTILE_PDFS: [&str; 7] = [
-    "nested-arrays.pdf",
-    "nested-dictionaries.pdf",
-    "self-reference.pdf",
-    "xref-loop.pdf",
-    "inflate-bomb.pdf",
-    "million-pages.pdf",
-    "truncated.pdf",
-];
+const HOSTILE_PDFS: [&str; 7] =
+    ["nested-arrays.pdf", "nested-dictionaries.pdf", "self-reference.pdf", "xref-loop.pdf", "inflate-bomb.pdf", "million-pages.pdf", "truncated.pdf"];
 
 /// The text every hostile PDF of the corpus carries on its one real page.
 const TEXT: &str = "Contrato de teste: o emitente declara que leu e aceita todas as clausulas.";
@@ -157,7 +150,11 @@ fn a_contracts_pages_are_drawn_by_the_confined_reader() {
     let started = Instant::now();
     let mut pages = Vec::new();
     for first in [0, 10] {
-        let Ok(Reply::Rendered { total, pages: batch }) = untrusted::read_with(&reader(), &Limits::DEFAULT, &Job::RenderPages { width: 900, first, count: 10 }, &contract) else { panic!("not drawn") };
+        let Ok(Reply::Rendered { total, pages: batch }) =
+            untrusted::read_with(&reader(), &Limits::DEFAULT, &Job::RenderPages { width: 900, first, count: 10 }, &contract)
+        else {
+            panic!("not drawn")
+        };
         assert_eq!(total, 12);
         pages.extend(batch);
     }
@@ -175,6 +172,12 @@ fn a_contracts_pages_are_drawn_by_the_confined_reader() {
     for name in HOSTILE_PDFS {
         let (_, bytes) = hostile(name);
         let outcome = untrusted::read_with(&reader(), &Limits::DEFAULT, &Job::RenderPages { width: 600, first: 0, count: 10 }, &bytes);
-        println!("drawn {name}: {:?}", outcome.as_ref().map(|r| match r { Reply::Rendered { total, pages } => (*total, pages.len()), _ => (0, 0) }));
+        println!(
+            "drawn {name}: {:?}",
+            outcome.as_ref().map(|r| match r {
+                Reply::Rendered { total, pages } => (*total, pages.len()),
+                _ => (0, 0),
+            })
+        );
     }
 }

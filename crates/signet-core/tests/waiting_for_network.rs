@@ -40,9 +40,7 @@ async fn a_request_that_found_no_network_is_sent_once_when_it_returns() {
     let db = Mutex::new(Store::open_in(dir.path()).unwrap());
     let offline = signet_core::clients::kpay(&signet_sandbox::provider_access(ProviderId::Mykaarma, &dead_address()), quick()).unwrap();
 
-    let err = payments::send(&db, &offline, "sandbox", demo::DEPARTMENT_SERVICE, &request(demo::INVOICE_BRAKES), SendChoice::default())
-        .await
-        .unwrap_err();
+    let err = payments::send(&db, &offline, "sandbox", demo::DEPARTMENT_SERVICE, &request(demo::INVOICE_BRAKES), SendChoice::default()).await.unwrap_err();
     assert_eq!(err.code(), "waiting", "{err}");
     assert!(err.to_string().contains("Nothing was sent"), "{err}");
     let key = err.body().detail.unwrap()["operationKey"].as_str().unwrap().to_string();
@@ -51,9 +49,7 @@ async fn a_request_that_found_no_network_is_sent_once_when_it_returns() {
     assert!(waiting.retry_at.is_some());
 
     // The guard counts it: a second send of the same invoice is asked about.
-    let again = payments::send(&db, &offline, "sandbox", demo::DEPARTMENT_SERVICE, &request(demo::INVOICE_BRAKES), SendChoice::default())
-        .await
-        .unwrap_err();
+    let again = payments::send(&db, &offline, "sandbox", demo::DEPARTMENT_SERVICE, &request(demo::INVOICE_BRAKES), SendChoice::default()).await.unwrap_err();
     assert_eq!(again.code(), "conflict");
     assert!(again.to_string().contains("waiting for the network"), "{again}");
 

@@ -32,7 +32,8 @@ fn qitech(c: &mut Criterion) {
     let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../signet-core/tests/fixtures/p521-private.pem")).unwrap();
     let key = jws::signing_key_from_pem(&pem).unwrap();
     let verifying = p521::ecdsa::VerifyingKey::from(&key);
-    let body = serde_json::to_vec(&serde_json::json!({ "type": "data_signature", "signatures": [{ "signed_object": { "raw_text": "x".repeat(20_000) } }] })).unwrap();
+    let body =
+        serde_json::to_vec(&serde_json::json!({ "type": "data_signature", "signatures": [{ "signed_object": { "raw_text": "x".repeat(20_000) } }] })).unwrap();
     let now = time::OffsetDateTime::now_utc();
     c.bench_function("qitech: ES512 token for a 20 kB body (md5 + sign)", |b| {
         b.iter(|| jws::sign(&key, &jws::RequestClaims::for_request(black_box(&body), "POST", "/debt/k/signed", now)))

@@ -115,14 +115,8 @@ mod tests {
     fn python_style_matches_json_dumps_sort_keys() {
         // Expected strings written from Python 3: json.dumps(v, sort_keys=True)
         let v = json!({"b": [1, 2, {"z": null, "a": true}], "a": "x", "é": "ção"});
-        assert_eq!(
-            to_sorted_json(&v, JsonStyle::Python),
-            r#"{"a": "x", "b": [1, 2, {"a": true, "z": null}], "\u00e9": "\u00e7\u00e3o"}"#
-        );
-        assert_eq!(
-            to_sorted_json(&v, JsonStyle::Compact),
-            r#"{"a":"x","b":[1,2,{"a":true,"z":null}],"\u00e9":"\u00e7\u00e3o"}"#
-        );
+        assert_eq!(to_sorted_json(&v, JsonStyle::Python), r#"{"a": "x", "b": [1, 2, {"a": true, "z": null}], "\u00e9": "\u00e7\u00e3o"}"#);
+        assert_eq!(to_sorted_json(&v, JsonStyle::Compact), r#"{"a":"x","b":[1,2,{"a":true,"z":null}],"\u00e9":"\u00e7\u00e3o"}"#);
     }
 
     #[test]

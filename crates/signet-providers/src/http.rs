@@ -153,18 +153,10 @@ impl Http {
                 Err(e) => Failure::AfterSend(describe(&e)),
             };
             match (failure, &repeat) {
-                (Failure::NeverSent(reason), _) if last => {
-                    return Err(ProviderError::Unreachable { provider: self.provider, reason })
-                }
-                (Failure::AfterSend(reason), Repeat::Safe) if last => {
-                    return Err(ProviderError::Unreachable { provider: self.provider, reason })
-                }
+                (Failure::NeverSent(reason), _) if last => return Err(ProviderError::Unreachable { provider: self.provider, reason }),
+                (Failure::AfterSend(reason), Repeat::Safe) if last => return Err(ProviderError::Unreachable { provider: self.provider, reason }),
                 (Failure::AfterSend(reason), Repeat::Never { operation_key }) => {
-                    return Err(ProviderError::OutcomeUnknown {
-                        provider: self.provider,
-                        operation_key: operation_key.clone(),
-                        reason,
-                    })
+                    return Err(ProviderError::OutcomeUnknown { provider: self.provider, operation_key: operation_key.clone(), reason })
                 }
                 (Failure::NeverSent(reason) | Failure::AfterSend(reason), _) => {
                     tracing::info!(provider = self.provider, attempt, %reason, "retrying");

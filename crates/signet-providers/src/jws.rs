@@ -20,12 +20,7 @@ pub struct RequestClaims {
 
 impl RequestClaims {
     pub fn for_request(body: &[u8], method: &str, uri: &str, now: time::OffsetDateTime) -> RequestClaims {
-        RequestClaims {
-            payload_md5: md5_hex(body),
-            timestamp: iso_timestamp(now),
-            method: method.to_ascii_uppercase(),
-            uri: uri.to_string(),
-        }
+        RequestClaims { payload_md5: md5_hex(body), timestamp: iso_timestamp(now), method: method.to_ascii_uppercase(), uri: uri.to_string() }
     }
 }
 
@@ -36,8 +31,7 @@ pub fn md5_hex(body: &[u8]) -> String {
 /// `2026-11-21T05:24:00.123Z`: UTC, millisecond precision.
 pub fn iso_timestamp(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    t.format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"))
-        .expect("UTC timestamps always format")
+    t.format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z")).expect("UTC timestamps always format")
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -56,9 +50,7 @@ pub enum JwsError {
 
 pub fn signing_key_from_pem(pem: &str) -> Result<SigningKey, JwsError> {
     use p521::pkcs8::DecodePrivateKey;
-    let secret = p521::SecretKey::from_pkcs8_pem(pem)
-        .or_else(|_| p521::SecretKey::from_sec1_pem(pem))
-        .map_err(|_| JwsError::BadPrivateKey)?;
+    let secret = p521::SecretKey::from_pkcs8_pem(pem).or_else(|_| p521::SecretKey::from_sec1_pem(pem)).map_err(|_| JwsError::BadPrivateKey)?;
     SigningKey::from_bytes(&secret.to_bytes()).map_err(|_| JwsError::BadPrivateKey)
 }
 
@@ -90,8 +82,7 @@ pub fn verify<T: for<'de> Deserialize<'de>>(key: &VerifyingKey, token: &str) -> 
 pub fn verify_payload(key: &VerifyingKey, token: &str) -> Result<Vec<u8>, JwsError> {
     let mut parts = token.trim().splitn(3, '.');
     let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else { return Err(JwsError::Malformed) };
-    let header: serde_json::Value =
-        serde_json::from_slice(&B64URL.decode(h).map_err(|_| JwsError::Malformed)?).map_err(|_| JwsError::Malformed)?;
+    let header: serde_json::Value = serde_json::from_slice(&B64URL.decode(h).map_err(|_| JwsError::Malformed)?).map_err(|_| JwsError::Malformed)?;
     let alg = header.get("alg").and_then(|a| a.as_str()).unwrap_or_default();
     if alg != "ES512" {
         return Err(JwsError::WrongAlgorithm(alg.to_string()));

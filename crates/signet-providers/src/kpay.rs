@@ -134,12 +134,7 @@ impl Kpay {
 
     /// `POST /payment/v4/departments/{departmentUuid}/payment-requests`. No
     /// idempotency key exists, so an unknown outcome is reported, never resent.
-    pub async fn send_payment_request(
-        &self,
-        department_uuid: &str,
-        body: &PaymentRequest,
-        operation_key: &str,
-    ) -> Result<PaymentRequestReply> {
+    pub async fn send_payment_request(&self, department_uuid: &str, body: &PaymentRequest, operation_key: &str) -> Result<PaymentRequestReply> {
         let path = format!("/payment/v4/departments/{}/payment-requests", segment(department_uuid));
         // The excerpt's own request accepts anything back (`Accept: */*`).
         let resp = self.call(Method::POST, &path, Some(body), "*/*", Repeat::Never { operation_key: operation_key.into() }).await?;
@@ -170,15 +165,13 @@ impl Kpay {
     async fn call<B: Serialize>(&self, method: Method, path: &str, body: Option<&B>, accept: &'static str, repeat: Repeat) -> Result<Incoming> {
         let url = join(&self.base_url, path)?;
         let bytes = body.map(|b| serde_json::to_vec(b).expect("wire types serialize"));
-        let basic = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{}", self.username, self.password.expose_secret()));
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", self.username, self.password.expose_secret()));
         let resp = self
             .http
             .send(repeat, || {
                 let mut headers = HeaderMap::new();
-                let mut auth = HeaderValue::from_str(&format!("Basic {basic}")).map_err(|_| {
-                    ProviderError::invalid("mykaarma.username", "The username or password contains characters HTTP cannot carry.")
-                })?;
+                let mut auth = HeaderValue::from_str(&format!("Basic {basic}"))
+                    .map_err(|_| ProviderError::invalid("mykaarma.username", "The username or password contains characters HTTP cannot carry."))?;
                 auth.set_sensitive(true);
                 headers.insert(AUTHORIZATION, auth);
                 headers.insert(ACCEPT, HeaderValue::from_static(accept));

@@ -264,7 +264,11 @@ impl Leegality {
         // A refusal still comes as a JSON envelope, often with HTTP 200.
         if !resp.body.starts_with(b"%PDF-") {
             open_envelope::<serde_json::Value>(&resp)?;
-            return Err(ProviderError::BadResponse { provider: PROVIDER, status: resp.status, reason: format!("the answer is not a PDF: {}", resp.body_excerpt()) });
+            return Err(ProviderError::BadResponse {
+                provider: PROVIDER,
+                status: resp.status,
+                reason: format!("the answer is not a PDF: {}", resp.body_excerpt()),
+            });
         }
         Ok(resp.body)
     }
@@ -318,7 +322,11 @@ pub(crate) fn open_envelope<T: for<'de> Deserialize<'de>>(resp: &Incoming) -> Re
         }));
     }
     let data = envelope.data.unwrap_or(serde_json::Value::Null);
-    let data = serde_json::from_value(data).map_err(|e| ProviderError::BadResponse { provider: PROVIDER, status: resp.status, reason: format!("{e}: {}", resp.body_excerpt()) })?;
+    let data = serde_json::from_value(data).map_err(|e| ProviderError::BadResponse {
+        provider: PROVIDER,
+        status: resp.status,
+        reason: format!("{e}: {}", resp.body_excerpt()),
+    })?;
     Ok((data, envelope.messages))
 }
 
@@ -332,7 +340,11 @@ mod tests {
 
     #[test]
     fn a_status_0_is_a_refusal_even_with_http_200() {
-        let e = open_envelope::<DocumentStatus>(&answer(200, r#"{"status":0,"messages":[{"code":"no.document.found","message":"No document found"}],"data":null}"#)).unwrap_err();
+        let e = open_envelope::<DocumentStatus>(&answer(
+            200,
+            r#"{"status":0,"messages":[{"code":"no.document.found","message":"No document found"}],"data":null}"#,
+        ))
+        .unwrap_err();
         match e {
             ProviderError::Rejected(r) => assert_eq!((r.code.as_str(), r.title.as_str()), ("no.document.found", "No document found")),
             other => panic!("{other:?}"),

@@ -29,7 +29,9 @@ pub enum Payload<'a> {
     /// A JSON body: sent as `encoded_body`.
     Json(&'a [u8]),
     /// A multipart upload: sent as is; its file's bytes are what the MD5 covers.
-    Multipart { file: &'a [u8] },
+    Multipart {
+        file: &'a [u8],
+    },
 }
 
 /// The claims of a `QIT` authorization token.
@@ -169,7 +171,10 @@ mod tests {
         let signed = sign_request(&key, "ck-1", "post", "/debt/d1/signed?x=1", Payload::Json(json), at);
         let body = signed.body.clone().unwrap();
         let token = encoded_body(&body).unwrap();
-        assert_eq!(signed.string_to_sign, format!("POST\n{}\napplication/json\nSat, 21 Nov 2026 05:24:00 GMT\n/debt/d1/signed?x=1", jws::md5_hex(token.as_bytes())));
+        assert_eq!(
+            signed.string_to_sign,
+            format!("POST\n{}\napplication/json\nSat, 21 Nov 2026 05:24:00 GMT\n/debt/d1/signed?x=1", jws::md5_hex(token.as_bytes()))
+        );
         let auth = Some(signed.authorization.as_str());
         assert_eq!(open(&public, "ck-1", auth, "POST", "/debt/d1/signed?x=1", &body, at).unwrap(), json.to_vec());
         assert_eq!(open(&public, "ck-2", auth, "POST", "/debt/d1/signed?x=1", &body, at), Err(Mismatch::OtherClientKey));

@@ -62,7 +62,11 @@ enum Body {
     None,
     Json(Vec<u8>),
     /// A multipart form with its content type, and the file's bytes (what the signed-body scheme hashes).
-    Multipart { content_type: String, form: Vec<u8>, file: Vec<u8> },
+    Multipart {
+        content_type: String,
+        form: Vec<u8>,
+        file: Vec<u8>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,12 +121,7 @@ impl DataSignature {
     pub fn opt_in(raw_text: String, authenticity: Authenticity, signer: Signer) -> DataSignature {
         DataSignature {
             kind: "data_signature".into(),
-            signatures: vec![Signature {
-                signed_object: SignedObject { raw_text },
-                authenticity,
-                signer,
-                authentication_type: "opt-in".into(),
-            }],
+            signatures: vec![Signature { signed_object: SignedObject { raw_text }, authenticity, signer, authentication_type: "opt-in".into() }],
         }
     }
 }
@@ -206,12 +205,23 @@ impl QiTech {
     pub async fn upload(&self, file_name: &str, content_type: &str, bytes: &[u8], operation_key: &str) -> Result<serde_json::Value> {
         let boundary = format!("signet-{}", uuid::Uuid::new_v4().simple());
         let mut body = Vec::with_capacity(bytes.len() + 256);
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: {content_type}\r\n\r\n", file_name.replace('"', "")).as_bytes());
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: {content_type}\r\n\r\n",
+                file_name.replace('"', "")
+            )
+            .as_bytes(),
+        );
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let content_type = format!("multipart/form-data; boundary={boundary}");
         let resp = self
-            .send(Method::POST, "/upload", Body::Multipart { content_type, form: body, file: bytes.to_vec() }, Repeat::Never { operation_key: operation_key.into() })
+            .send(
+                Method::POST,
+                "/upload",
+                Body::Multipart { content_type, form: body, file: bytes.to_vec() },
+                Repeat::Never { operation_key: operation_key.into() },
+            )
             .await?;
         self.decode(&resp)
     }
@@ -236,9 +246,8 @@ impl QiTech {
             .http
             .send(repeat, || {
                 let mut headers = HeaderMap::new();
-                let mut client_key = HeaderValue::from_str(self.client_key.expose_secret()).map_err(|_| {
-                    ProviderError::invalid("qitech.api_client_key", "The API client key contains characters HTTP cannot carry.")
-                })?;
+                let mut client_key = HeaderValue::from_str(self.client_key.expose_secret())
+                    .map_err(|_| ProviderError::invalid("qitech.api_client_key", "The API client key contains characters HTTP cannot carry."))?;
                 client_key.set_sensitive(true);
                 headers.insert("API-CLIENT-KEY", client_key);
                 let (content_type, sent, authorization) = match self.scheme {
@@ -260,7 +269,14 @@ impl QiTech {
                             Body::Json(json) => qit::Payload::Json(json),
                             Body::Multipart { file, .. } => qit::Payload::Multipart { file },
                         };
-                        let signed = qit::sign_request(&self.signing_key, self.client_key.expose_secret(), method.as_str(), &uri, payload, time::OffsetDateTime::now_utc());
+                        let signed = qit::sign_request(
+                            &self.signing_key,
+                            self.client_key.expose_secret(),
+                            method.as_str(),
+                            &uri,
+                            payload,
+                            time::OffsetDateTime::now_utc(),
+                        );
                         let (content_type, bytes) = match &body {
                             Body::None => (None, None),
                             Body::Json(_) => (Some("application/json".to_string()), signed.body),
@@ -269,9 +285,8 @@ impl QiTech {
                         (content_type, bytes, signed.authorization)
                     }
                 };
-                let mut auth = HeaderValue::from_str(&authorization).map_err(|_| {
-                    ProviderError::invalid("qitech.api_client_key", "The API client key contains characters HTTP cannot carry.")
-                })?;
+                let mut auth = HeaderValue::from_str(&authorization)
+                    .map_err(|_| ProviderError::invalid("qitech.api_client_key", "The API client key contains characters HTTP cannot carry."))?;
                 auth.set_sensitive(true);
                 headers.insert("AUTHORIZATION", auth);
                 if let Some(ct) = content_type {
@@ -335,11 +350,8 @@ impl QiTech {
         if resp.status < 300 {
             return resp.json(PROVIDER);
         }
-        let inner = decode_error(&resp.body).ok_or_else(|| ProviderError::BadResponse {
-            provider: PROVIDER,
-            status: resp.status,
-            reason: resp.body_excerpt(),
-        })?;
+        let inner =
+            decode_error(&resp.body).ok_or_else(|| ProviderError::BadResponse { provider: PROVIDER, status: resp.status, reason: resp.body_excerpt() })?;
         if resp.status == 401 || resp.status == 403 {
             return Err(ProviderError::Unauthorized {
                 provider: PROVIDER,
@@ -393,7 +405,8 @@ mod tests {
         assert_eq!((e.code.as_str(), e.title.as_str()), ("LEG000069", "Bad Request"));
         assert_eq!(e.translation.as_deref(), Some("Corpo da requisição inválido."));
         assert!(decode_error(b"not json").is_none());
-        let gateway = br#"{"title": "QI Unauthenticated", "description": "Failed while decoding the authentication token", "translation": "Falha", "code": "GDF000014"}"#;
+        let gateway =
+            br#"{"title": "QI Unauthenticated", "description": "Failed while decoding the authentication token", "translation": "Falha", "code": "GDF000014"}"#;
         assert_eq!(decode_error(gateway).unwrap().code, "GDF000014");
         assert!(decode_error(br#"{"data": 3}"#).is_none());
     }

@@ -184,9 +184,8 @@ impl Signzy {
             .send(repeat, || {
                 let mut headers = HeaderMap::new();
                 headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                let mut auth = HeaderValue::from_str(self.token.expose_secret()).map_err(|_| {
-                    ProviderError::invalid("signzy.access_token", "The access token contains characters HTTP cannot carry.")
-                })?;
+                let mut auth = HeaderValue::from_str(self.token.expose_secret())
+                    .map_err(|_| ProviderError::invalid("signzy.access_token", "The access token contains characters HTTP cannot carry."))?;
                 auth.set_sensitive(true);
                 headers.insert(AUTHORIZATION, auth);
                 Ok(Outgoing { method: Method::POST, url: url.clone(), headers, body: Some(bytes.clone()) })

@@ -44,7 +44,8 @@ pub async fn lookup(endpoint: &str, timeout: Duration) -> Result<Addresses, Prov
 }
 
 async fn ask(endpoint: &str) -> Result<Addresses, ProviderError> {
-    let url = url::Url::parse(endpoint).map_err(|e| ProviderError::Invalid { field: "public_ip_endpoint".into(), message: format!("\"{endpoint}\" is not a URL: {e}") })?;
+    let url = url::Url::parse(endpoint)
+        .map_err(|e| ProviderError::Invalid { field: "public_ip_endpoint".into(), message: format!("\"{endpoint}\" is not a URL: {e}") })?;
     let host = url.host_str().ok_or_else(|| unreachable("the endpoint has no host"))?.to_string();
     let port = url.port_or_known_default().unwrap_or(443);
     let tcp = TcpStream::connect((host.as_str(), port)).await.map_err(|e| unreachable(format!("cannot connect to {host}:{port}: {e}")))?;
@@ -102,10 +103,9 @@ where
 fn parse(body: &[u8]) -> Result<(String, Option<u16>), ProviderError> {
     let text = std::str::from_utf8(body).map_err(|_| bad("the answer is not text"))?.trim();
     let (ip, port) = match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(o)) => (
-            o.get("ip").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
-            o.get("port").and_then(|v| v.as_u64()).and_then(|p| u16::try_from(p).ok()),
-        ),
+        Ok(serde_json::Value::Object(o)) => {
+            (o.get("ip").and_then(|v| v.as_str()).unwrap_or_default().to_string(), o.get("port").and_then(|v| v.as_u64()).and_then(|p| u16::try_from(p).ok()))
+        }
         _ => (text.to_string(), None),
     };
     let ip: IpAddr = ip.parse().map_err(|_| bad(format!("\"{}\" is not an IP address", ip.chars().take(60).collect::<String>())))?;

@@ -44,12 +44,8 @@ async fn kpay_payment_request_then_signature_capture() {
     assert!(reply.payment_link.unwrap().starts_with(&sb.base_url()));
 
     // The sandbox's listing finds the signature request the payment request created.
-    let listing: Value = reqwest::get(format!("{}/_sandbox/kpay/signature-requests?invoiceGuid={}", sb.base_url(), demo::INVOICE_BRAKES))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listing: Value =
+        reqwest::get(format!("{}/_sandbox/kpay/signature-requests?invoiceGuid={}", sb.base_url(), demo::INVOICE_BRAKES)).await.unwrap().json().await.unwrap();
     let spi = listing.as_array().and_then(|a| a.first()).and_then(|r| r["spiRequestUUID"].as_str()).expect("a signature request").to_string();
     assert!(!client.get_signature_request(&spi).await.unwrap().is_signed);
     let captured = client.capture_signature(&spi, "https://docs.example.com/signed.pdf", "op-2").await.unwrap();
@@ -106,14 +102,25 @@ fn qitech(sb: &Sandbox, private_pem: &str, verify: bool) -> QiTech {
 
 fn qitech_in(sb: &Sandbox, private_pem: &str, verify: bool, scheme: AuthScheme) -> QiTech {
     let creds = demo_credentials();
-    QiTech::new(&sb.base_url(), secret(creds.qitech_api_client_key), &secret(private_pem), verify.then_some(creds.qitech_public_key_pem), scheme, fast()).unwrap()
+    QiTech::new(&sb.base_url(), secret(creds.qitech_api_client_key), &secret(private_pem), verify.then_some(creds.qitech_public_key_pem), scheme, fast())
+        .unwrap()
 }
 
 fn opt_in(cpf: &str) -> DataSignature {
     DataSignature::opt_in(
         "CONTRATO DE CRÉDITO BANCÁRIO\nCláusula única.".into(),
-        Authenticity { timestamp: "2026-11-21 05:24:00".into(), ip_address: "179.104.42.245".into(), session_id: "ddb1d063-4fdf-4330-af9c-3316e9142ff3".into(), geolocation: None },
-        Signer { name: "Maria da Silva".into(), email: "maria@example.com".into(), phone: Phone { country_code: "055".into(), area_code: "11".into(), number: "999999999".into() }, document_number: cpf.into() },
+        Authenticity {
+            timestamp: "2026-11-21 05:24:00".into(),
+            ip_address: "179.104.42.245".into(),
+            session_id: "ddb1d063-4fdf-4330-af9c-3316e9142ff3".into(),
+            geolocation: None,
+        },
+        Signer {
+            name: "Maria da Silva".into(),
+            email: "maria@example.com".into(),
+            phone: Phone { country_code: "055".into(), area_code: "11".into(), number: "999999999".into() },
+            document_number: cpf.into(),
+        },
     )
 }
 
@@ -156,7 +163,9 @@ async fn qitech_either_scheme_signs_and_the_sandbox_can_require_one() {
         assert!(client.events().await.unwrap()["data"].as_array().is_some_and(|e| !e.is_empty()), "{scheme:?}");
     }
     // A sandbox that requires one scheme refuses the other, and says which was used.
-    for (required, used, suggested) in [(SchemeCheck::EncodedBody, AuthScheme::PayloadMd5, "encoded_body"), (SchemeCheck::PayloadMd5, AuthScheme::EncodedBody, "payload_md5")] {
+    for (required, used, suggested) in
+        [(SchemeCheck::EncodedBody, AuthScheme::PayloadMd5, "encoded_body"), (SchemeCheck::PayloadMd5, AuthScheme::EncodedBody, "payload_md5")]
+    {
         let sb = start(SandboxConfig { qitech_scheme: required, ..Default::default() }).await;
         let e = qitech_in(&sb, key, true, used).test_connection().await.unwrap_err();
         assert_eq!(e.code(), "provider_auth", "{e}");
@@ -261,7 +270,12 @@ async fn qitech_upload_and_signzy_initiate() {
         contract_executer_name: "Demo Lending".into(),
         contract_ttl: "7".into(),
         initial_contract: base64::engine::general_purpose::STANDARD.encode(pdf),
-        signers: vec![signet_providers::signzy::NewSigner { signer_name: "Asha Rao".into(), signer_email: "asha@example.com".into(), signer_mobile: "9876543210".into(), signature_type: "AADHAAR".into() }],
+        signers: vec![signet_providers::signzy::NewSigner {
+            signer_name: "Asha Rao".into(),
+            signer_email: "asha@example.com".into(),
+            signer_mobile: "9876543210".into(),
+            signature_type: "AADHAAR".into(),
+        }],
         callback_url: None,
     };
     let started = signzy.initiate(&body, "op-in").await.unwrap();
@@ -284,7 +298,13 @@ async fn leegality_request_followed_to_signed_and_downloaded() {
     };
     let created = client.create(&body, "op-l1").await.unwrap();
     assert!(!client.status(&created.document_id).await.unwrap().completed());
-    reqwest::Client::new().post(format!("{}/_sandbox/leegality/{}/invitees/0/sign", sb.base_url(), created.document_id)).send().await.unwrap().error_for_status().unwrap();
+    reqwest::Client::new()
+        .post(format!("{}/_sandbox/leegality/{}/invitees/0/sign", sb.base_url(), created.document_id))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
     assert!(client.status(&created.document_id).await.unwrap().completed());
     let signed = client.fetch(&created.document_id, FileKind::Document).await.unwrap();
     assert!(signed.starts_with(pdf) && signed.len() > pdf.len(), "the signed copy is the original with its signatures");

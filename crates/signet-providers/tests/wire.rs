@@ -44,7 +44,13 @@ fn kpay(server: &MockServer) -> Kpay {
 }
 
 fn payment() -> PaymentRequest {
-    PaymentRequest { invoice_guid: "0b9c0a52-9d3e-4a8f-8f4b-7e1f2d3c4b5a".into(), send_as_text: true, send_as_email: true, esign_required: true, ..Default::default() }
+    PaymentRequest {
+        invoice_guid: "0b9c0a52-9d3e-4a8f-8f4b-7e1f2d3c4b5a".into(),
+        send_as_text: true,
+        send_as_email: true,
+        esign_required: true,
+        ..Default::default()
+    }
 }
 
 #[tokio::test]
@@ -78,15 +84,21 @@ async fn kpay_sends_the_documented_request_with_basic_auth() {
 #[tokio::test]
 async fn kpay_errors_keep_the_providers_code_title_and_message() {
     let server = MockServer::start().await;
-    let errors = |code: i64, title: &str| json!({"errors": [{"errorCode": code, "errorTitle": title, "errorMessage": "m", "errorDescription": "d"}], "warnings": []});
+    let errors =
+        |code: i64, title: &str| json!({"errors": [{"errorCode": code, "errorTitle": title, "errorMessage": "m", "errorDescription": "d"}], "warnings": []});
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(400).set_body_json(errors(1042, "Invoice not found"))).mount(&server).await;
     Mock::given(method("GET")).respond_with(ResponseTemplate::new(401).set_body_json(errors(401, "Unauthorized"))).mount(&server).await;
-    Mock::given(method("PUT")).respond_with(ResponseTemplate::new(200).set_body_json(json!({
-        "error": {"errorCode": "SPI_ALREADY_SIGNED", "errorDescription": "already signed"}, "warnings": [], "requestUUID": "r", "status": "FAILURE"
-    }))).mount(&server).await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "error": {"errorCode": "SPI_ALREADY_SIGNED", "errorDescription": "already signed"}, "warnings": [], "requestUUID": "r", "status": "FAILURE"
+        })))
+        .mount(&server)
+        .await;
 
     match kpay(&server).send_payment_request(DEPT, &payment(), "op").await.unwrap_err() {
-        ProviderError::Rejected(r) => assert_eq!((r.code.as_str(), r.title.as_str(), r.message.as_str(), r.http_status), ("1042", "Invoice not found", "m", 400)),
+        ProviderError::Rejected(r) => {
+            assert_eq!((r.code.as_str(), r.title.as_str(), r.message.as_str(), r.http_status), ("1042", "Invoice not found", "m", 400))
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(kpay(&server).get_signature_request("spi").await.unwrap_err().code(), "provider_auth");
@@ -134,7 +146,11 @@ async fn dollarpe_signs_exactly_the_bytes_it_sends_in_both_styles() {
         Mock::given(method("PATCH"))
             .and(path("/cms/api/v1/kyc/update-document-info"))
             .and(header("x-api-key", "ak_live_y"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": true, "message": "Success", "data": {"id": "550e8400-e29b-41d4-a716-446655440000", "status": "UNVERIFIED"}})))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(
+                    json!({"status": true, "message": "Success", "data": {"id": "550e8400-e29b-41d4-a716-446655440000", "status": "UNVERIFIED"}}),
+                ),
+            )
             .mount(&server)
             .await;
         let client = DollarPe::new(&server.uri(), secret("ak_live_y"), secret("sk_live_x"), style, fast());
@@ -200,7 +216,12 @@ async fn clock_skew_is_named_when_the_signature_is_refused() {
 fn opt_in() -> DataSignature {
     DataSignature::opt_in(
         "CONTRATO de crédito".into(),
-        Authenticity { timestamp: "2026-11-21 05:24:00".into(), ip_address: "179.104.42.245".into(), session_id: "ddb1d063-4fdf-4330-af9c-3316e9142ff3".into(), geolocation: None },
+        Authenticity {
+            timestamp: "2026-11-21 05:24:00".into(),
+            ip_address: "179.104.42.245".into(),
+            session_id: "ddb1d063-4fdf-4330-af9c-3316e9142ff3".into(),
+            geolocation: None,
+        },
         Signer {
             name: "IVANILDO DE SENA LIMA".into(),
             email: "ivan@example.com".into(),
@@ -217,7 +238,11 @@ async fn qitech_signs_each_request_with_a_jwt_bound_to_the_body() {
     Mock::given(method("POST"))
         .and(path(format!("/debt/{debt}/signed")))
         .and(header("api-client-key", "client-key-1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {}, "event_datetime": "2026-11-21 05:24:47", "key": debt, "status": "signature_received", "webhook_type": "debt"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"data": {}, "event_datetime": "2026-11-21 05:24:47", "key": debt, "status": "signature_received", "webhook_type": "debt"}),
+            ),
+        )
         .mount(&server)
         .await;
     let client = QiTech::new(&server.uri(), secret("client-key-1"), &secret(PRIVATE), None, AuthScheme::PayloadMd5, fast()).unwrap();
@@ -324,7 +349,10 @@ async fn qitech_signed_body_scheme_matches_an_independent_python_to_the_byte() {
     let mut body = qi["body"].clone();
     let other = qit_python(&["answer", &fixture_path("p521-private.pem"), "client-key-1", "POST", "/debt/debt-123/signed", r#"{"status":"forged"}"#]);
     body["encoded_body"] = other["body"]["encoded_body"].clone();
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(body).insert_header("authorization", qi["authorization"].as_str().unwrap())).mount(&forged).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body).insert_header("authorization", qi["authorization"].as_str().unwrap()))
+        .mount(&forged)
+        .await;
     let client = QiTech::new(&forged.uri(), secret("client-key-1"), &secret(PRIVATE), Some(PUBLIC), AuthScheme::EncodedBody, fast()).unwrap();
     assert_eq!(client.submit_signature(debt, &opt_in(), "op").await.unwrap_err().code(), "provider_response");
     // And the scheme cannot be used without QI's key: nothing is sent.
@@ -394,7 +422,10 @@ async fn signzy_pulls_status_with_the_excerpts_field_names() {
     // A contract whose signers were all deleted: `signerdetail` is null, not a list.
     let empty = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"contractId": "c-2", "contractStatus": "CANCELLED", "signerdetail": null, "finalSignedContract": null})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"contractId": "c-2", "contractStatus": "CANCELLED", "signerdetail": null, "finalSignedContract": null})),
+        )
         .mount(&empty)
         .await;
     let status = Signzy::new(&empty.uri(), secret("tok-1"), fast()).pull_data("c-2", true).await.unwrap();
@@ -406,12 +437,7 @@ async fn signzy_pulls_status_with_the_excerpts_field_names() {
 async fn reads_are_retried_and_a_post_that_timed_out_is_not_resent() {
     let server = MockServer::start().await;
     // A read: two 503s then success; it is retried until it succeeds.
-    Mock::given(method("POST"))
-        .and(path("/api/v3/contract/pullData"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(2)
-        .mount(&server)
-        .await;
+    Mock::given(method("POST")).and(path("/api/v3/contract/pullData")).respond_with(ResponseTemplate::new(503)).up_to_n_times(2).mount(&server).await;
     Mock::given(method("POST"))
         .and(path("/api/v3/contract/pullData"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"contractId": "c"})))
@@ -435,7 +461,12 @@ async fn reads_are_retried_and_a_post_that_timed_out_is_not_resent() {
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"errors": [], "warnings": []}))).mount(&empty).await;
     assert_eq!(kpay(&empty).send_payment_request(DEPT, &payment(), "op").await.unwrap_err().code(), "provider_response");
     let failure = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"error": {"errorCode": "INVOICE_CLOSED", "errorDescription": "closed"}, "status": "FAILURE"}))).mount(&failure).await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"error": {"errorCode": "INVOICE_CLOSED", "errorDescription": "closed"}, "status": "FAILURE"})),
+        )
+        .mount(&failure)
+        .await;
     match kpay(&failure).send_payment_request(DEPT, &payment(), "op").await.unwrap_err() {
         ProviderError::Rejected(r) => assert_eq!(r.code, "INVOICE_CLOSED"),
         other => panic!("{other:?}"),
@@ -455,7 +486,10 @@ async fn leegality_creates_follows_and_fetches_with_the_references_shapes() {
     let body = CreateRequest {
         profile_id: "WF1".into(),
         file: DocumentFile::pdf("Loan LN-1.pdf", pdf),
-        invitees: vec![Invitee { name: "Asha Rao".into(), email: Some("asha@example.com".into()), phone: None }, Invitee { name: "Ravi".into(), email: None, phone: Some("9876543210".into()) }],
+        invitees: vec![
+            Invitee { name: "Asha Rao".into(), email: Some("asha@example.com".into()), phone: None },
+            Invitee { name: "Ravi".into(), email: None, phone: Some("9876543210".into()) },
+        ],
         irn: "op-1".into(),
     };
     Mock::given(method("POST"))
@@ -471,8 +505,10 @@ async fn leegality_creates_follows_and_fetches_with_the_references_shapes() {
     Mock::given(method("GET"))
         .and(path("/api/v3.2/sign/request"))
         .and(wiremock::matchers::query_param("documentId", "01KJCHZ1Z3XRFP04DPT195AJH6"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": 1, "messages": [], "data": {"documentId": "01KJCHZ1Z3XRFP04DPT195AJH6", "requests": [
-            {"name": "Asha Rao", "signed": true, "active": false}, {"name": "Ravi", "signed": false, "rejected": true}]}})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"status": 1, "messages": [], "data": {"documentId": "01KJCHZ1Z3XRFP04DPT195AJH6", "requests": [
+            {"name": "Asha Rao", "signed": true, "active": false}, {"name": "Ravi", "signed": false, "rejected": true}]}})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -519,7 +555,9 @@ async fn kpay_keeps_errors_beside_a_link_and_accepts_no_link_when_sent_without_k
 
     let without = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"errors": [], "warnings": [], "paymentLink": null, "invoiceLink": "https://inv/2", "textSent": "SUCCESS", "emailSent": "SUCCESS"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"errors": [], "warnings": [], "paymentLink": null, "invoiceLink": "https://inv/2", "textSent": "SUCCESS", "emailSent": "SUCCESS"}),
+        ))
         .mount(&without)
         .await;
     let reply = kpay(&without).send_payment_request(DEPT, &PaymentRequest { send_without_kpay: true, ..payment() }, "op").await.unwrap();

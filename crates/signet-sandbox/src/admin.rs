@@ -52,11 +52,7 @@ async fn whoami(ConnectInfo(peer): ConnectInfo<SocketAddr>) -> Response {
 }
 
 async fn put_file(State(s): State<AppState>, Path(key): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_string();
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream").to_string();
     let size = body.len();
     lock(&s.files).insert(key.clone(), HostedFile { content_type, bytes: body });
     let url = format!("{}/_sandbox/files/{key}", s.base_url);

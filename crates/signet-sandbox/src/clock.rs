@@ -13,9 +13,7 @@ pub fn rfc3339_now() -> String {
 
 /// `2026-11-21 05:24:00`: QI Tech's `event_datetime`.
 pub fn qi_now() -> String {
-    OffsetDateTime::now_utc()
-        .format(format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"))
-        .expect("UTC times format")
+    OffsetDateTime::now_utc().format(format_description!("[year]-[month]-[day] [hour]:[minute]:[second]")).expect("UTC times format")
 }
 
 pub fn unix_now() -> i64 {

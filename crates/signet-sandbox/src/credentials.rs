@@ -51,7 +51,8 @@ pub fn provider_access(provider: signet_core::catalog::ProviderId, base_url: &st
     use signet_core::catalog::ProviderId;
     let demo = demo_credentials();
     let whoami = format!("{}/_sandbox/whoami", base_url.trim_end_matches('/'));
-    let (values, secrets): (Vec<(&str, &str)>, Vec<(&str, &str)>) = match provider {
+    type Fields<'a> = Vec<(&'a str, &'a str)>;
+    let (values, secrets): (Fields, Fields) = match provider {
         ProviderId::Mykaarma => (vec![("username", demo.kpay_username)], vec![("password", demo.kpay_password)]),
         ProviderId::Dollarpe => (vec![], vec![("api_key", demo.dollarpe_api_key), ("api_secret", demo.dollarpe_api_secret)]),
         ProviderId::Qitech => (

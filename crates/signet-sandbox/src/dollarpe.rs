@@ -198,11 +198,7 @@ async fn configuration(State(s): State<AppState>, Path(customer_id): Path<String
     let types: Vec<Value> = DOCUMENT_TYPES
         .iter()
         .map(|t| {
-            let rules: Vec<Value> = t
-                .rules
-                .iter()
-                .map(|r| json!({ "key": r.key, "label": r.label, "required": r.required, "pattern": r.pattern }))
-                .collect();
+            let rules: Vec<Value> = t.rules.iter().map(|r| json!({ "key": r.key, "label": r.label, "required": r.required, "pattern": r.pattern })).collect();
             json!({ "document_type": t.code, "name": t.name, "requires_back": t.requires_back, "additional_data": rules })
         })
         .collect();
@@ -245,10 +241,7 @@ async fn update_document_info(State(s): State<AppState>, body: Bytes) -> Respons
     if let Err(message) = check_document(&document_type, &front, back.as_deref(), details.get("additional_data")) {
         return failure(StatusCode::BAD_REQUEST, &message);
     }
-    let in_use = store
-        .customers
-        .iter()
-        .any(|(id, c)| *id != customer_id && c.document.as_ref().is_some_and(|d| d.number.eq_ignore_ascii_case(&number)));
+    let in_use = store.customers.iter().any(|(id, c)| *id != customer_id && c.document.as_ref().is_some_and(|d| d.number.eq_ignore_ascii_case(&number)));
     if in_use {
         return failure(StatusCode::BAD_REQUEST, "KYC already in use");
     }

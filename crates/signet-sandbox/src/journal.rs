@@ -44,11 +44,8 @@ impl Journal {
         let mut headers = BTreeMap::new();
         for (name, value) in &parts.headers {
             let name = name.as_str().to_string();
-            let value = if REDACTED_HEADERS.contains(&name.as_str()) {
-                "<redacted>".to_string()
-            } else {
-                String::from_utf8_lossy(value.as_bytes()).into_owned()
-            };
+            let value =
+                if REDACTED_HEADERS.contains(&name.as_str()) { "<redacted>".to_string() } else { String::from_utf8_lossy(value.as_bytes()).into_owned() };
             // Repeated headers are kept, joined as HTTP allows.
             headers.entry(name).and_modify(|v: &mut String| *v = format!("{v}, {value}")).or_insert(value);
         }

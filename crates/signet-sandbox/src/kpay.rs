@@ -112,7 +112,10 @@ impl Store {
                 description: description.into(),
             };
             let seeded = [
-                (demo::INVOICE_BRAKES, invoice("RO-10482", "Dana Whitfield", Some("+1 555 0100 482"), Some("dana.whitfield@example.com"), "412.50", "Front brake pads and rotors")),
+                (
+                    demo::INVOICE_BRAKES,
+                    invoice("RO-10482", "Dana Whitfield", Some("+1 555 0100 482"), Some("dana.whitfield@example.com"), "412.50", "Front brake pads and rotors"),
+                ),
                 (demo::INVOICE_NO_MOBILE, invoice("RO-10483", "Marcus Okafor", None, Some("m.okafor@example.com"), "89.99", "Oil change and tyre rotation")),
                 (demo::INVOICE_NO_EMAIL, invoice("RO-10484", "Lucia Ferreira", Some("+1 555 0100 484"), None, "1260.00", "Timing belt replacement")),
             ];
@@ -264,18 +267,28 @@ async fn send_payment_request(State(s): State<AppState>, Path(department): Path<
     }
     let invoice = store.invoice(&invoice_guid);
     let mut warnings = Vec::new();
-    let text_sent = channel(body.send_as_text, invoice.mobile.is_some(), || Warning {
-        warning_code: 4001,
-        warning_title: "Text not sent",
-        warning_message: format!("{} has no mobile number on file.", invoice.customer),
-        warning_description: "Add a mobile number to the customer, or send by email.",
-    }, &mut warnings);
-    let email_sent = channel(body.send_as_email, invoice.email.is_some(), || Warning {
-        warning_code: 4002,
-        warning_title: "Email not sent",
-        warning_message: format!("{} has no email address on file.", invoice.customer),
-        warning_description: "Add an email address to the customer, or send by text.",
-    }, &mut warnings);
+    let text_sent = channel(
+        body.send_as_text,
+        invoice.mobile.is_some(),
+        || Warning {
+            warning_code: 4001,
+            warning_title: "Text not sent",
+            warning_message: format!("{} has no mobile number on file.", invoice.customer),
+            warning_description: "Add a mobile number to the customer, or send by email.",
+        },
+        &mut warnings,
+    );
+    let email_sent = channel(
+        body.send_as_email,
+        invoice.email.is_some(),
+        || Warning {
+            warning_code: 4002,
+            warning_title: "Email not sent",
+            warning_message: format!("{} has no email address on file.", invoice.customer),
+            warning_description: "Add an email address to the customer, or send by text.",
+        },
+        &mut warnings,
+    );
 
     let id = uuid::Uuid::new_v4().to_string();
     let spi = body.esign_required.then(|| uuid::Uuid::new_v4().to_string());
@@ -366,9 +379,7 @@ async fn capture(State(s): State<AppState>, Path(spi): Path<String>, body: Bytes
     let mut store = lock(&s.kpay);
     let outcome = match store.signature_requests.iter_mut().find(|r| r.spi == spi) {
         None => Some(("SPI_REQUEST_NOT_FOUND", format!("No signature request {spi}."))),
-        Some(r) if r.signed_document_url.is_some() => {
-            Some(("SIGNATURE_ALREADY_CAPTURED", format!("Signature request {spi} is already signed.")))
-        }
+        Some(r) if r.signed_document_url.is_some() => Some(("SIGNATURE_ALREADY_CAPTURED", format!("Signature request {spi} is already signed."))),
         Some(r) => {
             r.signed_document_url = Some(url);
             None
@@ -419,8 +430,7 @@ fn invoice_filter(q: &HashMap<String, String>) -> Option<String> {
 async fn list_payment_requests(State(s): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
     let store = lock(&s.kpay);
     let wanted = invoice_filter(&q);
-    let list: Vec<&PaymentRequest> =
-        store.payment_requests.iter().filter(|p| wanted.as_ref().is_none_or(|g| &p.invoice_guid == g)).collect();
+    let list: Vec<&PaymentRequest> = store.payment_requests.iter().filter(|p| wanted.as_ref().is_none_or(|g| &p.invoice_guid == g)).collect();
     Json(json!(list)).into_response()
 }
 

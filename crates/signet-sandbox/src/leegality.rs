@@ -17,6 +17,7 @@
 //!   (the original until every invitee signed, then the signed copy) and for
 //!   `AUDIT_TRAIL` once complete; otherwise an envelope refusal;
 //! - `GET /v3.0/sign/request/list?q=` matches the name, documentId or irn.
+//!
 //! Invitees sign (or reject) through the sandbox-only
 //! `POST /_sandbox/leegality/{documentId}/invitees/{index}/sign` (body `{"action":
 //! "reject"}` to reject) or by opening their `signUrl` and pressing the button.
@@ -111,13 +112,20 @@ fn refused(code: &str, message: &str) -> Response {
 
 /// Leegality's shape for an injected 500.
 pub(crate) fn internal_error() -> Response {
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "status": 0, "messages": [{ "code": "internal.error", "message": "Something went wrong" }], "data": null }))).into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({ "status": 0, "messages": [{ "code": "internal.error", "message": "Something went wrong" }], "data": null })),
+    )
+        .into_response()
 }
 
 async fn token(req: Request, next: Next) -> Response {
     let given = req.headers().get("x-auth-token").and_then(|v| v.to_str().ok()).map(str::trim);
     if given != Some(LEEGALITY_TOKEN) {
-        return (StatusCode::UNAUTHORIZED, Json(json!({ "status": 0, "messages": [{ "code": "auth.token.invalid", "message": "Invalid X-Auth-Token" }], "data": null })))
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "status": 0, "messages": [{ "code": "auth.token.invalid", "message": "Invalid X-Auth-Token" }], "data": null })),
+        )
             .into_response();
     }
     next.run(req).await
@@ -290,7 +298,13 @@ async fn sign_page(State(s): State<AppState>, Path(sign_id): Path<String>) -> Re
     let store = lock(&s.leegality);
     let found = store.documents.values().find_map(|d| d.invitees.iter().find(|i| i.sign_id == sign_id).map(|i| (d, i)));
     let Some((d, i)) = found else { return crate::routes::plain_error(StatusCode::NOT_FOUND, "no such invitation") };
-    let state = if i.signed_at.is_some() { "signed" } else if i.rejected { "rejected" } else { "waiting" };
+    let state = if i.signed_at.is_some() {
+        "signed"
+    } else if i.rejected {
+        "rejected"
+    } else {
+        "waiting"
+    };
     let name = crate::pages::escape(&i.name);
     let doc = crate::pages::escape(&d.name);
     Html(format!(

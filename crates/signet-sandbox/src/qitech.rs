@@ -157,7 +157,10 @@ async fn authenticated(State(s): State<AppState>, req: Request, next: Next) -> R
     let required = *lock(&s.qitech_scheme);
     if !qit_used {
         if required == SchemeCheck::EncodedBody {
-            let resp = unauthorized("This account signs with the api-auth gateway's scheme (Authorization: QIT, encoded_body).", json!({ "AUTHORIZATION": "expected QIT <key>:<token>" }));
+            let resp = unauthorized(
+                "This account signs with the api-auth gateway's scheme (Authorization: QIT, encoded_body).",
+                json!({ "AUTHORIZATION": "expected QIT <key>:<token>" }),
+            );
             return sign_response(&s, &method, &uri, resp).await;
         }
         let resp = match check_auth(&s, &parts.headers, &method, &uri, &bytes) {
@@ -170,19 +173,34 @@ async fn authenticated(State(s): State<AppState>, req: Request, next: Next) -> R
     match header("api-client-key") {
         None => return gateway_error(StatusCode::BAD_REQUEST, "GDF000003", "No API Client Key received", "Send the API-CLIENT-KEY header."),
         Some(key) if key != QITECH_API_CLIENT_KEY => {
-            return gateway_error(StatusCode::NOT_FOUND, "GDF000018", "No ClientIntegration found", &format!("No ClientIntegration found for api_client_key: {key}"))
+            return gateway_error(
+                StatusCode::NOT_FOUND,
+                "GDF000018",
+                "No ClientIntegration found",
+                &format!("No ClientIntegration found for api_client_key: {key}"),
+            )
         }
         Some(_) => {}
     }
     if required == SchemeCheck::PayloadMd5 {
-        return gateway_error(StatusCode::UNAUTHORIZED, "GDF000014", "QI Unauthenticated", "This account signs with an AUTHORIZATION token (payload_md5), not QIT.");
+        return gateway_error(
+            StatusCode::UNAUTHORIZED,
+            "GDF000014",
+            "QI Unauthenticated",
+            "This account signs with an AUTHORIZATION token (payload_md5), not QIT.",
+        );
     }
     let now = OffsetDateTime::now_utc() + time::Duration::seconds(s.faults().clock_offset_secs);
     let opened = qit::open(&s.qi_client_key, QITECH_API_CLIENT_KEY, header("authorization").as_deref(), &method, &uri, &bytes, now);
     let json = match opened {
         Ok(json) => json,
         Err(mismatch) => {
-            return gateway_error(StatusCode::UNAUTHORIZED, "GDF000014", "QI Unauthenticated", &format!("Failed while decoding the authentication token: {mismatch}"))
+            return gateway_error(
+                StatusCode::UNAUTHORIZED,
+                "GDF000014",
+                "QI Unauthenticated",
+                &format!("Failed while decoding the authentication token: {mismatch}"),
+            )
         }
     };
     // The handlers read the JSON the client signed (a multipart upload passes as sent).
@@ -227,7 +245,12 @@ async fn get_scheme(State(s): State<AppState>) -> Response {
 
 async fn test_get(Path(api_client_key): Path<String>) -> Response {
     if api_client_key != QITECH_API_CLIENT_KEY {
-        return gateway_error(StatusCode::NOT_FOUND, "GDF000018", "No ClientIntegration found", &format!("No ClientIntegration found for api_client_key: {api_client_key}"));
+        return gateway_error(
+            StatusCode::NOT_FOUND,
+            "GDF000018",
+            "No ClientIntegration found",
+            &format!("No ClientIntegration found for api_client_key: {api_client_key}"),
+        );
     }
     Json(json!({ "success": "Your request was signed correctly.", "api_client_key": api_client_key })).into_response()
 }
@@ -248,8 +271,8 @@ fn check_auth(s: &AppState, headers: &axum::http::HeaderMap, method: &str, uri: 
     let Some(token) = header("authorization") else {
         return Err(Refusal("Missing AUTHORIZATION token.", json!({ "AUTHORIZATION": "required" })));
     };
-    let claims: RequestClaims = jws::verify(&s.qi_client_key, token)
-        .map_err(|e| Refusal("Invalid AUTHORIZATION token.", json!({ "AUTHORIZATION": e.to_string() })))?;
+    let claims: RequestClaims =
+        jws::verify(&s.qi_client_key, token).map_err(|e| Refusal("Invalid AUTHORIZATION token.", json!({ "AUTHORIZATION": e.to_string() })))?;
     let mismatch = |claim: &str, why: &str| Err(Refusal("The AUTHORIZATION token does not match the request.", json!({ claim: why })));
     // A request without a body is signed as `{}` (QI's sample for GET and DELETE).
     let hashed: &[u8] = if body.is_empty() { b"{}" } else { body };
@@ -262,10 +285,7 @@ fn check_auth(s: &AppState, headers: &axum::http::HeaderMap, method: &str, uri: 
     if claims.uri != uri {
         return mismatch("uri", &format!("is {}, the request is {uri}", claims.uri));
     }
-    let Some(at) = OffsetDateTime::parse(&claims.timestamp, &Rfc3339)
-        .or_else(|_| OffsetDateTime::parse(&claims.timestamp, &Iso8601::DEFAULT))
-        .ok()
-    else {
+    let Some(at) = OffsetDateTime::parse(&claims.timestamp, &Rfc3339).or_else(|_| OffsetDateTime::parse(&claims.timestamp, &Iso8601::DEFAULT)).ok() else {
         return mismatch("timestamp", "is not an ISO-8601 date and time");
     };
     let server_now = OffsetDateTime::now_utc() + time::Duration::seconds(s.faults().clock_offset_secs);
@@ -323,9 +343,7 @@ fn check_signature_body(body: &Value) -> BTreeMap<String, String> {
     };
     for (i, sig) in signatures.iter().enumerate() {
         let at = |path: &str| format!("signatures[{i}].{path}");
-        let text = |path: &str| {
-            path.split('.').try_fold(sig, |v, key| v.get(key)).and_then(Value::as_str).filter(|t| !t.trim().is_empty())
-        };
+        let text = |path: &str| path.split('.').try_fold(sig, |v, key| v.get(key)).and_then(Value::as_str).filter(|t| !t.trim().is_empty());
         if text("signed_object.raw_text").is_none() {
             problem(at("signed_object.raw_text"), "required");
         }
@@ -346,9 +364,7 @@ fn check_signature_body(body: &Value) -> BTreeMap<String, String> {
         }
         match text("authenticity.session_id") {
             None => problem(at("authenticity.session_id"), "required for opt-in"),
-            Some(id) if signet_core::validate::uuid("session_id", id).is_err() => {
-                problem(at("authenticity.session_id"), "must be a UUID")
-            }
+            Some(id) if signet_core::validate::uuid("session_id", id).is_err() => problem(at("authenticity.session_id"), "must be a UUID"),
             _ => {}
         }
         if sig.pointer("/authenticity/geolocation").is_some_and(|g| !g.is_object() && !g.is_null()) {

@@ -80,7 +80,10 @@ async fn not_found(uri: Uri) -> Response {
         // Unsigned: QI paths that exist are signed by their middleware; this one does not.
         Some(Provider::QiTech) => qitech::error(StatusCode::NOT_FOUND, "LEG000404", "Not Found", &message, "Recurso não encontrado.", serde_json::json!({})),
         Some(Provider::Signzy) => signzy::error(StatusCode::NOT_FOUND, &message),
-        Some(Provider::Leegality) => (StatusCode::NOT_FOUND, Json(serde_json::json!({ "status": 0, "messages": [{ "code": "not.found", "message": message }], "data": null }))).into_response(),
+        Some(Provider::Leegality) => {
+            (StatusCode::NOT_FOUND, Json(serde_json::json!({ "status": 0, "messages": [{ "code": "not.found", "message": message }], "data": null })))
+                .into_response()
+        }
         None => plain_error(StatusCode::NOT_FOUND, &message),
     }
 }

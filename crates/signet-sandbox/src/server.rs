@@ -81,11 +81,7 @@ impl Drop for Sandbox {
 
 /// Runs a sandbox until `stop` completes (for `signet sandbox serve`): `ready` is
 /// told the base URL once the port is bound.
-pub async fn serve(
-    config: SandboxConfig,
-    ready: impl FnOnce(&str),
-    stop: impl std::future::Future<Output = ()>,
-) -> std::io::Result<()> {
+pub async fn serve(config: SandboxConfig, ready: impl FnOnce(&str), stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
     let sandbox = Sandbox::start(config).await?;
     ready(&sandbox.base_url());
     stop.await;
@@ -113,10 +109,7 @@ async fn accept_loop(listener: TcpListener, shared: AppState, router: Router) {
 async fn serve_connection(stream: TcpStream, peer: SocketAddr, shared: AppState, router: Router) {
     let service = hyper::service::service_fn(move |req| handle(req, peer, shared.clone(), router.clone()));
     // Errors here are the client going away or a fault dropping the connection.
-    let _ = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .serve_connection(TokioIo::new(stream), service)
-        .await;
+    let _ = hyper::server::conn::http1::Builder::new().timer(TokioTimer::new()).serve_connection(TokioIo::new(stream), service).await;
 }
 
 /// Returned to hyper to close the connection without an answer.

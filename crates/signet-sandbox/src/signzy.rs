@@ -129,7 +129,20 @@ impl Store {
 }
 
 fn attempt(error: &str, aadhaar_status: &str) -> Value {
-    let dsc = ["state", "pincode", "dnQualifier", "yob", "gender", "uidLastFourDigits", "x500UniqueIdentifier", "aadhaarToken", "pseudonym", "aadhaarType", "country", "name"];
+    let dsc = [
+        "state",
+        "pincode",
+        "dnQualifier",
+        "yob",
+        "gender",
+        "uidLastFourDigits",
+        "x500UniqueIdentifier",
+        "aadhaarToken",
+        "pseudonym",
+        "aadhaarType",
+        "country",
+        "name",
+    ];
     let dsc: serde_json::Map<String, Value> = dsc.iter().map(|k| (k.to_string(), json!(""))).collect();
     json!({ "errorMessage": error, "aadhaarStatus": aadhaar_status, "aadhaarErrorMessage": error, "signerDscData": dsc })
 }
@@ -199,15 +212,7 @@ fn new_contract(body: &Value) -> Result<Contract, String> {
         if !email.contains('@') {
             return Err(format!("signers[{i}].signerEmail is not an email address"));
         }
-        signers.push(Signer {
-            id: uuid::Uuid::new_v4().to_string(),
-            name,
-            signature_type,
-            signed_at: None,
-            ip: String::new(),
-            failures: 0,
-            attempts: vec![],
-        });
+        signers.push(Signer { id: uuid::Uuid::new_v4().to_string(), name, signature_type, signed_at: None, ip: String::new(), failures: 0, attempts: vec![] });
     }
     let url = |field: &str| -> Result<String, String> {
         match text(body, field) {

@@ -82,11 +82,7 @@ impl Shared {
     /// Three throws in a fixed order, so a seeded run repeats exactly.
     pub fn roll(&self, f: &Faults) -> Roll {
         let mut dice = lock(&self.dice);
-        Roll {
-            drop_before: dice.gen::<f64>() < f.drop_before_rate,
-            error: dice.gen::<f64>() < f.error_rate,
-            drop_after: dice.gen::<f64>() < f.drop_after_rate,
-        }
+        Roll { drop_before: dice.gen::<f64>() < f.drop_before_rate, error: dice.gen::<f64>() < f.error_rate, drop_after: dice.gen::<f64>() < f.drop_after_rate }
     }
 }
 

@@ -64,12 +64,7 @@ impl TestPg {
         }
         let bin = bin_dir();
         let pg = TestPg { dir, bin, port: free_port() };
-        pg.run(
-            "initdb",
-            &[
-                "-D", path(&data), "-U", ADMIN, "--pwfile", path(&pwfile), "-A", "scram-sha-256", "--no-sync", "-E", "UTF8", "--locale", "C",
-            ],
-        );
+        pg.run("initdb", &["-D", path(&data), "-U", ADMIN, "--pwfile", path(&pwfile), "-A", "scram-sha-256", "--no-sync", "-E", "UTF8", "--locale", "C"]);
         let mut lines = vec![
             format!("port = {}", pg.port),
             "listen_addresses = '127.0.0.1'".to_string(),
@@ -116,7 +111,11 @@ impl TestPg {
     fn run(&self, program: &str, args: &[&str]) {
         let out = self
             .command(program)
-            .args(args).current_dir(self.dir.path()).stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{program} could not run: {e}"));
+            .args(args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("{program} could not run: {e}"));
         assert!(out.status.success(), "{program} {args:?} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     }
 

@@ -22,9 +22,7 @@ pub struct Env {
 impl Env {
     pub fn from_vars() -> Env {
         let var = |name: &str| {
-            std::env::var_os(name)
-                .map(PathBuf::from)
-                .unwrap_or_else(|| panic!("{name} is not set: run the end-to-end suite through scripts/e2e.sh"))
+            std::env::var_os(name).map(PathBuf::from).unwrap_or_else(|| panic!("{name} is not set: run the end-to-end suite through scripts/e2e.sh"))
         };
         let window = std::env::var("SIGNET_E2E_WINDOW").ok().filter(|w| !w.is_empty()).map(|w| {
             let (width, height) = w.split_once('x').unwrap_or_else(|| panic!("SIGNET_E2E_WINDOW={w}: give WIDTHxHEIGHT, e.g. 1024x640"));
@@ -80,12 +78,7 @@ impl Driver {
                 Err(e) => panic!("a WebDriver session with the desk: {e}"),
             }
         };
-        client
-            .wait()
-            .at_most(Duration::from_secs(30))
-            .for_element(Locator::Css("body[data-ready='true']"))
-            .await
-            .expect("the desk reports ready");
+        client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("body[data-ready='true']")).await.expect("the desk reports ready");
         if let Some((width, height)) = env.window {
             resize(&client, width, height).await;
         }
@@ -235,9 +228,12 @@ pub async fn read_to_the_end(c: &Client) {
         if Instant::now() > deadline {
             fail(c, "[data-testid='consent']", "never became available while scrolling the contract").await;
         }
-        c.execute("const el = document.querySelector(\"[data-testid='contract-text']\"); el.scrollTop = el.scrollHeight; el.dispatchEvent(new Event('scroll'));", vec![])
-            .await
-            .unwrap();
+        c.execute(
+            "const el = document.querySelector(\"[data-testid='contract-text']\"); el.scrollTop = el.scrollHeight; el.dispatchEvent(new Event('scroll'));",
+            vec![],
+        )
+        .await
+        .unwrap();
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -273,7 +269,12 @@ pub fn sandbox_admin(base: &str, method: &str, path: &str, body: &str) -> String
     use std::io::{Read, Write};
     let addr = base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
     let mut reply = String::new();
     stream.read_to_string(&mut reply).unwrap();
     assert!(reply.starts_with("HTTP/1.1 2"), "{reply}");
@@ -298,9 +299,7 @@ pub async fn screenshot(c: &Client, env: &Env, name: &str) {
 
 /// Waits two animation frames first, so the picture is not a stale frame.
 pub async fn screenshot_to(c: &Client, path: &Path) {
-    c.execute_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));", vec![])
-        .await
-        .unwrap();
+    c.execute_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));", vec![]).await.unwrap();
     std::fs::write(path, c.screenshot().await.unwrap()).unwrap();
 }
 
@@ -347,19 +346,13 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
 /// The running desk: the one process whose executable is the app under test.
 pub fn desk_pid(env: &Env) -> u32 {
     let app = std::fs::canonicalize(&env.app).unwrap();
-    let pids: Vec<u32> = processes()
-        .into_iter()
-        .filter(|&pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == app))
-        .collect();
+    let pids: Vec<u32> = processes().into_iter().filter(|&pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == app)).collect();
     assert_eq!(pids.len(), 1, "expected one desk running, found {pids:?}");
     pids[0]
 }
 
 pub fn processes() -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .collect()
+    std::fs::read_dir("/proc").unwrap().filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect()
 }
 
 pub fn wait_until_gone(pid: u32) {

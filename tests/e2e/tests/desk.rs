@@ -74,10 +74,7 @@ async fn an_operator_keeps_a_secret_in_the_os_keyring_across_restarts() {
     wait_for(&c, "[data-testid='secret-dollarpe-api_secret'][data-state='set']").await;
     assert!(text(&c, "[data-testid='secret-dollarpe-api_secret']").await.contains("set"));
     assert!(!c.source().await.unwrap().contains(&marker), "the secret reached the webview");
-    assert_eq!(
-        find(&c, "[data-testid='base-url-dollarpe']").await.prop("value").await.unwrap().as_deref(),
-        Some("https://sandbox.dollarpe.xyz")
-    );
+    assert_eq!(find(&c, "[data-testid='base-url-dollarpe']").await.prop("value").await.unwrap().as_deref(), Some("https://sandbox.dollarpe.xyz"));
 
     // Delete it: gone from the form and from the keyring.
     click(&c, "[data-testid='secret-delete-dollarpe-api_secret']").await;
@@ -444,7 +441,15 @@ async fn a_branch_desk_killed_again_and_again_in_a_bulk_run_resumes_and_sends_no
 /// it printed on stdout then stderr.
 fn signet_with_input(env: &Env, data: &Path, args: &[&str], stdin: &str) -> (i32, String) {
     use std::io::Write;
-    let mut child = Command::new(&env.cli).args(args).arg("--json").env("SIGNET_DATA_DIR", data).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(&env.cli)
+        .args(args)
+        .arg("--json")
+        .env("SIGNET_DATA_DIR", data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     (out.status.code().unwrap(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
@@ -477,7 +482,12 @@ async fn a_branch_desk_killed_again_and_again_in_an_opt_in_never_loses_its_evide
     let private_pem = std::fs::read_to_string(keys.join("client-private.pem")).unwrap();
     signet_ok(&env, &data, &["profile", "create", "Branch"], "");
     signet_ok(&env, &data, &["profile", "use", "Branch"], "");
-    signet_ok(&env, &data, &["profile", "configure", "--provider", "qitech", "--base-url", &url, "--set", &format!("public_ip_endpoint={url}/_sandbox/whoami")], "");
+    signet_ok(
+        &env,
+        &data,
+        &["profile", "configure", "--provider", "qitech", "--base-url", &url, "--set", &format!("public_ip_endpoint={url}/_sandbox/whoami")],
+        "",
+    );
     signet_ok(&env, &data, &["secret", "set", "--provider", "qitech", "--field", "api_client_key"], "6a1f0c2e-5b3d-4e7f-9a8b-0c1d2e3f4a5b");
     signet_ok(&env, &data, &["secret", "set", "--provider", "qitech", "--field", "private_key"], &private_pem);
     let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
@@ -494,7 +504,14 @@ async fn a_branch_desk_killed_again_and_again_in_an_opt_in_never_loses_its_evide
         click(&c, "[data-testid='nav-optin']").await;
         click(&c, "[data-testid='load-contract']").await;
         wait_for(&c, "[data-testid='contract-summary']").await;
-        for (field, value) in [("optin-debt", debt.as_str()), ("signer-name", "Maria da Silva"), ("signer-email", "maria@example.com"), ("signer-phoneArea", "11"), ("signer-phoneNumber", "999999999"), ("signer-cpf", "617.669.762-04")] {
+        for (field, value) in [
+            ("optin-debt", debt.as_str()),
+            ("signer-name", "Maria da Silva"),
+            ("signer-email", "maria@example.com"),
+            ("signer-phoneArea", "11"),
+            ("signer-phoneNumber", "999999999"),
+            ("signer-cpf", "617.669.762-04"),
+        ] {
             type_into(&c, &format!("[data-testid='{field}']"), value).await;
         }
         wait_for(&c, "[data-testid='open-signer']:not([disabled])").await;
@@ -524,7 +541,10 @@ async fn a_branch_desk_killed_again_and_again_in_an_opt_in_never_loses_its_evide
         let _ = c.close().await;
         assert_intact_after_a_crash(&env, &data, &format!("kill {i}"));
         // Without its keyring the rest would pass without testing anything.
-        assert!(secret_tool_lookup("installation/evidence-signing-key").is_some(), "gnome-keyring-daemon died at kill {i} (its own bug with a client killed mid-handshake)");
+        assert!(
+            secret_tool_lookup("installation/evidence-signing-key").is_some(),
+            "gnome-keyring-daemon died at kill {i} (its own bug with a client killed mid-handshake)"
+        );
     }
     let signed = assert_each_debt_signed_once_at_most_with_its_evidence(&url, &data, &debts);
     println!("desk opt-in crash loop: {kills} SIGKILLs of the desk within {window_ms} ms of the signer's accept; {signed} of {} debts reached QI Tech, none twice, each with its evidence; integrity_check and the ledger ok after every kill", debts.len());
@@ -550,7 +570,9 @@ fn assert_each_debt_signed_once_at_most_with_its_evidence(url: &str, data: &Path
             .as_array()
             .unwrap()
             .iter()
-            .filter(|e| e["path"].as_str().is_some_and(|p| p.contains(debt.as_str()) && p.ends_with("/signed")) && e["status"].as_u64().is_some_and(|s| s < 300))
+            .filter(|e| {
+                e["path"].as_str().is_some_and(|p| p.contains(debt.as_str()) && p.ends_with("/signed")) && e["status"].as_u64().is_some_and(|s| s < 300)
+            })
             .count();
         assert!(accepted <= 1, "debt {debt} signed {accepted} times");
         let operations: u32 = db.query_row("SELECT COUNT(*) FROM operations WHERE subject = ?1", [debt], |r| r.get(0)).unwrap();
@@ -576,7 +598,9 @@ impl Drop for ServedSandbox {
 /// Starts `signet sandbox serve` on a free port; the process and its address.
 fn serve_sandbox(env: &Env) -> (ServedSandbox, String) {
     let port = free_port();
-    let sandbox = ServedSandbox(Command::new(&env.cli).args(["sandbox", "serve", "--port", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    let sandbox = ServedSandbox(
+        Command::new(&env.cli).args(["sandbox", "serve", "--port", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap(),
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "the Sandbox did not start");
@@ -597,7 +621,7 @@ async fn a_branch_opt_in_killed_at_random_points_never_loses_its_evidence_or_sig
     let data = std::env::temp_dir().join(format!("signet-e2e-crash-{}", std::process::id()));
     let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
     let loops: usize = std::env::var("SIGNET_CRASH_LOOPS").ok().and_then(|n| n.parse().ok()).unwrap_or(50);
-    let mut x: u64 = 0x0b7_1a_c0de;
+    let mut x: u64 = 0x0_b71a_c0de;
     let (mut debts, mut kills) = (Vec::new(), 0);
     // The first submission runs to the end: its length is the window the kills fall in.
     let mut window_ms = u64::MAX;
@@ -644,11 +668,30 @@ async fn a_branch_signs_an_opt_in_contract_from_the_command_line_and_proves_it_o
     let env = Env::from_vars();
     let (_sandbox, url) = serve_sandbox(&env);
     let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
-    let (code, sent) = signet_json(&env, &url, &[
-        "optin", "submit", "--debt", "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01", "--contract", pdf.to_str().unwrap(),
-        "--name", "Maria da Silva", "--email", "maria@example.com", "--phone-area", "11", "--phone-number", "999999999",
-        "--cpf", "617.669.762-04", "--ip", "179.104.42.245",
-    ]);
+    let (code, sent) = signet_json(
+        &env,
+        &url,
+        &[
+            "optin",
+            "submit",
+            "--debt",
+            "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01",
+            "--contract",
+            pdf.to_str().unwrap(),
+            "--name",
+            "Maria da Silva",
+            "--email",
+            "maria@example.com",
+            "--phone-area",
+            "11",
+            "--phone-number",
+            "999999999",
+            "--cpf",
+            "617.669.762-04",
+            "--ip",
+            "179.104.42.245",
+        ],
+    );
     assert_eq!((code, sent["status"].as_str()), (0, Some("signature_received")), "{sent}");
     let session = sent["sessionId"].as_str().unwrap().to_string();
     // The installation's signing key went to the keyring, not to a file.
@@ -773,16 +816,30 @@ async fn an_operator_gets_an_opt_in_signature_on_the_signers_screen_and_exports_
     assert_eq!(report["certificateVerified"], true, "{report}");
     // Its certificate reads back as text a person can check: who, what, when, how.
     let unzipped = env.data_dir.join(format!("dossier-{}", std::process::id()));
-    assert!(Command::new("unzip").args(["-q", "-o", dossier.to_str().unwrap(), "certificate.pdf", "evidence.json", "-d", unzipped.to_str().unwrap()]).status().unwrap().success());
+    assert!(Command::new("unzip")
+        .args(["-q", "-o", dossier.to_str().unwrap(), "certificate.pdf", "evidence.json", "-d", unzipped.to_str().unwrap()])
+        .status()
+        .unwrap()
+        .success());
     let certificate = Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(unzipped.join("certificate.pdf")).arg("-").output().unwrap();
     let certificate = String::from_utf8_lossy(&certificate.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
-    for expected in ["Electronic signature evidence certificate", "Maria da Silva", "***.669.762-**", "contrato-12-paginas.pdf", "12 páginas / pages", text_sha.as_str(), "signature_received", "signet evidence check"] {
+    for expected in [
+        "Electronic signature evidence certificate",
+        "Maria da Silva",
+        "***.669.762-**",
+        "contrato-12-paginas.pdf",
+        "12 páginas / pages",
+        text_sha.as_str(),
+        "signature_received",
+        "signet evidence check",
+    ] {
         assert!(certificate.contains(expected), "the certificate does not say {expected:?}: {certificate}");
     }
     let evidence: serde_json::Value = serde_json::from_slice(&std::fs::read(unzipped.join("evidence.json")).unwrap()).unwrap();
     assert_eq!(evidence["reading"]["view"], "pages", "the evidence says the signer read the pages");
     let journal = sandbox_journal(&sandbox);
-    let sent = journal.as_array().unwrap().iter().rev().find(|e| e["path"].as_str().is_some_and(|p| p.ends_with("/signed"))).expect("QI Tech received the signature");
+    let sent =
+        journal.as_array().unwrap().iter().rev().find(|e| e["path"].as_str().is_some_and(|p| p.ends_with("/signed"))).expect("QI Tech received the signature");
     let body: serde_json::Value = serde_json::from_str(sent["body"].as_str().unwrap()).unwrap();
     let raw_text = body["signatures"][0]["signed_object"]["raw_text"].as_str().unwrap();
     let sha: String = sha2::Sha256::digest(raw_text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
@@ -993,7 +1050,9 @@ async fn a_customers_crafted_files_are_refused_by_name_and_the_desk_keeps_workin
     let pid = desk_pid(&env);
 
     click(&c, "[data-testid='nav-optin']").await;
-    for (file, says) in [("nested-arrays.pdf", "nested-arrays.pdf"), ("inflate-bomb.pdf", "could not be read safely"), ("truncated.pdf", "cannot be read as a PDF")] {
+    for (file, says) in
+        [("nested-arrays.pdf", "nested-arrays.pdf"), ("inflate-bomb.pdf", "could not be read safely"), ("truncated.pdf", "cannot be read as a PDF")]
+    {
         click(&c, "[data-testid='load-contract']").await;
         let error = text(&c, "[data-testid='optin-error']").await;
         assert!(error.contains(file) && error.contains(says), "{file}: {error}");
@@ -1130,7 +1189,13 @@ async fn a_desk_in_team_mode_is_told_another_desk_sent_the_invoice_and_sees_the_
     pg.psql("postgres", "CREATE DATABASE signet");
     let scratch = std::env::temp_dir().join(format!("signet-e2e-team-admin-{}", std::process::id()));
     let admin = |args: &[&str]| {
-        let out = Command::new(&env.cli).args(args).arg("--json").env("SIGNET_DATA_DIR", &scratch).env("SIGNET_TEAM_ADMIN_PASSWORD", signet_testpg::ADMIN_PASSWORD).output().unwrap();
+        let out = Command::new(&env.cli)
+            .args(args)
+            .arg("--json")
+            .env("SIGNET_DATA_DIR", &scratch)
+            .env("SIGNET_TEAM_ADMIN_PASSWORD", signet_testpg::ADMIN_PASSWORD)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "signet {args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     };
     admin(&["team", "init", "--url", &pg.admin_url("signet")]);
@@ -1200,7 +1265,14 @@ async fn a_desk_in_team_mode_is_told_another_desk_sent_the_invoice_and_sees_the_
     click(&c, "[data-testid='send']").await;
     let guard = text(&c, "[data-testid='team-duplicate']").await;
     assert!(guard.contains("North counter 2") && guard.contains("ravi") && guard.contains("Branch North"), "{guard}");
-    let received = || sandbox_journal(&sandbox).as_array().unwrap().iter().filter(|e| e["method"] == "POST" && e["path"].as_str().unwrap().ends_with("/payment-requests") && e["body"].as_str().unwrap().contains(invoice)).count();
+    let received = || {
+        sandbox_journal(&sandbox)
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["method"] == "POST" && e["path"].as_str().unwrap().ends_with("/payment-requests") && e["body"].as_str().unwrap().contains(invoice))
+            .count()
+    };
     assert_eq!(received(), 1, "the refused send reached myKaarma");
     screenshot(&c, &env, "team-guard.png").await;
     // Sent again on purpose: it goes, and the team sees that it did.
@@ -1253,7 +1325,8 @@ fn moto_with_locked_bucket(bucket: &str) -> (ServedSandbox, String) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
-            let request = format!("PUT /{bucket} HTTP/1.1\r\nHost: {addr}\r\nx-amz-bucket-object-lock-enabled: true\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let request =
+                format!("PUT /{bucket} HTTP/1.1\r\nHost: {addr}\r\nx-amz-bucket-object-lock-enabled: true\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             let mut reply = String::new();
             if s.write_all(request.as_bytes()).is_ok() && s.read_to_string(&mut reply).is_ok() && reply.starts_with("HTTP/1.1 200") {
                 return (moto, format!("http://{addr}"));
@@ -1276,11 +1349,32 @@ async fn an_evidence_archive_keeps_the_desks_evidence_locked_and_checks_it() {
     let (_sandbox, url) = serve_sandbox(&env);
     // Evidence to archive: an opt-in signed from the command line on the Sandbox profile.
     let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
-    let (code, sent) = signet_json(&env, &url, &[
-        "--profile", "Sandbox", "optin", "submit", "--debt", "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c02", "--contract", pdf.to_str().unwrap(),
-        "--name", "Maria da Silva", "--email", "maria@example.com", "--phone-area", "11", "--phone-number", "999999999",
-        "--cpf", "617.669.762-04", "--ip", "179.104.42.245",
-    ]);
+    let (code, sent) = signet_json(
+        &env,
+        &url,
+        &[
+            "--profile",
+            "Sandbox",
+            "optin",
+            "submit",
+            "--debt",
+            "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c02",
+            "--contract",
+            pdf.to_str().unwrap(),
+            "--name",
+            "Maria da Silva",
+            "--email",
+            "maria@example.com",
+            "--phone-area",
+            "11",
+            "--phone-number",
+            "999999999",
+            "--cpf",
+            "617.669.762-04",
+            "--ip",
+            "179.104.42.245",
+        ],
+    );
     assert_eq!(code, 0, "{sent}");
 
     let driver = Driver::start(&[]);

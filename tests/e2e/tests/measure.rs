@@ -22,9 +22,7 @@ async fn start_up_time_and_memory_of_the_desk() {
     let csv = dir.join("thousand.csv");
     let mut file = String::from("department,invoice,options\n");
     for i in 0..BULK_ROWS {
-        file.push_str(&format!(
-            "3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01,{i:08x}-2222-4000-8000-{i:012x},text email\n"
-        ));
+        file.push_str(&format!("3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01,{i:08x}-2222-4000-8000-{i:012x},text email\n"));
     }
     std::fs::write(&csv, file).unwrap();
     let driver = Driver::start(&[("SIGNET_TEST_PICK_FILE", csv.to_str().unwrap())]);
@@ -33,12 +31,7 @@ async fn start_up_time_and_memory_of_the_desk() {
     let mut starts = Vec::new();
     for _ in 0..=WARM_STARTS {
         let c = driver.open_desk(&env).await;
-        let ready_at: f64 = c
-            .execute("return Number(document.body.dataset.readyAt)", vec![])
-            .await
-            .unwrap()
-            .as_f64()
-            .unwrap();
+        let ready_at: f64 = c.execute("return Number(document.body.dataset.readyAt)", vec![]).await.unwrap().as_f64().unwrap();
         let pid = desk_pid(&env);
         starts.push(ready_at - started_at_ms(pid));
         c.close().await.unwrap();
@@ -46,7 +39,12 @@ async fn start_up_time_and_memory_of_the_desk() {
     }
     let mut warm = starts[1..].to_vec();
     warm.sort_by(f64::total_cmp);
-    println!("start-up, process start to interactive: first start {:.0} ms; warm starts {:?} ms (median {:.0} ms)", starts[0], warm.iter().map(|t| t.round()).collect::<Vec<_>>(), warm[WARM_STARTS / 2]);
+    println!(
+        "start-up, process start to interactive: first start {:.0} ms; warm starts {:?} ms (median {:.0} ms)",
+        starts[0],
+        warm.iter().map(|t| t.round()).collect::<Vec<_>>(),
+        warm[WARM_STARTS / 2]
+    );
 
     let c = driver.open_desk(&env).await;
     let pid = desk_pid(&env);
@@ -60,16 +58,8 @@ async fn start_up_time_and_memory_of_the_desk() {
     click(&c, "[data-testid='mode-bulk']").await;
     click(&c, "[data-testid='bulk-choose']").await;
     click(&c, "[data-testid='bulk-send']").await;
-    c.wait()
-        .at_most(Duration::from_secs(300))
-        .for_element(Locator::Css(
-            "[data-testid='bulk-progress'][data-finished='true']",
-        ))
-        .await
-        .unwrap();
-    assert!(text(&c, "[data-testid='bulk-counts']")
-        .await
-        .contains(&format!("{BULK_ROWS} sent")));
+    c.wait().at_most(Duration::from_secs(300)).for_element(Locator::Css("[data-testid='bulk-progress'][data-finished='true']")).await.unwrap();
+    assert!(text(&c, "[data-testid='bulk-counts']").await.contains(&format!("{BULK_ROWS} sent")));
     click(&c, "[data-testid='nav-activity']").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after_use = memory(pid);
@@ -80,9 +70,7 @@ async fn start_up_time_and_memory_of_the_desk() {
 /// The fields of /proc/<pid>/stat after the command name.
 fn stat_fields(pid: u32) -> Vec<String> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    stat.rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().map(String::from).collect())
-        .unwrap_or_default()
+    stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().map(String::from).collect()).unwrap_or_default()
 }
 
 /// When the process started, in Unix milliseconds: its start in clock ticks after
@@ -90,18 +78,8 @@ fn stat_fields(pid: u32) -> Vec<String> {
 fn started_at_ms(pid: u32) -> f64 {
     let ticks: f64 = stat_fields(pid)[19].parse().unwrap(); // field 22, starttime
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-        * 1000.0;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime").unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64() * 1000.0;
     now - (uptime - ticks / hz) * 1000.0
 }
 
@@ -114,25 +92,10 @@ struct Memory {
 
 impl std::fmt::Display for Memory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (rss, pss) = self
-            .processes
-            .iter()
-            .fold((0, 0), |(r, p), (_, rr, pp)| (r + rr, p + pp));
-        write!(
-            f,
-            "RSS {:.0} MiB, PSS {:.0} MiB in {} processes (",
-            rss as f64 / 1024.0,
-            pss as f64 / 1024.0,
-            self.processes.len()
-        )?;
+        let (rss, pss) = self.processes.iter().fold((0, 0), |(r, p), (_, rr, pp)| (r + rr, p + pp));
+        write!(f, "RSS {:.0} MiB, PSS {:.0} MiB in {} processes (", rss as f64 / 1024.0, pss as f64 / 1024.0, self.processes.len())?;
         for (i, (name, rss, pss)) in self.processes.iter().enumerate() {
-            write!(
-                f,
-                "{}{name} {:.0}/{:.0}",
-                if i > 0 { ", " } else { "" },
-                *rss as f64 / 1024.0,
-                *pss as f64 / 1024.0
-            )?;
+            write!(f, "{}{name} {:.0}/{:.0}", if i > 0 { ", " } else { "" }, *rss as f64 / 1024.0, *pss as f64 / 1024.0)?;
         }
         write!(f, " MiB RSS/PSS)")
     }
@@ -143,11 +106,7 @@ fn memory(desk: u32) -> Memory {
     let mut i = 0;
     while i < tree.len() {
         let parent = tree[i].to_string();
-        tree.extend(
-            processes()
-                .into_iter()
-                .filter(|&p| stat_fields(p).get(1) == Some(&parent)),
-        );
+        tree.extend(processes().into_iter().filter(|&p| stat_fields(p).get(1) == Some(&parent)));
         i += 1;
     }
     let kib = |pid: u32, file: &str, key: &str| -> u64 {
@@ -161,15 +120,8 @@ fn memory(desk: u32) -> Memory {
     let processes = tree
         .into_iter()
         .map(|pid| {
-            let name = std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .unwrap_or_default()
-                .trim()
-                .to_string();
-            (
-                name,
-                kib(pid, "status", "VmRSS:"),
-                kib(pid, "smaps_rollup", "Pss:"),
-            )
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string();
+            (name, kib(pid, "status", "VmRSS:"), kib(pid, "smaps_rollup", "Pss:"))
         })
         .collect();
     Memory { processes }

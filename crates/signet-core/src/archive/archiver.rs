@@ -107,7 +107,15 @@ pub fn plan(store: &Store, signing_key: &SigningKey, archive: &Archive) -> Resul
         })?;
         for r in &new_records {
             let bytes = serde_json::to_vec_pretty(r).map_err(|e| CoreError::Conflict(format!("a record could not be written out: {e}")))?;
-            add(PlannedObject { name: format!("{root}records/{:012}.json", r.seq), kind: "record", seq: Some(r.seq), record_kind: Some(r.kind.clone()), sha256: sha256_hex(&bytes), bytes, retain_until: until.clone() })?;
+            add(PlannedObject {
+                name: format!("{root}records/{:012}.json", r.seq),
+                kind: "record",
+                seq: Some(r.seq),
+                record_kind: Some(r.kind.clone()),
+                sha256: sha256_hex(&bytes),
+                bytes,
+                retain_until: until.clone(),
+            })?;
         }
         for sha in s.evidence_file_shas()? {
             let name = format!("{root}files/{sha}");
@@ -123,11 +131,22 @@ pub fn plan(store: &Store, signing_key: &SigningKey, archive: &Archive) -> Resul
         sessions.dedup();
         for session in sessions {
             let bytes = dossier::export(s, signing_key, session)?;
-            add(PlannedObject { name: format!("{root}dossiers/{session}/{:012}.zip", last.seq), kind: "dossier", seq: Some(last.seq), record_kind: None, sha256: sha256_hex(&bytes), bytes, retain_until: until.clone() })?;
+            add(PlannedObject {
+                name: format!("{root}dossiers/{session}/{:012}.zip", last.seq),
+                kind: "dossier",
+                seq: Some(last.seq),
+                record_kind: None,
+                sha256: sha256_hex(&bytes),
+                bytes,
+                retain_until: until.clone(),
+            })?;
         }
         let previous = match s.archive_last_checkpoint()? {
             Some(seq) => {
-                let hash = s.evidence_at(seq)?.map(|r| r.hash).ok_or_else(|| CoreError::Conflict(format!("record {seq}, the last checkpoint, is missing from the ledger")))?;
+                let hash = s
+                    .evidence_at(seq)?
+                    .map(|r| r.hash)
+                    .ok_or_else(|| CoreError::Conflict(format!("record {seq}, the last checkpoint, is missing from the ledger")))?;
                 Some(Previous { seq, hash })
             }
             None => None,
@@ -144,7 +163,15 @@ pub fn plan(store: &Store, signing_key: &SigningKey, archive: &Archive) -> Resul
         };
         checkpoint.signature = key::sign(signing_key, &checkpoint.message());
         let bytes = serde_json::to_vec_pretty(&checkpoint).expect("a checkpoint serializes");
-        add(PlannedObject { name: format!("{root}checkpoints/{:012}.json", last.seq), kind: "checkpoint", seq: Some(last.seq), record_kind: None, sha256: sha256_hex(&bytes), bytes, retain_until: until.clone() })?;
+        add(PlannedObject {
+            name: format!("{root}checkpoints/{:012}.json", last.seq),
+            kind: "checkpoint",
+            seq: Some(last.seq),
+            record_kind: None,
+            sha256: sha256_hex(&bytes),
+            bytes,
+            retain_until: until.clone(),
+        })?;
         Ok(planned)
     })
 }

@@ -118,7 +118,13 @@ async fn read(archive: &Archive, public_key: &str) -> Result<Read> {
 /// desk wrote still there.
 pub async fn verify(archive: &Archive, public_key: &str, local: Option<&LocalLedger>) -> Result<ArchiveReport> {
     let read = read(archive, public_key).await?;
-    let mut report = ArchiveReport { records: read.records.len() as u64, checkpoints: read.checkpoints.len() as u64, files: read.files.len() as u64, dossiers: read.dossiers.len() as u64, ..Default::default() };
+    let mut report = ArchiveReport {
+        records: read.records.len() as u64,
+        checkpoints: read.checkpoints.len() as u64,
+        files: read.files.len() as u64,
+        dossiers: read.dossiers.len() as u64,
+        ..Default::default()
+    };
     report.problems.extend(read.problems);
 
     let mut chain = ChainCheck::new();
@@ -182,7 +188,9 @@ pub async fn verify(archive: &Archive, public_key: &str, local: Option<&LocalLed
         let archived_names: BTreeSet<String> = archive.bucket.list(&root).await?.into_iter().collect();
         for name in written {
             if !name.contains("/records/") && !archived_names.contains(name) {
-                report.problems.push(problem(position(name), format!("{} was archived but is missing from the bucket", name.strip_prefix(&root).unwrap_or(name))));
+                report
+                    .problems
+                    .push(problem(position(name), format!("{} was archived but is missing from the bucket", name.strip_prefix(&root).unwrap_or(name))));
             }
         }
         report.not_yet_archived = not_yet;
@@ -211,7 +219,12 @@ pub async fn rebuild(archive: &Archive, public_key: &str, out: &Path) -> Result<
         for (sha, bytes) in &read.files {
             s.put_evidence_file(sha, "from the archive", bytes, &crate::outbox::now())?;
         }
-        s.set_evidence_head(&StoredHead { seq: last.seq, hash: last.hash.clone(), public_key: public_key.to_string(), signature: last.head_signature.clone() })?;
+        s.set_evidence_head(&StoredHead {
+            seq: last.seq,
+            hash: last.hash.clone(),
+            public_key: public_key.to_string(),
+            signature: last.head_signature.clone(),
+        })?;
         key::record_public_key(s, public_key)?;
         ledger::mark_started(s)
     })?;

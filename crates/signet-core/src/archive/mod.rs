@@ -33,7 +33,10 @@ pub struct Archive {
 pub fn check_retention_years(field: &str, raw: &str) -> Result<String> {
     match raw.trim().parse::<u32>() {
         Ok(y) if (MIN_RETENTION_YEARS..=100).contains(&y) => Ok(y.to_string()),
-        _ => Err(CoreError::invalid(field, format!("Give the retention in whole years, from {MIN_RETENTION_YEARS} (QI Tech's minimum for opt-in evidence) to 100."))),
+        _ => Err(CoreError::invalid(
+            field,
+            format!("Give the retention in whole years, from {MIN_RETENTION_YEARS} (QI Tech's minimum for opt-in evidence) to 100."),
+        )),
     }
 }
 
@@ -70,7 +73,8 @@ impl Archive {
 
     /// Until when an object written now is locked.
     pub fn retain_until(&self) -> String {
-        let until = time::OffsetDateTime::now_utc().saturating_add(time::Duration::days(365 * self.retention_years as i64 + (self.retention_years as i64) / 4 + 1));
+        let until =
+            time::OffsetDateTime::now_utc().saturating_add(time::Duration::days(365 * self.retention_years as i64 + (self.retention_years as i64) / 4 + 1));
         rfc3339(until)
     }
 }
@@ -94,7 +98,9 @@ pub async fn test_connection(access: &ProviderAccess) -> Result<String> {
         Ok(s3::Written::AlreadyThere) => return Err(CoreError::Archive("the test object's new name was already taken; try again".into())),
         // S3's words for a bucket made without Object Lock.
         Err(CoreError::Archive(why)) if why.contains("ObjectLockConfiguration") || why.contains("Object Lock") => {
-            return Err(CoreError::Archive(format!("this bucket has no Object Lock, so evidence could be deleted: create a bucket with Object Lock enabled ({why})")))
+            return Err(CoreError::Archive(format!(
+                "this bucket has no Object Lock, so evidence could be deleted: create a bucket with Object Lock enabled ({why})"
+            )))
         }
         Err(e) => return Err(e),
     }
@@ -108,7 +114,10 @@ pub async fn test_connection(access: &ProviderAccess) -> Result<String> {
     let kept_until = head.retain_until.as_deref().and_then(|d| time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok());
     let asked = time::OffsetDateTime::parse(&until, &time::format_description::well_known::Rfc3339).ok();
     if kept_until.is_none() || kept_until < asked {
-        return Err(CoreError::Archive(format!("the bucket keeps the test object until {}, not {until} as asked", head.retain_until.as_deref().unwrap_or("no date"))));
+        return Err(CoreError::Archive(format!(
+            "the bucket keeps the test object until {}, not {until} as asked",
+            head.retain_until.as_deref().unwrap_or("no date")
+        )));
     }
     if head.version_id.is_none() {
         return Err(CoreError::Archive("the bucket gives no version ids: turn versioning on (Object Lock needs it)".into()));

@@ -34,7 +34,9 @@ pub struct Head {
 /// What a locked write came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Written {
-    New { version_id: Option<String> },
+    New {
+        version_id: Option<String>,
+    },
     /// An object of that name was there already: nothing was replaced.
     AlreadyThere,
 }
@@ -144,7 +146,8 @@ impl Bucket {
             if !status.is_success() {
                 return Err(refused("list the archive", status, &body));
             }
-            let page = rusty_s3::actions::ListObjectsV2::parse_response(&body).map_err(|e| CoreError::Archive(format!("the archive's listing could not be read ({e})")))?;
+            let page = rusty_s3::actions::ListObjectsV2::parse_response(&body)
+                .map_err(|e| CoreError::Archive(format!("the archive's listing could not be read ({e})")))?;
             names.extend(page.contents.into_iter().map(|c| c.key));
             match page.next_continuation_token {
                 Some(t) => token = Some(t),

@@ -217,7 +217,15 @@ fn lines(f: &Facts<'_>) -> Vec<(Style, String)> {
     out.push((Title, "Certificado de evidências de assinatura eletrônica".into()));
     out.push((Title, "Electronic signature evidence certificate".into()));
     out.push((Text, format!("Sessão / Session {} · Dívida / Debt {}", e.session_id, e.debt_key)));
-    out.push((Small, format!("Emitido por Signet {} em / Issued by Signet {} on {}", e.app_version, e.app_version, both_times(&f.issued_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()))));
+    out.push((
+        Small,
+        format!(
+            "Emitido por Signet {} em / Issued by Signet {} on {}",
+            e.app_version,
+            e.app_version,
+            both_times(&f.issued_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
+        ),
+    ));
 
     out.push((Heading, "1. O contrato / The contract".into()));
     field(&mut out, "Arquivo / File", format!("{}{}", e.contract.source_name, e.contract.pages.map(|p| format!(" · {p} páginas / pages")).unwrap_or_default()));
@@ -229,7 +237,11 @@ fn lines(f: &Facts<'_>) -> Vec<(Style, String)> {
     field(&mut out, "Nome / Name", e.signer.name.clone());
     field(&mut out, "CPF (parcial / partly masked)", mask_cpf(&e.signer.cpf));
     field(&mut out, "E-mail", e.signer.email.clone());
-    field(&mut out, "Telefone / Phone", format!("+{} ({}) {}", e.signer.phone_country_code.trim_start_matches('0'), e.signer.phone_area_code, e.signer.phone_number));
+    field(
+        &mut out,
+        "Telefone / Phone",
+        format!("+{} ({}) {}", e.signer.phone_country_code.trim_start_matches('0'), e.signer.phone_area_code, e.signer.phone_number),
+    );
 
     out.push((Heading, "3. Quando / When".into()));
     field(&mut out, "Contrato exibido / Contract shown", both_times(&e.reading.opened_at));
@@ -258,13 +270,21 @@ fn lines(f: &Facts<'_>) -> Vec<(Style, String)> {
     field(
         &mut out,
         "Leitura até o fim / Read to the end",
-        if e.reading.scrolled_to_end { "Sim: o botão de aceite só foi liberado no fim do texto / Yes: the accept button was enabled only at the end".into() } else { "Não registrada (linha de comando) / Not tracked (command line)".into() },
+        if e.reading.scrolled_to_end {
+            "Sim: o botão de aceite só foi liberado no fim do texto / Yes: the accept button was enabled only at the end".into()
+        } else {
+            "Não registrada (linha de comando) / Not tracked (command line)".into()
+        },
     );
     if let Some(view) = &e.reading.view {
         field(&mut out, "Visualização usada / View used", view.clone());
     }
     field(&mut out, "Tempo com o contrato aberto / Time with the contract open", format!("{:.0} s", e.reading.seconds_open));
-    field(&mut out, format!("Consentimento (versão {}, idioma {}) / Consent (version, language)", e.consent.version, e.consent.language).as_str(), format!("\u{201c}{}\u{201d}", e.consent.wording));
+    field(
+        &mut out,
+        format!("Consentimento (versão {}, idioma {}) / Consent (version, language)", e.consent.version, e.consent.language).as_str(),
+        format!("\u{201c}{}\u{201d}", e.consent.wording),
+    );
     field(&mut out, "Autenticação / Authentication", "opt-in (assinatura eletrônica simples, MP 2.200-2/2001 art. 10 §2)".into());
 
     out.push((Heading, "6. Operador e mesa / Operator and desk".into()));

@@ -49,8 +49,8 @@ fn ledger_of(store: &Store, session_id: &str) -> Result<(Vec<StoredEvidence>, Ac
         .iter()
         .find(|r| r.kind == ledger::Kind::Acceptance.as_str())
         .ok_or_else(|| CoreError::not_found(format!("Evidence of session {session_id}")))?;
-    let evidence: AcceptanceEvidence = serde_json::from_str(&acceptance.body)
-        .map_err(|e| CoreError::Conflict(format!("the evidence of session {session_id} cannot be read back: {e}")))?;
+    let evidence: AcceptanceEvidence =
+        serde_json::from_str(&acceptance.body).map_err(|e| CoreError::Conflict(format!("the evidence of session {session_id} cannot be read back: {e}")))?;
     Ok((records, evidence))
 }
 
@@ -86,7 +86,8 @@ pub fn export(store: &Store, signing_key: &SigningKey, session_id: &str) -> Resu
 
     // The certificate people read, listed in the manifest like every other file.
     let acceptance_seq = records.iter().find(|r| r.kind == ledger::Kind::Acceptance.as_str()).map(|r| r.seq).unwrap_or(first.seq);
-    let answer: Option<serde_json::Value> = records.iter().rev().find(|r| r.kind == ledger::Kind::ProviderResponse.as_str()).and_then(|r| serde_json::from_str(&r.body).ok());
+    let answer: Option<serde_json::Value> =
+        records.iter().rev().find(|r| r.kind == ledger::Kind::ProviderResponse.as_str()).and_then(|r| serde_json::from_str(&r.body).ok());
     let public_key = key::public_key(&signing_key.verifying_key());
     let certificate = super::certificate::render(&super::certificate::Facts {
         evidence: &evidence,

@@ -242,7 +242,11 @@ impl ChainCheck {
     pub fn link(&mut self, r: &Link) {
         if r.seq != self.expected_seq {
             if r.seq > self.expected_seq {
-                let missing = if r.seq - 1 == self.expected_seq { format!("record {} is missing", self.expected_seq) } else { format!("records {} to {} are missing", self.expected_seq, r.seq - 1) };
+                let missing = if r.seq - 1 == self.expected_seq {
+                    format!("record {} is missing", self.expected_seq)
+                } else {
+                    format!("records {} to {} are missing", self.expected_seq, r.seq - 1)
+                };
                 self.problem(self.expected_seq, format!("{missing} (removed)"));
             } else {
                 self.problem(r.seq, format!("record {} appears out of order", r.seq));
@@ -331,7 +335,8 @@ pub fn verify(store: &Store, expected_public_key: Option<&str>) -> Result<Ledger
             let named: NamedFiles = serde_json::from_str(&r.body).unwrap_or_default();
             for sha in [named.contract.text_sha256, named.contract.pdf_sha256].into_iter().flatten() {
                 if !kept.contains(&sha) {
-                    missing_files.push(LedgerProblem { position: Some(r.seq), problem: format!("the contract file {sha} that record {} names was removed", r.seq) });
+                    missing_files
+                        .push(LedgerProblem { position: Some(r.seq), problem: format!("the contract file {sha} that record {} names was removed", r.seq) });
                 }
             }
         }
@@ -340,7 +345,10 @@ pub fn verify(store: &Store, expected_public_key: Option<&str>) -> Result<Ledger
     check.problems.extend(missing_files);
     let head = store.evidence_head()?;
     if head.is_none() && records == 0 && store.app_setting(FIRST_SIGNED_SETTING)?.is_some() {
-        check.problems.push(LedgerProblem { position: Some(1), problem: "the ledger is empty, though evidence was written to it: every record and the head were removed".into() });
+        check.problems.push(LedgerProblem {
+            position: Some(1),
+            problem: "the ledger is empty, though evidence was written to it: every record and the head were removed".into(),
+        });
     }
     check.head(head.as_ref(), expected_public_key);
     check.problems.extend(file_problems);

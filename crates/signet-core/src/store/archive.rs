@@ -116,11 +116,9 @@ impl Store {
 
     /// How many objects wait to be written, and how many the bucket refused as conflicting.
     pub fn archive_counts(&self) -> Result<(u64, u64)> {
-        Ok(self.conn().query_row(
-            "SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'conflict') FROM archive_log",
-            [],
-            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
-        )?)
+        Ok(self.conn().query_row("SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'conflict') FROM archive_log", [], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+        })?)
     }
 
     /// Every logged object's name and state (what verify compares with the bucket).

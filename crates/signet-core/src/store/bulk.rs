@@ -74,7 +74,17 @@ impl Store {
              FROM bulk_rows b LEFT JOIN operations o ON o.key = b.operation_key
              WHERE b.run_id = ?1",
             [run_id],
-            |r| Ok([r.get::<_, i64>(0)? as u64, r.get::<_, f64>(1)? as u64, r.get::<_, f64>(2)? as u64, r.get::<_, f64>(3)? as u64, r.get::<_, f64>(4)? as u64, r.get::<_, f64>(5)? as u64, r.get::<_, f64>(6)? as u64]),
+            |r| {
+                Ok([
+                    r.get::<_, i64>(0)? as u64,
+                    r.get::<_, f64>(1)? as u64,
+                    r.get::<_, f64>(2)? as u64,
+                    r.get::<_, f64>(3)? as u64,
+                    r.get::<_, f64>(4)? as u64,
+                    r.get::<_, f64>(5)? as u64,
+                    r.get::<_, f64>(6)? as u64,
+                ])
+            },
         )?)
     }
 
@@ -102,9 +112,7 @@ impl Store {
 impl Store {
     /// A profile's runs that are not finished, newest first: (id, source file).
     pub fn open_bulk_runs(&self, profile_id: &str) -> Result<Vec<(String, String)>> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT id, source FROM bulk_runs WHERE profile_id = ?1 AND state = 'open' ORDER BY created_at DESC")?;
+        let mut stmt = self.conn().prepare("SELECT id, source FROM bulk_runs WHERE profile_id = ?1 AND state = 'open' ORDER BY created_at DESC")?;
         let rows = stmt.query_map([profile_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -75,9 +75,8 @@ impl Store {
 
     /// Records whose session id, debt key or CPF is `key`, in ledger order.
     pub fn evidence_about(&self, key: &str) -> Result<Vec<StoredEvidence>> {
-        let mut stmt = self.conn().prepare(&format!(
-            "SELECT {COLUMNS} FROM evidence_ledger WHERE session_id = ?1 OR debt_key = ?1 OR cpf = ?1 ORDER BY seq"
-        ))?;
+        let mut stmt =
+            self.conn().prepare(&format!("SELECT {COLUMNS} FROM evidence_ledger WHERE session_id = ?1 OR debt_key = ?1 OR cpf = ?1 ORDER BY seq"))?;
         let rows = stmt.query_map([key], evidence)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -110,10 +109,7 @@ impl Store {
     }
 
     pub fn evidence_file(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>> {
-        Ok(self
-            .conn()
-            .query_row("SELECT name, bytes FROM evidence_files WHERE sha256 = ?1", [sha256], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?)
+        Ok(self.conn().query_row("SELECT name, bytes FROM evidence_files WHERE sha256 = ?1", [sha256], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
     }
 
     /// Every kept file's stated hash and bytes, one at a time.

@@ -51,8 +51,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database in `dir` and brings its schema up to date.
     pub fn open_in(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| CoreError::Io { context: format!("cannot create the data folder {}", dir.display()), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| CoreError::Io { context: format!("cannot create the data folder {}", dir.display()), source })?;
         Store::open(&dir.join(DATABASE_FILE))
     }
 
@@ -110,10 +109,7 @@ impl Store {
 
     pub fn app_setting(&self, key: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM app_settings WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+        Ok(self.conn.query_row("SELECT value FROM app_settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
 
     pub fn set_app_setting(&self, key: &str, value: &str) -> Result<()> {
@@ -170,7 +166,9 @@ mod tests {
     fn activity_search_finds_any_part_of_a_subject_kind_or_key_whatever_its_length_or_case() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in(dir.path()).unwrap();
-        for (key, subject, kind) in [("k-alpha", "RO-10482", "payment_request.send"), ("k-beta", "Contrato \"Março\"", "signzy.initiate"), ("k-gamma", "ab", "kyc.update")] {
+        for (key, subject, kind) in
+            [("k-alpha", "RO-10482", "payment_request.send"), ("k-beta", "Contrato \"Março\"", "signzy.initiate"), ("k-gamma", "ab", "kyc.update")]
+        {
             store
                 .insert_operation(&OperationRecord {
                     key: key.into(),
@@ -185,7 +183,7 @@ mod tests {
                     updated_at: "t".into(),
                     attempts: 1,
                     retry_at: None,
-        checkable_with: None,
+                    checkable_with: None,
                 })
                 .unwrap();
         }

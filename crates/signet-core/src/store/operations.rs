@@ -73,9 +73,7 @@ pub struct OperationRecord {
 const COLUMNS: &str = "key, area, kind, profile_id, subject, request, status, response, created_at, updated_at, attempts, retry_at";
 
 fn record(r: &Row<'_>) -> rusqlite::Result<OperationRecord> {
-    let json = |i: usize| -> rusqlite::Result<Option<serde_json::Value>> {
-        Ok(r.get::<_, Option<String>>(i)?.and_then(|t| serde_json::from_str(&t).ok()))
-    };
+    let json = |i: usize| -> rusqlite::Result<Option<serde_json::Value>> { Ok(r.get::<_, Option<String>>(i)?.and_then(|t| serde_json::from_str(&t).ok())) };
     let kind: String = r.get(2)?;
     Ok(OperationRecord {
         key: r.get(0)?,
@@ -119,9 +117,12 @@ impl Store {
     }
 
     pub fn finish_operation(&self, key: &str, status: OperationStatus, response: &serde_json::Value, at: &str) -> Result<()> {
-        self.conn()
-            .prepare_cached("UPDATE operations SET status = ?2, response = ?3, updated_at = ?4, retry_at = NULL WHERE key = ?1")?
-            .execute(params![key, status.as_str(), response.to_string(), at])?;
+        self.conn().prepare_cached("UPDATE operations SET status = ?2, response = ?3, updated_at = ?4, retry_at = NULL WHERE key = ?1")?.execute(params![
+            key,
+            status.as_str(),
+            response.to_string(),
+            at
+        ])?;
         Ok(())
     }
 
@@ -136,9 +137,8 @@ impl Store {
 
     /// Waiting operations whose next try is due at `now` (RFC 3339 UTC), oldest first.
     pub fn due_operations(&self, now: &str) -> Result<Vec<OperationRecord>> {
-        let mut stmt = self.conn().prepare(&format!(
-            "SELECT {COLUMNS} FROM operations WHERE status = 'waiting' AND retry_at <= ?1 ORDER BY created_at, rowid"
-        ))?;
+        let mut stmt =
+            self.conn().prepare(&format!("SELECT {COLUMNS} FROM operations WHERE status = 'waiting' AND retry_at <= ?1 ORDER BY created_at, rowid"))?;
         let rows = stmt.query_map([now], record)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -165,17 +165,13 @@ impl Store {
     }
 
     pub fn operation(&self, key: &str) -> Result<Option<OperationRecord>> {
-        Ok(self
-            .conn()
-            .query_row(&format!("SELECT {COLUMNS} FROM operations WHERE key = ?1"), [key], record)
-            .optional()?)
+        Ok(self.conn().query_row(&format!("SELECT {COLUMNS} FROM operations WHERE key = ?1"), [key], record).optional()?)
     }
 
     /// An area's operations about one subject, newest first.
     pub fn operations_about(&self, area: &str, subject: &str) -> Result<Vec<OperationRecord>> {
-        let mut stmt = self.conn().prepare(&format!(
-            "SELECT {COLUMNS} FROM operations WHERE area = ?1 AND subject = ?2 ORDER BY created_at DESC, rowid DESC"
-        ))?;
+        let mut stmt =
+            self.conn().prepare(&format!("SELECT {COLUMNS} FROM operations WHERE area = ?1 AND subject = ?2 ORDER BY created_at DESC, rowid DESC"))?;
         let rows = stmt.query_map([area, subject], record)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -246,9 +242,9 @@ impl Store {
         let filter = if conditions.is_empty() { "1".to_string() } else { conditions.join(" AND ") };
         let total: i64 = self.conn().query_row(&format!("SELECT COUNT(*) FROM operations WHERE {filter}"), params_from_iter(&values), |r| r.get(0))?;
         let (limit, offset) = (q.limit.clamp(1, 500), q.offset);
-        let mut stmt = self.conn().prepare(&format!(
-            "SELECT {COLUMNS} FROM operations WHERE {filter} ORDER BY created_at DESC, rowid DESC LIMIT {limit} OFFSET {offset}"
-        ))?;
+        let mut stmt = self
+            .conn()
+            .prepare(&format!("SELECT {COLUMNS} FROM operations WHERE {filter} ORDER BY created_at DESC, rowid DESC LIMIT {limit} OFFSET {offset}"))?;
         let rows = stmt.query_map(params_from_iter(&values), record)?;
         Ok(OperationPage { items: rows.collect::<rusqlite::Result<_>>()?, total: total as u32 })
     }

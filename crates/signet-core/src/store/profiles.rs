@@ -22,12 +22,7 @@ impl Store {
     }
 
     pub fn profile(&self, id: &str) -> Result<Option<StoredProfile>> {
-        Ok(self
-            .conn()
-            .query_row("SELECT id, name FROM profiles WHERE id = ?1", [id], |r| {
-                Ok(StoredProfile { id: r.get(0)?, name: r.get(1)? })
-            })
-            .optional()?)
+        Ok(self.conn().query_row("SELECT id, name FROM profiles WHERE id = ?1", [id], |r| Ok(StoredProfile { id: r.get(0)?, name: r.get(1)? })).optional()?)
     }
 
     pub fn insert_profile(&self, id: &str, name: &str, created_at: &str) -> Result<()> {
@@ -38,10 +33,7 @@ impl Store {
     }
 
     pub fn rename_profile(&self, id: &str, name: &str) -> Result<()> {
-        let n = self
-            .conn()
-            .execute("UPDATE profiles SET name = ?2 WHERE id = ?1", params![id, name])
-            .map_err(|e| duplicate_name(e, name))?;
+        let n = self.conn().execute("UPDATE profiles SET name = ?2 WHERE id = ?1", params![id, name]).map_err(|e| duplicate_name(e, name))?;
         if n == 0 {
             return Err(CoreError::not_found(format!("profile {id}")));
         }
@@ -58,25 +50,15 @@ impl Store {
     }
 
     pub fn provider_settings(&self, profile_id: &str, provider: ProviderId) -> Result<BTreeMap<String, String>> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT field, value FROM provider_settings WHERE profile_id = ?1 AND provider = ?2")?;
+        let mut stmt = self.conn().prepare("SELECT field, value FROM provider_settings WHERE profile_id = ?1 AND provider = ?2")?;
         let rows = stmt.query_map(params![profile_id, provider.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Replaces a provider's settings in one transaction; empty values are removed.
-    pub fn replace_provider_settings(
-        &mut self,
-        profile_id: &str,
-        provider: ProviderId,
-        values: &BTreeMap<String, String>,
-    ) -> Result<()> {
+    pub fn replace_provider_settings(&mut self, profile_id: &str, provider: ProviderId, values: &BTreeMap<String, String>) -> Result<()> {
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "DELETE FROM provider_settings WHERE profile_id = ?1 AND provider = ?2",
-            params![profile_id, provider.as_str()],
-        )?;
+        tx.execute("DELETE FROM provider_settings WHERE profile_id = ?1 AND provider = ?2", params![profile_id, provider.as_str()])?;
         for (field, value) in values.iter().filter(|(_, v)| !v.is_empty()) {
             tx.execute(
                 "INSERT INTO provider_settings (profile_id, provider, field, value) VALUES (?1, ?2, ?3, ?4)",

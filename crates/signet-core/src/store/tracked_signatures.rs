@@ -16,13 +16,7 @@ pub struct StoredTrackedSignature {
 }
 
 fn tracked(r: &Row<'_>) -> rusqlite::Result<StoredTrackedSignature> {
-    Ok(StoredTrackedSignature {
-        spi_request_uuid: r.get(0)?,
-        label: r.get(1)?,
-        added_at: r.get(2)?,
-        last_seen: r.get(3)?,
-        checked_at: r.get(4)?,
-    })
+    Ok(StoredTrackedSignature { spi_request_uuid: r.get(0)?, label: r.get(1)?, added_at: r.get(2)?, last_seen: r.get(3)?, checked_at: r.get(4)? })
 }
 
 impl Store {

@@ -52,7 +52,10 @@ pub struct ClaimHolder {
 
 impl ClaimHolder {
     pub fn describe(&self) -> String {
-        format!("{} {} was already sent from desk {} by {} ({}) at {} (operation {})", self.scope, self.business_key, self.desk_name, self.operator, self.branch, self.claimed_at, self.operation_key)
+        format!(
+            "{} {} was already sent from desk {} by {} ({}) at {} (operation {})",
+            self.scope, self.business_key, self.desk_name, self.operator, self.branch, self.claimed_at, self.operation_key
+        )
     }
 }
 
@@ -104,7 +107,8 @@ pub(super) async fn claim_with<C: GenericClient>(
     known_locally: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Claim> {
     let desk = uuid::Uuid::parse_str(&me.desk_id).map_err(|e| CoreError::Conflict(format!("this desk's id is not a UUID: {e}")))?;
-    let insert = "INSERT INTO signet.claims (scope, business_key, attempt, desk_id, desk_name, operator, branch, operation_key, deliberate, offline_override, note)
+    let insert =
+        "INSERT INTO signet.claims (scope, business_key, attempt, desk_id, desk_name, operator, branch, operation_key, deliberate, offline_override, note)
                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (scope, business_key, attempt) DO NOTHING RETURNING id";
     let (deliberate, offline) = match mode {
         Mode::First => (false, false),

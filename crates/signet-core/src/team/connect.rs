@@ -89,7 +89,12 @@ impl TeamConfig {
         };
         match tokio::time::timeout(CONNECT_TIMEOUT * 2, attempt).await {
             Ok(result) => result,
-            Err(_) => Err(CoreError::TeamUnreachable(format!("the team store at {}:{} did not answer within {} s", self.host, self.port, (CONNECT_TIMEOUT * 2).as_secs()))),
+            Err(_) => Err(CoreError::TeamUnreachable(format!(
+                "the team store at {}:{} did not answer within {} s",
+                self.host,
+                self.port,
+                (CONNECT_TIMEOUT * 2).as_secs()
+            ))),
         }
     }
 
@@ -124,7 +129,9 @@ fn tls_or_unreachable(e: tokio_postgres::Error, host: &str) -> CoreError {
         ));
     }
     if text.contains("server does not support TLS") {
-        return CoreError::Team(format!("The team store at {host} does not offer TLS; Signet connects to a remote team store only over TLS. Ask IT to turn on ssl."));
+        return CoreError::Team(format!(
+            "The team store at {host} does not offer TLS; Signet connects to a remote team store only over TLS. Ask IT to turn on ssl."
+        ));
     }
     super::db_error(&format!("the team store at {host} could not be reached"), e)
 }

@@ -69,7 +69,8 @@ impl Team {
     /// The team profile `profile_id` as its settings describe it (nothing is
     /// contacted yet). `access` is an error when the settings cannot be read whole.
     pub fn new(profile_id: &str, access: std::result::Result<&ProviderAccess, String>, desk_id: &str) -> Team {
-        let desk_name = access.as_ref().ok().and_then(|a| a.value("desk_name")).map(str::to_string).filter(|n| !n.is_empty()).unwrap_or_else(crate::optin::device_name);
+        let desk_name =
+            access.as_ref().ok().and_then(|a| a.value("desk_name")).map(str::to_string).filter(|n| !n.is_empty()).unwrap_or_else(crate::optin::device_name);
         let config = access.and_then(|a| TeamConfig::from_access(a).map_err(|e| e.to_string()));
         Team {
             profile_id: profile_id.into(),

@@ -48,7 +48,9 @@ pub async fn check_version(client: &tokio_postgres::Client) -> Result<()> {
 pub async fn init(client: &mut tokio_postgres::Client) -> Result<(i32, i32)> {
     let before = version(client).await?;
     if before > VERSION {
-        return Err(CoreError::Team(format!("The team store is at schema {before}, newer than this Signet's {VERSION}: run `signet team init` from a newer Signet.")));
+        return Err(CoreError::Team(format!(
+            "The team store is at schema {before}, newer than this Signet's {VERSION}: run `signet team init` from a newer Signet."
+        )));
     }
     for (n, sql) in MIGRATIONS.iter().enumerate().skip(before as usize) {
         let tx = client.transaction().await.map_err(|e| super::db_error("the team store could not start the migration", e))?;
@@ -69,7 +71,10 @@ pub async fn add_member(client: &tokio_postgres::Client, role: &str, branch: &st
     let group = if supervisor { "signet_supervisor" } else { "signet_operator" };
     let quoted = format!("\"{}\"", role.replace('"', "\"\""));
     let grant = format!("GRANT {group} TO {quoted}");
-    client.batch_execute(&grant).await.map_err(|e| super::db_error(&format!("the role {role} could not join {group} (create it first: CREATE ROLE {role} LOGIN PASSWORD '...')"), e))?;
+    client
+        .batch_execute(&grant)
+        .await
+        .map_err(|e| super::db_error(&format!("the role {role} could not join {group} (create it first: CREATE ROLE {role} LOGIN PASSWORD '...')"), e))?;
     if !supervisor {
         let revoke = format!("REVOKE signet_supervisor FROM {quoted}");
         client.batch_execute(&revoke).await.map_err(|e| super::db_error("the supervisor role could not be taken back", e))?;

@@ -33,7 +33,8 @@ fn lock(db: &Mutex<Store>) -> Result<std::sync::MutexGuard<'_, Store>> {
 }
 
 fn ts(rfc3339: &str) -> Result<time::OffsetDateTime> {
-    time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339).map_err(|e| CoreError::Conflict(format!("a stored time cannot be read ({rfc3339}): {e}")))
+    time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| CoreError::Conflict(format!("a stored time cannot be read ({rfc3339}): {e}")))
 }
 
 /// One row to write, read from SQLite while its lock is held (no await then).
@@ -103,7 +104,8 @@ const PUSH_EVIDENCE: &str = "INSERT INTO signet.evidence (desk_id, seq, branch, 
 const PUSH_BULK_RUN: &str = "INSERT INTO signet.bulk_runs (desk_id, id, branch, operator, source, state, rows_total, rows_sent, created_at, updated_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                      ON CONFLICT (desk_id, id) DO UPDATE SET state = EXCLUDED.state, rows_sent = EXCLUDED.rows_sent, updated_at = EXCLUDED.updated_at";
-const PUSH_FOLLOWED: &str = "INSERT INTO signet.followed_signatures (desk_id, spi_request_uuid, branch, label, added_at, signed) VALUES ($1, $2, $3, $4, $5, $6)
+const PUSH_FOLLOWED: &str =
+    "INSERT INTO signet.followed_signatures (desk_id, spi_request_uuid, branch, label, added_at, signed) VALUES ($1, $2, $3, $4, $5, $6)
                      ON CONFLICT (desk_id, spi_request_uuid) DO UPDATE SET label = EXCLUDED.label, signed = EXCLUDED.signed";
 
 /// The batch's statements, each prepared once (then one round trip per row).
@@ -134,7 +136,23 @@ async fn push(client: &mut tokio_postgres::Client, rows: &[Row], me: &super::Des
                 let status = op.status.as_str();
                 tx.execute(
                     &statements.get(&tx, PUSH_OPERATION).await?,
-                    &[&desk, &op.key, &me.branch, &me.operator, &me.desk_name, &op.area, &op.kind, &op.subject, &status, &op.request, &op.response, &(op.attempts as i32), &ts(&op.created_at)?, &ts(&op.updated_at)?, &search],
+                    &[
+                        &desk,
+                        &op.key,
+                        &me.branch,
+                        &me.operator,
+                        &me.desk_name,
+                        &op.area,
+                        &op.kind,
+                        &op.subject,
+                        &status,
+                        &op.request,
+                        &op.response,
+                        &(op.attempts as i32),
+                        &ts(&op.created_at)?,
+                        &ts(&op.updated_at)?,
+                        &search,
+                    ],
                 )
                 .await
                 .map_err(|e| db_error("the team store did not take an operation", e))?;
@@ -151,18 +169,26 @@ async fn push(client: &mut tokio_postgres::Client, rows: &[Row], me: &super::Des
             Row::BulkRun(b) => {
                 tx.execute(
                     &statements.get(&tx, PUSH_BULK_RUN).await?,
-                    &[&desk, &b.id, &me.branch, &me.operator, &b.source, &b.state, &(b.rows_total as i32), &(b.rows_sent as i32), &ts(&b.created_at)?, &ts(&b.updated_at)?],
+                    &[
+                        &desk,
+                        &b.id,
+                        &me.branch,
+                        &me.operator,
+                        &b.source,
+                        &b.state,
+                        &(b.rows_total as i32),
+                        &(b.rows_sent as i32),
+                        &ts(&b.created_at)?,
+                        &ts(&b.updated_at)?,
+                    ],
                 )
                 .await
                 .map_err(|e| db_error("the team store did not take a bulk run", e))?;
             }
             Row::Followed(f) => {
-                tx.execute(
-                    &statements.get(&tx, PUSH_FOLLOWED).await?,
-                    &[&desk, &f.spi_request_uuid, &me.branch, &f.label, &ts(&f.added_at)?, &f.signed],
-                )
-                .await
-                .map_err(|e| db_error("the team store did not take a followed signature", e))?;
+                tx.execute(&statements.get(&tx, PUSH_FOLLOWED).await?, &[&desk, &f.spi_request_uuid, &me.branch, &f.label, &ts(&f.added_at)?, &f.signed])
+                    .await
+                    .map_err(|e| db_error("the team store did not take a followed signature", e))?;
             }
             Row::Override(o) => {
                 // Recorded now that the store is back: the next attempt of its key,

@@ -78,6 +78,8 @@ fn confine() -> Result<Vec<String>, String> {
 /// The resource limits this process runs under, as the probe reports them.
 #[cfg(unix)]
 fn resource_limits() -> String {
+    // rlim_t is u64 on the 64-bit Linux targets we build; the cast keeps others compiling.
+    #[allow(clippy::unnecessary_cast)]
     let get = |resource| {
         let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         // SAFETY: getrlimit writes only the struct we pass.
@@ -153,6 +155,8 @@ fn seccomp_denylist() -> Result<(), seccompiler::Error> {
     // The older calls x86-64 still has beside their *at forms.
     #[cfg(target_arch = "x86_64")]
     denied.extend([libc::SYS_open, libc::SYS_creat, libc::SYS_fork, libc::SYS_vfork, libc::SYS_unlink, libc::SYS_rename, libc::SYS_mkdir]);
+    // Syscall numbers are c_long (i64 on 64-bit Linux); seccompiler wants i64 everywhere.
+    #[allow(clippy::unnecessary_cast)]
     let rules = denied.iter().map(|&call| (call as i64, Vec::new())).collect::<BTreeMap<_, _>>();
     let arch = if cfg!(target_arch = "aarch64") { TargetArch::aarch64 } else { TargetArch::x86_64 };
     let filter = SeccompFilter::new(rules, SeccompAction::Allow, SeccompAction::Errno(libc::EPERM as u32), arch)?;

@@ -183,6 +183,8 @@ pub fn program() -> Result<PathBuf> {
 pub fn refusal(field: &str, name: &str, failure: Failure) -> CoreError {
     match failure {
         Failure::Refused(why) => CoreError::invalid(field, format!("{name}: {why}")),
-        Failure::Unsafe(why) => CoreError::invalid(field, format!("{name} could not be read safely: {why}. Nothing was sent; ask the customer for another copy.")),
+        Failure::Unsafe(why) => {
+            CoreError::invalid(field, format!("{name} could not be read safely: {why}. Nothing was sent; ask the customer for another copy."))
+        }
     }
 }

@@ -41,9 +41,20 @@ pub enum Job {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Reply {
     Pages(Vec<String>),
-    Pdf { pages: u32, encrypted: bool, first_page_text: Option<String> },
-    Image { width: u32, height: u32, thumbnail_png: Vec<u8> },
-    Rendered { total: u32, pages: Vec<Vec<u8>> },
+    Pdf {
+        pages: u32,
+        encrypted: bool,
+        first_page_text: Option<String>,
+    },
+    Image {
+        width: u32,
+        height: u32,
+        thumbnail_png: Vec<u8>,
+    },
+    Rendered {
+        total: u32,
+        pages: Vec<Vec<u8>>,
+    },
     Probe(ProbeReport),
     /// The file is not what it should be (damaged, not a PDF, ...): the reason, for
     /// the operator, ending with what to do.
@@ -94,7 +105,11 @@ fn pdf_facts(bytes: &[u8]) -> Reply {
     let first_page_text = if encrypted || pages == 0 {
         None
     } else {
-        pdf_pages(bytes).ok().and_then(|p| p.into_iter().next()).map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(280).collect::<String>()).filter(|t| !t.is_empty())
+        pdf_pages(bytes)
+            .ok()
+            .and_then(|p| p.into_iter().next())
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(280).collect::<String>())
+            .filter(|t| !t.is_empty())
     };
     Reply::Pdf { pages, encrypted, first_page_text }
 }

@@ -55,7 +55,6 @@ impl Drop for Moto {
     }
 }
 
-
 impl Moto {
     /// Makes a bucket; with `object_lock`, created with Object Lock on (which turns
     /// versioning on), as the evidence archive needs.

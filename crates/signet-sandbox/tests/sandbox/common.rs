@@ -19,11 +19,7 @@ pub async fn start_with(config: SandboxConfig) -> Sandbox {
 
 /// No pooled connections: a fault on one request cannot leak into the next.
 pub fn client() -> Client {
-    Client::builder()
-        .pool_max_idle_per_host(0)
-        .timeout(Duration::from_secs(20))
-        .build()
-        .expect("client builds")
+    Client::builder().pool_max_idle_per_host(0).timeout(Duration::from_secs(20)).build().expect("client builds")
 }
 
 pub async fn json_of(resp: reqwest::Response) -> (u16, Value) {
@@ -171,8 +167,5 @@ pub async fn qi_verified(resp: reqwest::Response, method: &str, uri: &str) -> (u
 // --- Signzy
 
 pub fn signzy(sb: &Sandbox, path: &str, body: &Value) -> RequestBuilder {
-    client()
-        .post(format!("{}{path}", sb.base_url()))
-        .header("Authorization", demo_credentials().signzy_token)
-        .json(body)
+    client().post(format!("{}{path}", sb.base_url())).header("Authorization", demo_credentials().signzy_token).json(body)
 }

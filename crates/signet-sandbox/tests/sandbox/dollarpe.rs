@@ -16,10 +16,7 @@ async fn update(sb: &signet_sandbox::Sandbox, body: &Value, style: JsonStyle) ->
 async fn configuration_then_update() {
     // Verification far off, so the status seen is certainly the one right after the update.
     let sb = start_with(SandboxConfig { kyc_verify_after: Duration::from_secs(3600), ..Default::default() }).await;
-    let resp = dollarpe(&sb, Method::GET, &format!("/cms/api/v1/kyc/configuration/{}", demo::CUSTOMER_NEW), None, JsonStyle::Python, 0)
-        .send()
-        .await
-        .unwrap();
+    let resp = dollarpe(&sb, Method::GET, &format!("/cms/api/v1/kyc/configuration/{}", demo::CUSTOMER_NEW), None, JsonStyle::Python, 0).send().await.unwrap();
     assert!(resp.headers().get("date").is_some(), "DollarPe replies carry Date");
     let (status, v) = json_of(resp).await;
     assert_eq!(status, 200);

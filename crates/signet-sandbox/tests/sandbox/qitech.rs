@@ -41,14 +41,12 @@ async fn opt_in_signature_is_received_and_listed() {
 async fn upload_returns_a_document_key() {
     let sb = start().await;
     let boundary = "signet-test-boundary";
-    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contract.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").into_bytes();
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contract.pdf\"\r\nContent-Type: application/pdf\r\n\r\n")
+        .into_bytes();
     body.extend_from_slice(b"%PDF-1.4 test");
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let claims = qi_claims(&body, "POST", "/upload");
-    let resp = qi_with(&sb, Method::POST, "/upload", body, &claims, &format!("multipart/form-data; boundary={boundary}"))
-        .send()
-        .await
-        .unwrap();
+    let resp = qi_with(&sb, Method::POST, "/upload", body, &claims, &format!("multipart/form-data; boundary={boundary}")).send().await.unwrap();
     let (status, v) = qi_verified(resp, "POST", "/upload").await;
     assert_eq!(status, 200, "{v}");
     assert!(uuid::Uuid::parse_str(v["document_key"].as_str().unwrap()).is_ok());

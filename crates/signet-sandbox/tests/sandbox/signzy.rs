@@ -47,7 +47,18 @@ async fn initiate_sign_and_complete() {
     assert_eq!((doc["initialSignerCount"].as_str(), doc["signedSignerCount"].as_str(), doc["isCompleted"].as_str()), (Some("2"), Some("0"), Some("false")));
     assert_eq!(doc["initialContract"], json!(base64::engine::general_purpose::STANDARD.encode(PDF)));
     assert_eq!(doc["contractTtl"], json!("15"));
-    for field in ["signerName", "signerId", "signatureType", "contractLastSignTime", "status", "aadhaarStatus", "signerIP", "noOfSuccessfulAttempts", "noOfFailureAttempts", "esignAttempts"] {
+    for field in [
+        "signerName",
+        "signerId",
+        "signatureType",
+        "contractLastSignTime",
+        "status",
+        "aadhaarStatus",
+        "signerIP",
+        "noOfSuccessfulAttempts",
+        "noOfFailureAttempts",
+        "esignAttempts",
+    ] {
         assert!(doc["signerdetail"][0].get(field).is_some(), "{field}");
     }
 
