@@ -362,6 +362,15 @@ fn a_bulk_run_pauses_stops_and_resumes_after_a_restart_without_sending_a_row_twi
     // The file dialog is answered by the environment; the code after the answer is the real one.
     let preview = pick_file(&file, || desk.ok("bulk_choose_file", json!({})));
     assert_eq!((preview["ready"].as_u64(), preview["problems"].as_u64()), (Some(rows as u64), Some(0)));
+    // A bad concurrency is refused before anything is recorded or sent, and the
+    // import is still there to start properly.
+    for bad in [0, 33] {
+        let refused = desk.err("bulk_start", json!({ "token": preview["token"], "concurrency": bad }));
+        assert_eq!((refused["code"].as_str(), refused["field"].as_str()), (Some("invalid_input"), Some("concurrency")), "{refused}");
+        assert!(refused["message"].as_str().unwrap().contains("1 to 32"), "{refused}");
+    }
+    assert!(desk.ok("bulk_unfinished", json!({})).as_array().unwrap().is_empty(), "a refused start recorded a run");
+    assert!(sandbox.journal().is_empty());
     let run_id = desk.ok("bulk_start", json!({ "token": preview["token"], "concurrency": 2 })).as_str().unwrap().to_string();
 
     // Pause: rows in flight finish, then nothing more is sent.

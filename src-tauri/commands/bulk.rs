@@ -90,6 +90,7 @@ pub async fn bulk_start<R: tauri::Runtime>(
     token: String,
     concurrency: usize,
 ) -> CmdResult<String> {
+    bulk::check_concurrency(concurrency)?;
     let import = lock(&bulk_state.imports)?.remove(&token).ok_or_else(|| CoreError::invalid("file", "Choose the file again: this import has expired."))?;
     let (profile_id, _) = state.access(ProviderId::Mykaarma)?;
     let (run_id, _) = state.with_store(|s| bulk::open_run(s, &profile_id, &import.source, &import.bytes, &import.rows))?;
@@ -110,6 +111,7 @@ pub async fn bulk_resume<R: tauri::Runtime>(
 }
 
 fn launch<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: &AppState, bulk_state: &BulkState, run_id: String, concurrency: usize) -> CmdResult<()> {
+    bulk::check_concurrency(concurrency)?;
     let (profile_id, access) = state.access(ProviderId::Mykaarma)?;
     let client = clients::kpay(&access, HttpConfig::default())?;
     let run = Running::default();

@@ -14,6 +14,7 @@ use crate::context::Context;
 use crate::output::{exit_code, Output};
 
 pub async fn run(ctx: &Context, file: &Path, concurrency: usize, results: Option<PathBuf>, out: &Output) -> Result<Value, CoreError> {
+    bulk::check_concurrency(concurrency)?;
     let bytes = std::fs::read(file).map_err(|source| CoreError::Io { context: format!("cannot read {}", file.display()), source })?;
     let rows = bulk::parse_csv(&bytes)?;
     for row in rows.iter().filter(|r| r.problem.is_some()) {

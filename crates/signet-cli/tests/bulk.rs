@@ -179,3 +179,23 @@ async fn a_run_killed_again_and_again_at_random_points_ends_with_every_row_sent_
     println!("bulk crash loop: {loops} runs, {kills} killed with SIGKILL; {} invoices received, none twice; integrity_check ok", posts.len());
     sb.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_concurrency_is_refused_before_the_run_is_recorded_or_sent() {
+    let sb = Sandbox::start(Default::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("requests.csv");
+    write_csv(&file, 3);
+    for bad in ["0", "33"] {
+        let out = bulk(dir.path(), &sb.base_url(), &file, bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+        let err: serde_json::Value = serde_json::from_slice(&out.stderr).or_else(|_| serde_json::from_slice(&out.stdout)).unwrap();
+        assert_eq!(err["field"], "concurrency", "{err}");
+    }
+    assert!(sb.journal().is_empty(), "a refused run sent something");
+    // The same file then starts as a new run, not the resumption of a recorded one.
+    let out = bulk(dir.path(), &sb.base_url(), &file, "2").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let done: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(done["resumed"], false, "{done}");
+}

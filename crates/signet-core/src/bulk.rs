@@ -250,6 +250,16 @@ impl Control {
     }
 }
 
+/// How many rows may be in flight at once: checked before a run is recorded or
+/// started, so a bad number is refused to the operator rather than stopping the run.
+pub fn check_concurrency(concurrency: usize) -> Result<()> {
+    if (1..=MAX_CONCURRENCY).contains(&concurrency) {
+        Ok(())
+    } else {
+        Err(CoreError::invalid("concurrency", format!("Send 1 to {MAX_CONCURRENCY} rows at a time (not {concurrency}).")))
+    }
+}
+
 /// Sends every row not yet sent, `concurrency` at a time. Rows already tied to an
 /// operation (whatever its outcome) are never sent again. Cancelling stops new rows
 /// and lets those in flight finish; the run stays open to be resumed.
@@ -262,9 +272,7 @@ pub async fn execute(
     control: &Control,
     on_progress: impl Fn(&Progress),
 ) -> Result<Progress> {
-    if !(1..=MAX_CONCURRENCY).contains(&concurrency) {
-        return Err(CoreError::invalid("concurrency", format!("Send 1 to {MAX_CONCURRENCY} rows at a time.")));
-    }
+    check_concurrency(concurrency)?;
     let rows = lock(db)?.bulk_rows(run_id)?;
     let todo: Vec<StoredBulkRow> = rows.into_iter().filter(|r| r.problem.is_none() && r.operation_key.is_none()).collect();
     let started = Instant::now();
