@@ -667,31 +667,7 @@ async fn a_branch_opt_in_killed_at_random_points_never_loses_its_evidence_or_sig
 async fn a_branch_signs_an_opt_in_contract_from_the_command_line_and_proves_it_offline() {
     let env = Env::from_vars();
     let (_sandbox, url) = serve_sandbox(&env);
-    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
-    let (code, sent) = signet_json(
-        &env,
-        &url,
-        &[
-            "optin",
-            "submit",
-            "--debt",
-            "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01",
-            "--contract",
-            pdf.to_str().unwrap(),
-            "--name",
-            "Maria da Silva",
-            "--email",
-            "maria@example.com",
-            "--phone-area",
-            "11",
-            "--phone-number",
-            "999999999",
-            "--cpf",
-            "617.669.762-04",
-            "--ip",
-            "179.104.42.245",
-        ],
-    );
+    let (code, sent) = submit_optin_from_the_cli(&env, &url, &["optin", "submit", "--debt", "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c01"]);
     assert_eq!((code, sent["status"].as_str()), (0, Some("signature_received")), "{sent}");
     let session = sent["sessionId"].as_str().unwrap().to_string();
     // The installation's signing key went to the keyring, not to a file.
@@ -1348,33 +1324,7 @@ async fn an_evidence_archive_keeps_the_desks_evidence_locked_and_checks_it() {
     let (_moto, s3) = moto_with_locked_bucket("signet-evidence-e2e");
     let (_sandbox, url) = serve_sandbox(&env);
     // Evidence to archive: an opt-in signed from the command line on the Sandbox profile.
-    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
-    let (code, sent) = signet_json(
-        &env,
-        &url,
-        &[
-            "--profile",
-            "Sandbox",
-            "optin",
-            "submit",
-            "--debt",
-            "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c02",
-            "--contract",
-            pdf.to_str().unwrap(),
-            "--name",
-            "Maria da Silva",
-            "--email",
-            "maria@example.com",
-            "--phone-area",
-            "11",
-            "--phone-number",
-            "999999999",
-            "--cpf",
-            "617.669.762-04",
-            "--ip",
-            "179.104.42.245",
-        ],
-    );
+    let (code, sent) = submit_optin_from_the_cli(&env, &url, &["--profile", "Sandbox", "optin", "submit", "--debt", "b1d2c3e4-0001-4a5b-8c6d-7e8f9a0b1c02"]);
     assert_eq!(code, 0, "{sent}");
 
     let driver = Driver::start(&[]);
@@ -1413,4 +1363,28 @@ async fn an_evidence_archive_keeps_the_desks_evidence_locked_and_checks_it() {
     screenshot(&c, &env, "settings-archive.png").await;
     use_sandbox(&c).await;
     c.close().await.unwrap();
+}
+
+/// `signet ... optin submit` for Maria da Silva on the 12-page contract fixture;
+/// `head` names the profile, the command and the debt.
+fn submit_optin_from_the_cli(env: &Env, url: &str, head: &[&str]) -> (i32, serde_json::Value) {
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/signet-core/tests/fixtures/contracts/contrato-fpdf2.pdf");
+    let signer = [
+        "--contract",
+        pdf.to_str().unwrap(),
+        "--name",
+        "Maria da Silva",
+        "--email",
+        "maria@example.com",
+        "--phone-area",
+        "11",
+        "--phone-number",
+        "999999999",
+        "--cpf",
+        "617.669.762-04",
+        "--ip",
+        "179.104.42.245",
+    ];
+    let args: Vec<&str> = head.iter().copied().chain(signer).collect();
+    signet_json(env, url, &args)
 }

@@ -85,6 +85,11 @@ fn lock(db: &Mutex<Store>) -> Result<std::sync::MutexGuard<'_, Store>> {
     db.lock().map_err(|_| CoreError::Conflict("the database lock was poisoned".into()))
 }
 
+/// An object to write with `bytes` (its SHA-256 taken here), locked until `until`.
+fn planned_object(name: String, kind: &'static str, seq: Option<u64>, bytes: Vec<u8>, until: &str) -> PlannedObject {
+    PlannedObject { name, kind, seq, record_kind: None, sha256: sha256_hex(&bytes), bytes, retain_until: until.to_string() }
+}
+
 /// Plans what the archive lacks, in one transaction.
 pub fn plan(store: &Store, signing_key: &SigningKey, archive: &Archive) -> Result<u64> {
     let public_key = key::public_key(&signing_key.verifying_key());
@@ -108,13 +113,8 @@ pub fn plan(store: &Store, signing_key: &SigningKey, archive: &Archive) -> Resul
         for r in &new_records {
             let bytes = serde_json::to_vec_pretty(r).map_err(|e| CoreError::Conflict(format!("a record could not be written out: {e}")))?;
             add(PlannedObject {
-                name: format!("{root}records/{:012}.json", r.seq),
-                kind: "record",
-                seq: Some(r.seq),
                 record_kind: Some(r.kind.clone()),
-                sha256: sha256_hex(&bytes),
-                bytes,
-                retain_until: until.clone(),
+                ..planned_object(format!("{root}records/{:012}.json", r.seq), "record", Some(r.seq), bytes, &until)
             })?;
         }
         for sha in s.evidence_file_shas()? {
@@ -131,15 +131,7 @@ pub fn plan(store: &Store, signing_key: &SigningKey, archive: &Archive) -> Resul
         sessions.dedup();
         for session in sessions {
             let bytes = dossier::export(s, signing_key, session)?;
-            add(PlannedObject {
-                name: format!("{root}dossiers/{session}/{:012}.zip", last.seq),
-                kind: "dossier",
-                seq: Some(last.seq),
-                record_kind: None,
-                sha256: sha256_hex(&bytes),
-                bytes,
-                retain_until: until.clone(),
-            })?;
+            add(planned_object(format!("{root}dossiers/{session}/{:012}.zip", last.seq), "dossier", Some(last.seq), bytes, &until))?;
         }
         let previous = match s.archive_last_checkpoint()? {
             Some(seq) => {
@@ -163,15 +155,7 @@ pub fn plan(store: &Store, signing_key: &SigningKey, archive: &Archive) -> Resul
         };
         checkpoint.signature = key::sign(signing_key, &checkpoint.message());
         let bytes = serde_json::to_vec_pretty(&checkpoint).expect("a checkpoint serializes");
-        add(PlannedObject {
-            name: format!("{root}checkpoints/{:012}.json", last.seq),
-            kind: "checkpoint",
-            seq: Some(last.seq),
-            record_kind: None,
-            sha256: sha256_hex(&bytes),
-            bytes,
-            retain_until: until.clone(),
-        })?;
+        add(planned_object(format!("{root}checkpoints/{:012}.json", last.seq), "checkpoint", Some(last.seq), bytes, &until))?;
         Ok(planned)
     })
 }
