@@ -10,6 +10,8 @@ test: setup-test
 # Measurements, not tests: criterion benchmarks (release builds); figures in docs/BENCHMARKS.md.
 bench: setup-bench ui
 	cargo bench -p signet-providers --bench signing
+	@echo 'Baseline for the P-521 figures above: OpenSSL in the same run'
+	openssl speed -seconds 5 ecdsap521 2>/dev/null | tail -2
 	cargo bench -p signet-core --bench ledger
 	cargo bench -p signet-core --bench activity
 	cargo bench -p signet-core --bench bulk

@@ -2,7 +2,7 @@
 # Installs what Signet needs on a Debian/Ubuntu machine, skipping what is present.
 #   scripts/setup.sh run    what building and opening the desk needs
 #   scripts/setup.sh test   that, plus what the test suites need (Xvfb, keyring, WebDriver)
-#   scripts/setup.sh bench  that, plus the benchmarks' baselines (pdftotext)
+#   scripts/setup.sh bench  that, plus the benchmarks' baselines (pdftotext, the openssl command)
 #   scripts/setup.sh bundle what building the packages and checking them needs
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ test_pkgs=(xvfb xauth dbus dbus-x11 webkit2gtk-driver libsecret-tools imagemagic
   postgresql)
 
 wanted=("${build_pkgs[@]}" "${run_pkgs[@]}")
-bench_pkgs=(poppler-utils)
+bench_pkgs=(poppler-utils openssl)
 # scripts/check-bundle.sh unpacks the .rpm too, reads the pages and starts the desk.
 bundle_pkgs=(rpm2cpio cpio man-db xvfb xauth dbus)
 case "$mode" in

@@ -1,14 +1,60 @@
 //! QI Tech's request authentication: a compact JWS signed ES512 (ECDSA on P-521 with
 //! SHA-512) whose claims bind the request: `payload_md5` (MD5 hex of the body sent),
 //! `timestamp` (UTC ISO-8601), `method` and `uri`. QI signs its responses the same way.
+//!
+//! The curve arithmetic is AWS-LC's (assembly-backed, already linked for TLS), about
+//! three times faster than the pure-Rust `p521` crate; `p521` only reads the PEM files,
+//! and the tests check our tokens against it and against Python's `cryptography`.
 
+use std::sync::Arc;
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ParsedPublicKey, ECDSA_P521_SHA512_FIXED, ECDSA_P521_SHA512_FIXED_SIGNING};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use md5::{Digest, Md5};
-use p521::ecdsa::signature::{Signer, Verifier};
-use p521::ecdsa::Signature;
-pub use p521::ecdsa::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
+
+/// A P-521 private key that signs ES512 tokens. Cheap to clone.
+#[derive(Clone)]
+pub struct SigningKey(Arc<EcdsaKeyPair>);
+
+/// A P-521 public key that verifies ES512 tokens. Cheap to clone.
+#[derive(Clone)]
+pub struct VerifyingKey {
+    parsed: Arc<ParsedPublicKey>,
+    sec1: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(P-521, hidden)")
+    }
+}
+
+impl std::fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "VerifyingKey(P-521, {})", hex::encode(&self.sec1()[..9]))
+    }
+}
+
+impl SigningKey {
+    pub fn verifying_key(&self) -> VerifyingKey {
+        VerifyingKey::from_sec1(self.0.public_key().as_ref()).expect("a key pair's own public key parses")
+    }
+}
+
+impl VerifyingKey {
+    fn from_sec1(bytes: &[u8]) -> Result<VerifyingKey, JwsError> {
+        let parsed = ParsedPublicKey::new(&ECDSA_P521_SHA512_FIXED, bytes).map_err(|_| JwsError::BadPublicKey)?;
+        Ok(VerifyingKey { parsed: Arc::new(parsed), sec1: bytes.into() })
+    }
+
+    /// The uncompressed SEC1 point (0x04 || x || y), 133 bytes.
+    pub fn sec1(&self) -> &[u8] {
+        &self.sec1
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestClaims {
@@ -49,15 +95,20 @@ pub enum JwsError {
 }
 
 pub fn signing_key_from_pem(pem: &str) -> Result<SigningKey, JwsError> {
+    use p521::elliptic_curve::sec1::ToEncodedPoint;
     use p521::pkcs8::DecodePrivateKey;
     let secret = p521::SecretKey::from_pkcs8_pem(pem).or_else(|_| p521::SecretKey::from_sec1_pem(pem)).map_err(|_| JwsError::BadPrivateKey)?;
-    SigningKey::from_bytes(&secret.to_bytes()).map_err(|_| JwsError::BadPrivateKey)
+    let public = secret.public_key().to_encoded_point(false);
+    EcdsaKeyPair::from_private_key_and_public_key(&ECDSA_P521_SHA512_FIXED_SIGNING, &secret.to_bytes(), public.as_bytes())
+        .map(|k| SigningKey(Arc::new(k)))
+        .map_err(|_| JwsError::BadPrivateKey)
 }
 
 pub fn verifying_key_from_pem(pem: &str) -> Result<VerifyingKey, JwsError> {
+    use p521::elliptic_curve::sec1::ToEncodedPoint;
     use p521::pkcs8::DecodePublicKey;
     let public = p521::PublicKey::from_public_key_pem(pem).map_err(|_| JwsError::BadPublicKey)?;
-    VerifyingKey::from_sec1_bytes(&public.to_sec1_bytes()).map_err(|_| JwsError::BadPublicKey)
+    VerifyingKey::from_sec1(public.to_encoded_point(false).as_bytes())
 }
 
 /// Signs `claims` as `base64url(header).base64url(claims).base64url(r || s)`.
@@ -69,8 +120,9 @@ pub fn sign<T: Serialize>(key: &SigningKey, claims: &T) -> String {
 pub fn sign_payload(key: &SigningKey, payload: &[u8]) -> String {
     let header = B64URL.encode(br#"{"alg":"ES512","typ":"JWT"}"#);
     let input = format!("{header}.{}", B64URL.encode(payload));
-    let sig: Signature = key.sign(input.as_bytes());
-    format!("{input}.{}", B64URL.encode(sig.to_bytes()))
+    // AWS-LC draws the nonce from the OS; it fails only if the OS has no randomness left.
+    let sig = key.0.sign(&SystemRandom::new(), input.as_bytes()).expect("the OS random source answers");
+    format!("{input}.{}", B64URL.encode(sig.as_ref()))
 }
 
 /// Verifies an ES512 token and returns its claims.
@@ -88,8 +140,7 @@ pub fn verify_payload(key: &VerifyingKey, token: &str) -> Result<Vec<u8>, JwsErr
         return Err(JwsError::WrongAlgorithm(alg.to_string()));
     }
     let sig_bytes = B64URL.decode(s).map_err(|_| JwsError::Malformed)?;
-    let sig = Signature::from_slice(&sig_bytes).map_err(|_| JwsError::BadSignature)?;
-    key.verify(format!("{h}.{p}").as_bytes(), &sig).map_err(|_| JwsError::BadSignature)?;
+    key.parsed.verify_sig(format!("{h}.{p}").as_bytes(), &sig_bytes).map_err(|_| JwsError::BadSignature)?;
     B64URL.decode(p).map_err(|_| JwsError::Malformed)
 }
 
@@ -133,5 +184,30 @@ mod tests {
         assert_eq!(verify::<serde_json::Value>(&public, "a.b"), Err(JwsError::Malformed));
         let none = format!("{}.{}.", B64URL.encode(br#"{"alg":"none"}"#), B64URL.encode(b"{}"));
         assert_eq!(verify::<serde_json::Value>(&public, &none), Err(JwsError::WrongAlgorithm("none".into())));
+    }
+
+    /// A second implementation of the curve agrees both ways: the pure-Rust `p521` crate
+    /// verifies what AWS-LC signed, and AWS-LC verifies what `p521` signed.
+    #[test]
+    fn agrees_with_the_p521_crate_both_ways() {
+        use p521::ecdsa::signature::{Signer, Verifier};
+        use p521::pkcs8::{DecodePrivateKey, DecodePublicKey};
+        let theirs = p521::ecdsa::SigningKey::from_bytes(&p521::SecretKey::from_pkcs8_pem(PRIVATE).unwrap().to_bytes()).unwrap();
+        let their_public = p521::ecdsa::VerifyingKey::from_sec1_bytes(&p521::PublicKey::from_public_key_pem(PUBLIC).unwrap().to_sec1_bytes()).unwrap();
+        let ours = signing_key_from_pem(PRIVATE).unwrap();
+        assert_eq!(ours.verifying_key().sec1(), verifying_key_from_pem(PUBLIC).unwrap().sec1());
+        for uri in ["/a", "/debt/abc/signed", ""] {
+            let token = sign(&ours, &serde_json::json!({ "uri": uri }));
+            let (input, sig) = token.rsplit_once('.').unwrap();
+            let sig = p521::ecdsa::Signature::from_slice(&B64URL.decode(sig).unwrap()).unwrap();
+            their_public.verify(input.as_bytes(), &sig).expect("p521 verifies AWS-LC's signature");
+
+            let header = B64URL.encode(br#"{"alg":"ES512","typ":"JWT"}"#);
+            let input = format!("{header}.{}", B64URL.encode(format!(r#"{{"uri":"{uri}"}}"#)));
+            let sig: p521::ecdsa::Signature = theirs.sign(input.as_bytes());
+            let token = format!("{input}.{}", B64URL.encode(sig.to_bytes()));
+            let back: serde_json::Value = verify(&ours.verifying_key(), &token).expect("AWS-LC verifies p521's signature");
+            assert_eq!(back["uri"], uri);
+        }
     }
 }

@@ -151,8 +151,8 @@ pub struct QiTech {
     http: Http,
     base_url: String,
     client_key: SecretString,
-    signing_key: p521::ecdsa::SigningKey,
-    qi_public_key: Option<p521::ecdsa::VerifyingKey>,
+    signing_key: jws::SigningKey,
+    qi_public_key: Option<jws::VerifyingKey>,
     scheme: AuthScheme,
 }
 

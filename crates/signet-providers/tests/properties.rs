@@ -103,7 +103,7 @@ proptest! {
         let claims = jws::RequestClaims::for_request(&body, method, &uri, now);
         let key = key();
         let token = jws::sign(&key, &claims);
-        let verifying = jws::VerifyingKey::from(&key);
+        let verifying = key.verifying_key();
         let back: jws::RequestClaims = jws::verify(&verifying, &token).unwrap();
         prop_assert_eq!(&back, &claims);
         prop_assert_eq!(back.payload_md5.len(), 32);

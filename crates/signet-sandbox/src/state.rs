@@ -31,8 +31,8 @@ pub(crate) struct Shared {
     pub leegality: Mutex<leegality::Store>,
     pub files: Mutex<HashMap<String, HostedFile>>,
     /// The desk's public key (verifies QI requests) and QI's private key (signs replies).
-    pub qi_client_key: p521::ecdsa::VerifyingKey,
-    pub qi_server_key: p521::ecdsa::SigningKey,
+    pub qi_client_key: signet_providers::jws::VerifyingKey,
+    pub qi_server_key: signet_providers::jws::SigningKey,
 }
 
 pub(crate) struct HostedFile {
