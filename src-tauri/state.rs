@@ -36,7 +36,7 @@ impl AppPaths {
 
 pub struct AppState {
     pub paths: AppPaths,
-    store: Mutex<Store>,
+    store: Arc<Mutex<Store>>,
     secrets: Arc<dyn SecretStore>,
     /// The in-process Sandbox the Sandbox profile talks to, or why it is not running.
     pub sandbox: Result<String, String>,
@@ -55,7 +55,7 @@ impl AppState {
         }
         Ok(AppState {
             paths,
-            store: Mutex::new(store),
+            store: Arc::new(Mutex::new(store)),
             secrets,
             sandbox: Err("not started".into()),
             evidence: Mutex::new(None),
@@ -76,6 +76,11 @@ impl AppState {
 
     /// The database, for services that record operations around network calls.
     pub fn db(&self) -> &Mutex<Store> {
+        &self.store
+    }
+
+    /// The database, for work that commits from a thread of its own (a bulk run).
+    pub fn shared_db(&self) -> &Arc<Mutex<Store>> {
         &self.store
     }
 

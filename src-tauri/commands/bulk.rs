@@ -129,7 +129,7 @@ fn launch<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: &AppState, bulk_st
                 *latest = Some(p.clone());
             }
         };
-        if let Err(e) = bulk::execute(state.db(), &client, &profile_id, &run_id, concurrency, &run.control, report).await {
+        if let Err(e) = bulk::execute(state.shared_db(), &client, &profile_id, &run_id, concurrency, &run.control, report).await {
             tracing::error!(run = %run_id, "bulk run stopped: {e}");
         }
         if let Ok(mut running) = app.state::<BulkState>().running.lock() {

@@ -45,7 +45,7 @@ pub async fn run(ctx: &Context, file: &Path, concurrency: usize, results: Option
         let eta = p.eta_secs.map(|s| format!(", {}s left", s.round())).unwrap_or_default();
         bar.set_message(format!("{} sent, {} failed, {} unknown | {:.1}/s{eta}", p.sent, p.failed, p.unknown, p.rate_per_sec));
     };
-    let done = bulk::execute(ctx.db(), &client, &ctx.profile.id, &run_id, concurrency, &control, show).await?;
+    let done = bulk::execute(ctx.shared_db(), &client, &ctx.profile.id, &run_id, concurrency, &control, show).await?;
     bar.finish();
 
     let results = results.unwrap_or_else(|| file.with_extension("results.csv"));

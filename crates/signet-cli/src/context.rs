@@ -2,7 +2,7 @@
 //! published demo credentials for the Sandbox profile; the database, the keyring and
 //! then the environment for the others.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use signet_core::access::ProviderAccess;
 use signet_core::catalog::ProviderId;
@@ -14,7 +14,7 @@ use signet_core::CoreError;
 use crate::cli::Global;
 
 pub struct Context {
-    store: Mutex<Store>,
+    store: Arc<Mutex<Store>>,
     keyring: OsKeyring,
     pub profile: ProfileSummary,
     sandbox_url: String,
@@ -36,7 +36,7 @@ impl Context {
             }
         };
         let choice = signet_core::outbox::SendChoice { again: global.send_again, unchecked: global.unchecked };
-        let ctx = Context { store: Mutex::new(store), keyring, profile, sandbox_url: global.sandbox_url.clone(), choice };
+        let ctx = Context { store: Arc::new(Mutex::new(store)), keyring, profile, sandbox_url: global.sandbox_url.clone(), choice };
         // A profile in team mode claims business keys and replicates to its team store.
         let configured = ctx.with_store(|s| signet_core::team::configured(s, &ctx.profile.id))?;
         let access = configured.then(|| ctx.access(ProviderId::Team));
@@ -72,6 +72,11 @@ impl Context {
 
     /// The database, for services that record operations around network calls.
     pub fn db(&self) -> &Mutex<Store> {
+        &self.store
+    }
+
+    /// The database, for work that commits from a thread of its own (a bulk run).
+    pub fn shared_db(&self) -> &Arc<Mutex<Store>> {
         &self.store
     }
 

@@ -132,7 +132,7 @@ async fn signet_run(url: &str, rows: usize, concurrency: usize) -> f64 {
     let started = Instant::now();
     let parsed = bulk::parse_csv(csv.as_bytes()).unwrap();
     let (run_id, _) = bulk::open_run(&store, "bench", "bench.csv", csv.as_bytes(), &parsed).unwrap();
-    let db = Mutex::new(store);
+    let db = std::sync::Arc::new(Mutex::new(store));
     let done = bulk::execute(&db, &client, "bench", &run_id, concurrency, &Control::default(), |_| {}).await.unwrap();
     let secs = started.elapsed().as_secs_f64();
     assert_eq!(done.sent, rows as u64, "{done:?}");

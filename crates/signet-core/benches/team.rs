@@ -146,7 +146,7 @@ async fn claims(pg: &TestPg, desks: usize) -> (f64, f64, f64, usize) {
     (all.len() as f64 / secs, pct(0.50), pct(0.99), all.len())
 }
 
-type QueuedDesk = (Mutex<Store>, Arc<Team>, tempfile::TempDir);
+type QueuedDesk = (Arc<Mutex<Store>>, Arc<Team>, tempfile::TempDir);
 
 /// A whole bulk run (CSV checked, run recorded, every row through the outbox),
 /// in team mode when `pg` is given. Rows per second, and the desk afterwards.
@@ -162,7 +162,7 @@ async fn bulk_run(url: &str, rows: usize, concurrency: usize, pg: Option<&TestPg
     let started = Instant::now();
     let parsed = bulk::parse_csv(csv.as_bytes()).unwrap();
     let (run_id, _) = bulk::open_run(&store, PROFILE, "bench.csv", csv.as_bytes(), &parsed).unwrap();
-    let db = Mutex::new(store);
+    let db = std::sync::Arc::new(Mutex::new(store));
     let done = bulk::execute(&db, &client, PROFILE, &run_id, concurrency, &Control::default(), |_| {}).await.unwrap();
     let rate = rows as f64 / started.elapsed().as_secs_f64();
     assert!(done.finished() && done.sent == rows as u64, "{done:?}");

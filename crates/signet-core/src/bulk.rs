@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -13,6 +13,7 @@ use serde::Serialize;
 use signet_providers::kpay::{Kpay, PaymentRequest};
 
 use crate::error::{CoreError, Result};
+use crate::group_commit::GroupCommit;
 use crate::outbox::{self, lock, NewOperation};
 use crate::payments;
 use crate::store::{Store, StoredBulkRow};
@@ -243,11 +244,6 @@ impl Control {
     pub fn send_unchecked(&self, on: bool) {
         self.unchecked.store(on, Ordering::SeqCst);
     }
-    async fn wait_while_paused(&self) {
-        while self.paused.load(Ordering::SeqCst) && !self.is_cancelled() {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
 }
 
 /// How many rows may be in flight at once: checked before a run is recorded or
@@ -264,7 +260,7 @@ pub fn check_concurrency(concurrency: usize) -> Result<()> {
 /// operation (whatever its outcome) are never sent again. Cancelling stops new rows
 /// and lets those in flight finish; the run stays open to be resumed.
 pub async fn execute(
-    db: &Mutex<Store>,
+    db: &Arc<Mutex<Store>>,
     client: &Kpay,
     profile_id: &str,
     run_id: &str,
@@ -304,12 +300,19 @@ pub async fn execute(
     // operator needs the reason, not a count of rows not sent.
     let storage_failure: Mutex<Option<CoreError>> = Mutex::new(None);
     let stopped = || storage_failure.lock().map(|f| f.is_some()).unwrap_or(true);
+    // The rows in flight share their durable commits (see group_commit).
+    let group = GroupCommit::new(db.clone(), profile_id)?;
 
     // The rows are moved into their tasks; everything else is shared by reference.
-    let (report, done_now, storage_failure, stopped) = (&report, &done_now, &storage_failure, &stopped);
+    let (report, done_now, storage_failure, stopped, group) = (&report, &done_now, &storage_failure, &stopped, &group);
     futures::stream::iter(todo)
         .for_each_concurrent(concurrency, |row| async move {
-            control.wait_while_paused().await;
+            // While paused, the answers of the rows that were in flight go to disk
+            // now (there is no next row for them to go with).
+            while control.is_paused() && !control.is_cancelled() {
+                let _ = group.flush().await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             if control.is_cancelled() || stopped() {
                 return;
             }
@@ -331,14 +334,15 @@ pub async fn execute(
             let (dept, req) = (&row.department, &request);
             // Linking fails only if the row was taken meanwhile (another process resumed
             // the same run): then this process does not send it.
-            let link = |s: &Store, key: &str| {
-                if s.link_bulk_row(run_id, row.row_no, key)? {
+            let (linked_run, row_no) = (run_id.to_string(), row.row_no);
+            let link = move |s: &Store, key: &str| {
+                if s.link_bulk_row(&linked_run, row_no, key)? {
                     Ok(())
                 } else {
-                    Err(CoreError::Conflict(format!("row {} is already being sent", row.row_no)))
+                    Err(CoreError::Conflict(format!("row {row_no} is already being sent")))
                 }
             };
-            let outcome = outbox::run_linked(db, op, link, |key| async move { client.send_payment_request(dept, req, &key).await }).await;
+            let outcome = outbox::run_linked(db, group, op, link, |key| async move { client.send_payment_request(dept, req, &key).await }).await;
             if let Err(e) = outcome {
                 tracing::info!(row = row.row_no, code = e.code(), "bulk row not sent as plain success");
                 if e.stops_long_work() {
@@ -353,6 +357,11 @@ pub async fn execute(
             let _ = report(control.is_paused() || control.is_cancelled());
         })
         .await;
+    // The last rows' answers.
+    if let Err(e) = group.flush().await {
+        tracing::error!("could not record the last answers of the run: {e}");
+    }
+    tracing::info!(rows = done_now.load(Ordering::SeqCst), durable_commits = group.commits(), "bulk rows handled");
 
     if let Some(e) = storage_failure.lock().ok().and_then(|mut f| f.take()) {
         let _ = report(true);

@@ -11,6 +11,7 @@ pub mod contract;
 pub mod contracts;
 pub mod error;
 pub mod evidence;
+pub mod group_commit;
 pub mod hosting;
 pub mod kyc;
 pub mod kyc_files;

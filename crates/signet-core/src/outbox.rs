@@ -10,6 +10,7 @@ use serde::Serialize;
 use signet_providers::ProviderError;
 
 use crate::error::{CoreError, Result};
+use crate::group_commit::GroupCommit;
 use crate::store::StoredOverride;
 use crate::store::{OperationRecord, OperationStatus, Store};
 use crate::team::claims::{Claim, Mode};
@@ -77,7 +78,7 @@ where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = std::result::Result<T, ProviderError>>,
 {
-    run_inner(db, op, OnUnreachable::Fail, |_, _| Ok(()), send).await
+    run_inner(db, None, op, OnUnreachable::Fail, |_, _| Ok(()), send).await
 }
 
 /// As `run`, but an operation that cannot reach the provider waits for the network
@@ -88,21 +89,37 @@ where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = std::result::Result<T, ProviderError>>,
 {
-    run_inner(db, op, OnUnreachable::Wait, |_, _| Ok(()), send).await
+    run_inner(db, None, op, OnUnreachable::Wait, |_, _| Ok(()), send).await
 }
 
-/// As `run`, with `link` writing the operation key elsewhere (e.g. a bulk row) in
-/// the same transaction that records the operation.
-pub async fn run_linked<T, F, Fut>(db: &Mutex<Store>, op: NewOperation<'_>, link: impl FnOnce(&Store, &str) -> Result<()>, send: F) -> Result<(String, T)>
+/// As `run`, for one row of a bulk run: `link` writes the operation key into the
+/// row in the same transaction that records the operation, and both writes (the
+/// record and the answer) share their durable commits with the rows sent beside it.
+pub async fn run_linked<T, F, Fut>(
+    db: &Mutex<Store>,
+    group: &GroupCommit,
+    op: NewOperation<'_>,
+    link: impl Fn(&Store, &str) -> Result<()> + Send + 'static,
+    send: F,
+) -> Result<(String, T)>
 where
     T: Serialize,
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = std::result::Result<T, ProviderError>>,
 {
-    run_inner(db, op, OnUnreachable::Fail, link, send).await
+    run_inner(db, Some(group), op, OnUnreachable::Fail, link, send).await
+}
+
+/// Runs `write` in a durable transaction of its own, or in the group's.
+async fn write_durably(db: &Mutex<Store>, group: Option<&GroupCommit>, write: impl Fn(&Store) -> Result<()> + Send + 'static) -> Result<()> {
+    match group {
+        Some(group) => group.write(write).await,
+        None => lock(db)?.atomically(|s| write(s)),
+    }
 }
 
 /// What the team store said about the operation's business key.
+#[derive(Clone)]
 enum TeamCheck {
     /// Not in team mode, no key to claim, or claimed: send.
     Clear,
@@ -113,10 +130,26 @@ enum TeamCheck {
 }
 
 /// Claims the operation's business key in the team store, if there is one to ask.
-async fn check_team(db: &Mutex<Store>, op: &NewOperation<'_>, key: &str, on_unreachable: OnUnreachable) -> Result<std::result::Result<TeamCheck, ClaimHolder>> {
-    let team = lock(db)?.team_for(op.profile_id);
+async fn check_team(
+    db: &Mutex<Store>,
+    group: Option<&GroupCommit>,
+    op: &NewOperation<'_>,
+    key: &str,
+    on_unreachable: OnUnreachable,
+) -> Result<std::result::Result<TeamCheck, ClaimHolder>> {
+    let team = match group {
+        Some(group) => group.team(),
+        None => lock(db)?.team_for(op.profile_id),
+    };
     let (Some(claim), Some(team)) = (&op.claim, team) else { return Ok(Ok(TeamCheck::Clear)) };
     let mode = if claim.again { Mode::Next { offline: false } } else { Mode::First };
+    // A bulk row's usual claim goes with the rows claiming beside it; anything but a
+    // plain grant is then settled by the claim on its own, below.
+    if let (Some(group), Mode::First) = (group, mode) {
+        if group.claim_first(claim, key).await {
+            return Ok(Ok(TeamCheck::Clear));
+        }
+    }
     let known = |k: &str| lock(db).ok().and_then(|s| s.operation(k).ok().flatten()).is_some();
     match team.claim(claim, key, mode, if claim.again { "sent again on purpose" } else { "" }, known).await {
         Ok(Claim::Granted) => Ok(Ok(TeamCheck::Clear)),
@@ -132,9 +165,10 @@ async fn check_team(db: &Mutex<Store>, op: &NewOperation<'_>, key: &str, on_unre
 
 async fn run_inner<T, F, Fut>(
     db: &Mutex<Store>,
+    group: Option<&GroupCommit>,
     op: NewOperation<'_>,
     on_unreachable: OnUnreachable,
-    link: impl FnOnce(&Store, &str) -> Result<()>,
+    link: impl Fn(&Store, &str) -> Result<()> + Send + 'static,
     send: F,
 ) -> Result<(String, T)>
 where
@@ -143,7 +177,7 @@ where
     Fut: Future<Output = std::result::Result<T, ProviderError>>,
 {
     let key = uuid::Uuid::new_v4().to_string();
-    let team = check_team(db, &op, &key, on_unreachable).await?;
+    let team = check_team(db, group, &op, &key, on_unreachable).await?;
     let at = now();
     let claim_json = op.claim.as_ref().map(|c| serde_json::to_string(c).expect("a business key serializes"));
     let record = OperationRecord {
@@ -162,24 +196,26 @@ where
         checkable_with: None,
     };
     let subject = op.subject.to_string();
-    let outcome = lock(db)?.atomically(|store| {
+    let (recorded_key, recorded_team, recorded_claim) = (key.clone(), team.clone(), op.claim.clone());
+    write_durably(db, group, move |store| {
+        let key = &recorded_key;
         store.insert_operation(&record)?;
         if let Some(claim) = &claim_json {
-            store.set_operation_claim(&key, claim)?;
+            store.set_operation_claim(key, claim)?;
         }
-        link(store, &key)?;
-        match &team {
+        link(store, key)?;
+        match &recorded_team {
             // Held by another desk: recorded as not sent (a bulk row shows why).
             Err(holder) => {
                 let response = serde_json::to_value(CoreError::ClaimedElsewhere(Box::new(holder.clone())).body()).unwrap_or_default();
-                store.finish_operation(&key, OperationStatus::Failed, &response, &now())?;
+                store.finish_operation(key, OperationStatus::Failed, &response, &now())?;
             }
             Ok(TeamCheck::Wait(why)) => {
                 let response = serde_json::json!({ "code": "team_unreachable", "message": why });
-                store.wait_operation(&key, &response, &now(), &retry_time(2))?;
+                store.wait_operation(key, &response, &now(), &retry_time(2))?;
             }
             Ok(TeamCheck::Unchecked(why)) => {
-                let claim = op.claim.as_ref().expect("an unchecked send has a key");
+                let claim = recorded_claim.as_ref().expect("an unchecked send has a key");
                 store.record_team_override(&StoredOverride {
                     operation_key: key.clone(),
                     scope: claim.scope.clone(),
@@ -191,8 +227,8 @@ where
             Ok(TeamCheck::Clear) => {}
         }
         Ok(())
-    });
-    outcome?;
+    })
+    .await?;
     match team {
         Err(holder) => return Err(CoreError::ClaimedElsewhere(Box::new(holder))),
         Ok(TeamCheck::Wait(why)) => {
@@ -207,7 +243,7 @@ where
         Ok(TeamCheck::Clear) => {}
     }
     tracing::info!(operation = %key, kind = op.kind, "operation recorded; sending");
-    let answer = send_recorded(db, &key, 1, on_unreachable, send).await?;
+    let answer = send_recorded(db, group, &key, 1, on_unreachable, send).await?;
     Ok((key, answer))
 }
 
@@ -217,7 +253,7 @@ fn retry_time(attempt: u32) -> String {
 }
 
 /// Sends a recorded (pending) operation and records what came of it.
-async fn send_recorded<T, F, Fut>(db: &Mutex<Store>, key: &str, attempts: u32, on_unreachable: OnUnreachable, send: F) -> Result<T>
+async fn send_recorded<T, F, Fut>(db: &Mutex<Store>, group: Option<&GroupCommit>, key: &str, attempts: u32, on_unreachable: OnUnreachable, send: F) -> Result<T>
 where
     T: Serialize,
     F: FnOnce(String) -> Fut,
@@ -226,15 +262,40 @@ where
     let result = send(key.to_string()).await;
     let waits = matches!(result, Err(ProviderError::Unreachable { .. })) && on_unreachable == OnUnreachable::Wait;
     let retry_at = retry_time(attempts + 1);
-    // The call already happened: a failure to write its result must not hide it.
-    // The record then stays pending, which is the truth as far as the disk knows.
-    let written = lock(db).and_then(|s| match &result {
-        Ok(answer) => s.finish_operation(key, OperationStatus::Sent, &serde_json::to_value(answer).unwrap_or_default(), &now()),
-        Err(e) if waits => s.wait_operation(key, &serde_json::to_value(CoreError::body_of_provider(e)).unwrap_or_default(), &now(), &retry_at),
-        Err(e) => s.finish_operation(key, status_after(e), &serde_json::to_value(CoreError::body_of_provider(e)).unwrap_or_default(), &now()),
-    });
-    if let Err(e) = written {
-        tracing::error!(operation = %key, "could not record the outcome: {e}");
+    let (status, response, waiting_until) = match &result {
+        Ok(answer) => (OperationStatus::Sent, serde_json::to_value(answer).unwrap_or_default(), None),
+        Err(e) => {
+            let body = serde_json::to_value(CoreError::body_of_provider(e)).unwrap_or_default();
+            if waits {
+                (OperationStatus::Pending, body, Some(retry_at.clone()))
+            } else {
+                (status_after(e), body, None)
+            }
+        }
+    };
+    let written_key = key.to_string();
+    let write = move |s: &Store| {
+        let written = match &waiting_until {
+            Some(at) => s.wait_operation(&written_key, &response, &now(), at),
+            None => s.finish_operation(&written_key, status, &response, &now()),
+        };
+        // The call already happened: a failure to write its result must not hide it.
+        // The record then stays pending, which is the truth as far as the disk knows.
+        if let Err(e) = &written {
+            tracing::error!(operation = %written_key, "could not record the outcome: {e}");
+        }
+        written
+    };
+    match group {
+        // A bulk row's answer goes with the next record this slot commits.
+        Some(group) => group.enqueue(write),
+        // A failed write has logged itself; a poisoned lock has not.
+        None => match lock(db) {
+            Ok(store) => {
+                let _ = store.atomically(|s| write(s));
+            }
+            Err(e) => tracing::error!(operation = %key, "could not record the outcome: {e}"),
+        },
     }
     tracing::info!(operation = %key, ok = result.is_ok(), waits, "operation finished");
     match result {
@@ -336,7 +397,7 @@ where
         }
     }
     tracing::info!(operation = %op.key, attempt = op.attempts + 1, "sending a waiting operation again");
-    send_recorded(db, &op.key, op.attempts + 1, OnUnreachable::Wait, send).await.map(Some)
+    send_recorded(db, None, &op.key, op.attempts + 1, OnUnreachable::Wait, send).await.map(Some)
 }
 
 /// The operator's "don't send it" for a waiting operation: failed, with a note.

@@ -196,7 +196,7 @@ async fn a_bulk_run_through_random_faults_loses_and_doubles_nothing() {
     let faults = Faults { latency_ms: 2, error_rate: 0.1, drop_before_rate: 0.1, drop_after_rate: 0.1, seed: Some(2026), ..Faults::default() };
     let sb = Sandbox::start(SandboxConfig { port: 0, faults, ..Default::default() }).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let db = Mutex::new(Store::open_in(dir.path()).unwrap());
+    let db = std::sync::Arc::new(Mutex::new(Store::open_in(dir.path()).unwrap()));
     let kpay = signet_core::clients::kpay(&signet_sandbox::provider_access(ProviderId::Mykaarma, &sb.base_url()), quick()).unwrap();
     let invoices: Vec<String> = (0..ROWS).map(|i| format!("b0f0a170-0000-4000-8000-{i:012}")).collect();
     let csv = std::iter::once("department,invoice,options".to_string())

@@ -174,7 +174,8 @@ impl Store {
     }
 
     pub fn set_operation_claim(&self, key: &str, claim: &str) -> Result<()> {
-        self.conn().execute("UPDATE operations SET claim = ?2 WHERE key = ?1", [key, claim])?;
+        // Cached: every row of a bulk run sets one.
+        self.conn().prepare_cached("UPDATE operations SET claim = ?2 WHERE key = ?1")?.execute([key, claim])?;
         Ok(())
     }
 

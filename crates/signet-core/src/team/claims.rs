@@ -89,6 +89,45 @@ impl Team {
         result
     }
 
+    /// The usual first claim for many keys at once, in one statement (one commit):
+    /// for a bulk run, whose rows would otherwise queue their claims one commit
+    /// after another on the desk's connection. Says, per key, whether it was granted;
+    /// a key not granted goes through `claim` for the holder and the takeover rule.
+    pub async fn claim_first_many(&self, keys: &[(BusinessKey, String)]) -> Result<Vec<bool>> {
+        let result = self.claim_first_many_once(keys).await;
+        if matches!(result, Err(CoreError::TeamUnreachable(_))) {
+            self.forget().await;
+        }
+        result
+    }
+
+    async fn claim_first_many_once(&self, keys: &[(BusinessKey, String)]) -> Result<Vec<bool>> {
+        let (client, me) = self.connected().await?;
+        let desk = uuid::Uuid::parse_str(&me.desk_id).map_err(|e| CoreError::Conflict(format!("this desk's id is not a UUID: {e}")))?;
+        let scopes: Vec<&str> = keys.iter().map(|(k, _)| k.scope.as_str()).collect();
+        let business_keys: Vec<&str> = keys.iter().map(|(k, _)| k.key.as_str()).collect();
+        let operations: Vec<&str> = keys.iter().map(|(_, op)| op.as_str()).collect();
+        let rows = client
+            .query_typed(
+                "INSERT INTO signet.claims (scope, business_key, attempt, desk_id, desk_name, operator, branch, operation_key, deliberate, offline_override, note)
+                 SELECT s, k, 1, $4, $5, $6, $7, o, false, false, '' FROM unnest($1::text[], $2::text[], $3::text[]) AS t(s, k, o)
+                 ON CONFLICT (scope, business_key, attempt) DO NOTHING RETURNING operation_key",
+                &[
+                    (&scopes, Type::TEXT_ARRAY),
+                    (&business_keys, Type::TEXT_ARRAY),
+                    (&operations, Type::TEXT_ARRAY),
+                    (&desk, Type::UUID),
+                    (&me.desk_name, Type::TEXT),
+                    (&me.operator, Type::TEXT),
+                    (&me.branch, Type::TEXT),
+                ],
+            )
+            .await
+            .map_err(|e| db_error("the team store could not record the claims", e))?;
+        let granted: std::collections::HashSet<String> = rows.iter().map(|r| r.get(0)).collect();
+        Ok(operations.iter().map(|op| granted.contains(*op)).collect())
+    }
+
     async fn claim_once(&self, key: &BusinessKey, operation_key: &str, mode: Mode, note: &str, known_locally: &(dyn Fn(&str) -> bool + Sync)) -> Result<Claim> {
         let (client, me) = self.connected().await?;
         claim_with(&*client, &me, key, operation_key, mode, note, known_locally).await
