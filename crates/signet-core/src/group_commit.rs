@@ -233,4 +233,62 @@ mod tests {
             assert_eq!(kept.is_some(), i % 7 != 0, "row {i}");
         }
     }
+
+    fn operation(subject: &str) -> crate::store::OperationRecord {
+        crate::store::OperationRecord {
+            key: uuid::Uuid::new_v4().to_string(),
+            area: "payments".into(),
+            kind: "payment_request.send".into(),
+            profile_id: "p".into(),
+            subject: subject.into(),
+            request: serde_json::json!({}),
+            status: crate::store::OperationStatus::Pending,
+            response: None,
+            created_at: crate::outbox::now(),
+            updated_at: crate::outbox::now(),
+            attempts: 1,
+            retry_at: None,
+            checkable_with: None,
+        }
+    }
+
+    fn found(db: &Mutex<Store>, text: &str) -> u32 {
+        let q = crate::store::OperationQuery { text: Some(text.into()), limit: 10, ..Default::default() };
+        lock(db).unwrap().operations_page(&q).unwrap().total
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn operations_recorded_together_are_found_by_search_and_a_failed_group_keeps_the_good_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Arc::new(Mutex::new(Store::open(&dir.path().join("t.db")).unwrap()));
+        let group = GroupCommit::new(db.clone(), "p").unwrap();
+        let writes: Vec<_> = (0..20)
+            .map(|i| {
+                let op = operation(&format!("invoice-{i:03}-together"));
+                group.write(move |s| s.insert_operation(&op))
+            })
+            .collect();
+        for w in futures::future::join_all(writes).await {
+            w.unwrap();
+        }
+        assert_eq!(found(&db, "together"), 20);
+        assert_eq!(found(&db, "invoice-007"), 1);
+
+        // A group with one failing write is rolled back and each write made alone:
+        // the good one is kept and found, the bad one leaves nothing.
+        let good = operation("alone-good");
+        let bad = operation("alone-bad");
+        let (a, b) = futures::join!(
+            group.write(move |s| s.insert_operation(&good)),
+            group.write(move |s| {
+                s.insert_operation(&bad)?;
+                Err(CoreError::Conflict("refused".into()))
+            })
+        );
+        assert!(a.is_ok() && b.is_err());
+        assert_eq!((found(&db, "alone-good"), found(&db, "alone-bad")), (1, 0));
+        // And an operation recorded on its own afterwards is indexed as always.
+        lock(&db).unwrap().insert_operation(&operation("single-after")).unwrap();
+        assert_eq!(found(&db, "single-after"), 1);
+    }
 }
