@@ -310,7 +310,10 @@ pub async fn execute(
             // While paused, the answers of the rows that were in flight go to disk
             // now (there is no next row for them to go with).
             while control.is_paused() && !control.is_cancelled() {
-                let _ = group.flush().await;
+                if group.flush().await.unwrap_or(false) {
+                    // Those rows are settled now: say so, or the count stays at in flight.
+                    let _ = report(true);
+                }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             if control.is_cancelled() || stopped() {

@@ -85,12 +85,13 @@ impl GroupCommit {
         self.inner.queue().push((Box::new(write), tx));
     }
 
-    /// Commits whatever is queued (the answers of the last rows, or before a pause).
-    pub async fn flush(&self) -> Result<()> {
+    /// Commits whatever is queued (the answers of the last rows, or before a pause);
+    /// says whether there was anything.
+    pub async fn flush(&self) -> Result<bool> {
         if self.inner.queue().is_empty() {
-            return Ok(());
+            return Ok(false);
         }
-        self.write(|_| Ok(())).await
+        self.write(|_| Ok(())).await.map(|()| true)
     }
 
     /// Claims `key` for `operation_key` in the team store (the usual first claim),
