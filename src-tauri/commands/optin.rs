@@ -127,10 +127,15 @@ pub async fn optin_choose_contract<R: tauri::Runtime>(
     Ok(Some(loaded))
 }
 
-/// Every problem with the operator's form, each naming its field.
+/// Every problem with the operator's form, each naming its field; with the typed
+/// latitude and longitude when the operator records a location.
 #[tauri::command]
-pub async fn optin_check_form(debt: String, signer: SignerInput) -> CmdResult<Vec<ErrorBody>> {
-    Ok(optin::field_errors(&debt, &signer))
+pub async fn optin_check_form(debt: String, signer: SignerInput, location: Option<(String, String)>) -> CmdResult<Vec<ErrorBody>> {
+    let mut found = optin::field_errors(&debt, &signer);
+    if let Some((latitude, longitude)) = location {
+        found.extend(optin::location_errors(&latitude, &longitude));
+    }
+    Ok(found)
 }
 
 /// Starts a signing session for the loaded contract and opens the signer's window.

@@ -19,6 +19,13 @@ pub async fn list_departments(state: State<'_, AppState>) -> CmdResult<Vec<Depar
     Ok(payments::parse_departments("mykaarma.departments", access.value("departments").unwrap_or_default())?)
 }
 
+/// Every problem with the payment request form, each naming its field (checked as
+/// the operator types; the rules live in core, not in the window).
+#[tauri::command]
+pub async fn payment_check_form(department: String, request: PaymentRequest) -> CmdResult<Vec<signet_core::error::ErrorBody>> {
+    Ok(payments::field_errors(&department, &request))
+}
+
 /// Sends one payment request. Without `again`, an invoice that already has one is
 /// refused with code `duplicate` and the earlier operation in `detail`.
 #[tauri::command]

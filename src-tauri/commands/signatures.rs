@@ -14,6 +14,12 @@ pub async fn list_tracked_signatures(state: State<'_, AppState>) -> CmdResult<Ve
     state.with_store(|s| signatures::tracked(s, &profile.id))
 }
 
+/// What is wrong with the spiRequestUUID typed so far, if anything.
+#[tauri::command]
+pub async fn signature_check_form(spi_request_uuid: String) -> CmdResult<Vec<signet_core::error::ErrorBody>> {
+    Ok(signatures::spi_errors(&spi_request_uuid))
+}
+
 /// Follows a signature request (by its spiRequestUUID) and asks myKaarma for it.
 /// It stays followed even if that first look fails; the error says why.
 #[tauri::command]

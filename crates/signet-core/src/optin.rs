@@ -92,6 +92,16 @@ pub fn field_errors(debt_key: &str, signer: &SignerInput) -> Vec<crate::error::E
     checks.into_iter().filter_map(|r| r.err().map(|e| e.body())).collect()
 }
 
+/// What is wrong with the latitude and longitude the operator typed, if anything
+/// (the same bounds the evidence and QI Tech's body hold them to).
+pub fn location_errors(latitude: &str, longitude: &str) -> Vec<crate::error::ErrorBody> {
+    let checked = match (latitude.trim().parse::<f64>(), longitude.trim().parse::<f64>()) {
+        (Ok(latitude), Ok(longitude)) => Geolocation { latitude, longitude }.check(),
+        _ => Err(crate::error::CoreError::invalid("geolocation", "Enter latitude and longitude as decimal numbers, e.g. -23.5614 and -46.6559.")),
+    };
+    checked.err().map(|e| e.body()).into_iter().collect()
+}
+
 /// What else was true when the signer accepted: where, on what, with what consent,
 /// and who ran the desk. The desk's signer window fills in the reading part; the
 /// command line has no signer's screen and says so (`scrolled_to_end: false`).
@@ -352,5 +362,18 @@ mod tests {
             assert_eq!(e.body().field.as_deref(), Some(field), "{e}");
         }
         assert_eq!(check("", &signer(), &acceptance()).unwrap_err().body().field.as_deref(), Some("debt"));
+    }
+}
+
+#[cfg(test)]
+mod location_tests {
+    #[test]
+    fn a_typed_location_must_be_two_numbers_on_earth() {
+        assert!(super::location_errors("-23.5614", " -46.6559 ").is_empty());
+        assert!(super::location_errors("", "1")[0].message.contains("decimal numbers"));
+        assert!(super::location_errors("north", "1")[0].message.contains("decimal numbers"));
+        assert!(super::location_errors("91", "0")[0].message.contains("-90 to 90"));
+        assert!(super::location_errors("NaN", "0")[0].message.contains("-90 to 90"));
+        assert_eq!(super::location_errors("0", "181")[0].field.as_deref(), Some("geolocation"));
     }
 }

@@ -117,12 +117,35 @@ pub struct PaymentSent {
 
 /// Normalises and checks the ids; nothing is recorded or sent when they are wrong.
 pub fn check(department: &str, request: &PaymentRequest) -> Result<(String, PaymentRequest)> {
-    let department = validate::uuid("department", department)?;
-    if !request.send_as_text && !request.send_as_email {
-        return Err(CoreError::invalid("channels", "Choose how the customer hears of it: by text, by email, or both."));
+    if let Some(first) = problems(department, request).into_iter().next() {
+        return Err(first);
     }
+    let department = validate::uuid("department", department)?;
     let request = PaymentRequest { invoice_guid: validate::uuid("invoice", &request.invoice_guid)?, ..request.clone() };
     Ok((department, request))
+}
+
+/// Every problem with a payment request at once, each naming its field: what the
+/// desk shows as the operator types, and what `check` refuses before sending.
+pub fn field_errors(department: &str, request: &PaymentRequest) -> Vec<crate::error::ErrorBody> {
+    problems(department, request).iter().map(CoreError::body).collect()
+}
+
+fn problems(department: &str, request: &PaymentRequest) -> Vec<CoreError> {
+    let mut found = Vec::new();
+    if let Err(e) = validate::uuid("department", department) {
+        found.push(e);
+    }
+    if !request.send_as_text && !request.send_as_email {
+        found.push(CoreError::invalid("channels", "Choose how the customer hears of it: by text, by email, or both."));
+    }
+    let invoice = request.invoice_guid.trim();
+    if invoice.is_empty() {
+        found.push(CoreError::invalid("invoice", "Enter the invoice GUID."));
+    } else if validate::uuid("invoice", invoice).is_err() {
+        found.push(CoreError::invalid("invoice", format!("\"{invoice}\" is not an invoice GUID; one looks like 9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e01.")));
+    }
+    found
 }
 
 /// The team-wide business key of a payment request: the department and the invoice.
@@ -244,5 +267,27 @@ mod tests {
         let silent = PaymentRequest { send_as_email: false, ..req.clone() };
         assert_eq!(check("3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01", &silent).unwrap_err().body().field.as_deref(), Some("channels"));
         assert_eq!(check("x", &req).unwrap_err().body().field.as_deref(), Some("department"));
+    }
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    const DEPT: &str = "3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01";
+
+    #[test]
+    fn every_problem_of_the_form_names_its_field_and_check_refuses_the_first() {
+        let fields = |d: &str, r: &PaymentRequest| field_errors(d, r).into_iter().map(|e| e.field.unwrap_or_default()).collect::<Vec<_>>();
+        let empty = PaymentRequest::default();
+        assert_eq!(fields("", &empty), ["department", "channels", "invoice"]);
+        let typed = PaymentRequest { invoice_guid: "9d4e2f10-not-a-guid".into(), send_as_email: true, ..Default::default() };
+        let errors = field_errors(DEPT, &typed);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("invoice GUID") && errors[0].message.contains("9d4e2f10-not-a-guid"), "{}", errors[0].message);
+        assert_eq!(check(DEPT, &typed).unwrap_err().body().field.as_deref(), Some("invoice"));
+        let good = PaymentRequest { invoice_guid: " 9D4E2F10-7A3B-4C5D-8E6F-0A1B2C3D4E01 ".into(), ..typed };
+        assert!(field_errors(DEPT, &good).is_empty());
+        assert_eq!(check(DEPT, &good).unwrap().1.invoice_guid, "9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e01");
     }
 }

@@ -102,6 +102,20 @@ pub const CAPTURE_KIND: &str = "signature.capture";
 
 /// `choice`: the operator's answer to the team guard (another desk captured it, or
 /// the team store cannot be reached).
+/// What is wrong with a spiRequestUUID the operator typed, if anything: shown as
+/// they type, and refused before anything is asked of myKaarma.
+pub fn spi_errors(spi_request_uuid: &str) -> Vec<crate::error::ErrorBody> {
+    let spi = spi_request_uuid.trim();
+    let problem = if spi.is_empty() {
+        Some(CoreError::invalid("spi_request_uuid", "Enter the spiRequestUUID from myKaarma."))
+    } else if validate::uuid("spi_request_uuid", spi).is_err() {
+        Some(CoreError::invalid("spi_request_uuid", format!("\"{spi}\" is not a spiRequestUUID; one looks like 5a1c3e2b-8d7f-4e6a-9b0c-1d2e3f4a5b6c.")))
+    } else {
+        None
+    };
+    problem.iter().map(CoreError::body).collect()
+}
+
 pub async fn capture(
     db: &Mutex<Store>,
     client: &Kpay,
@@ -158,4 +172,15 @@ pub async fn settle_by_check(db: &Mutex<Store>, client: &Kpay, key: &str) -> Res
         (outbox::Resolution::NotSent, "checked: the signature request is not signed")
     };
     outbox::resolve(&*outbox::lock(db)?, key, resolution, note)
+}
+
+#[cfg(test)]
+mod form_tests {
+    #[test]
+    fn a_spi_request_uuid_is_asked_for_then_checked() {
+        assert!(super::spi_errors("")[0].message.contains("Enter the spiRequestUUID"));
+        let bad = super::spi_errors("not-a-uuid");
+        assert_eq!((bad[0].field.as_deref(), bad[0].message.contains("spiRequestUUID")), (Some("spi_request_uuid"), true));
+        assert!(super::spi_errors("5a1c3e2b-8d7f-4e6a-9b0c-1d2e3f4a5b6c").is_empty());
+    }
 }

@@ -156,7 +156,7 @@ async fn an_operator_sends_a_payment_request_and_is_guarded_against_sending_it_t
     type_into(&c, "[data-testid='invoice']", "9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e02").await;
     let button = text(&c, "[data-testid='send']").await;
     assert!(button.contains("by text and email"), "{button}");
-    click(&c, "[data-testid='send']").await;
+    click(&c, "[data-testid='send']:not([disabled])").await;
     wait_for(&c, "[data-testid='result']").await;
     assert!(text(&c, "[data-testid='link-payment']").await.contains("http://127.0.0.1:"));
     assert!(text(&c, "[data-testid='link-invoice']").await.contains("/invoice/"));
@@ -165,7 +165,7 @@ async fn an_operator_sends_a_payment_request_and_is_guarded_against_sending_it_t
     screenshot(&c, &env, "payments-compose.png").await;
 
     // The same invoice again: the desk shows the earlier request and asks.
-    click(&c, "[data-testid='send']").await;
+    click(&c, "[data-testid='send']:not([disabled])").await;
     let guard = text(&c, "[data-testid='duplicate-guard']").await;
     assert!(guard.contains("already has a payment request") && guard.contains("http://127.0.0.1:"), "{guard}");
     click(&c, "[data-testid='keep-earlier']").await;
@@ -175,7 +175,7 @@ async fn an_operator_sends_a_payment_request_and_is_guarded_against_sending_it_t
     // and counts it as needing attention.
     set_sandbox_faults(&sandbox, r#"{"drop_after_rate": 1.0}"#);
     type_into(&c, "[data-testid='invoice']", "9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e01").await;
-    click(&c, "[data-testid='send']").await;
+    click(&c, "[data-testid='send']:not([disabled])").await;
     assert!(text(&c, "[data-testid='send-error']").await.contains("Outcome unknown"));
     set_sandbox_faults(&sandbox, "{}");
     wait_for(&c, "[data-testid='status-attention']").await;
@@ -269,7 +269,7 @@ async fn an_operator_follows_a_signature_request_captures_it_and_sees_it_signed(
     type_into(&c, "[data-testid='invoice']", invoice).await;
     click(&c, "[data-testid='option-esignRequired']").await;
     assert!(text(&c, "[data-testid='send']").await.contains("asking for an e-signature"));
-    click(&c, "[data-testid='send']").await;
+    click(&c, "[data-testid='send']:not([disabled])").await;
     wait_for(&c, "[data-testid='result']").await;
 
     // myKaarma tells the dealer the spiRequestUUID; here the Sandbox lists it.
@@ -283,7 +283,7 @@ async fn an_operator_follows_a_signature_request_captures_it_and_sees_it_signed(
     assert!(!find(&c, "[data-testid='track']").await.is_enabled().await.unwrap());
     type_into(&c, "[data-testid='spi-input']", &spi).await;
     type_into(&c, "[data-testid='label-input']", "Brakes, Ana Souza").await;
-    click(&c, "[data-testid='track']").await;
+    click(&c, "[data-testid='track']:not([disabled])").await;
     wait_for(&c, "[data-testid='signature-detail']").await;
     assert_eq!(text(&c, "[data-testid='sig-state']").await, "awaiting signature");
     assert!(text(&c, "[data-testid='link-capture']").await.contains(&spi));
@@ -1238,7 +1238,7 @@ async fn a_desk_in_team_mode_is_told_another_desk_sent_the_invoice_and_sees_the_
     wait_for(&c, "[data-testid='department'] option").await;
     select_value(&c, "[data-testid='department']", SANDBOX_DEPARTMENT).await;
     type_into(&c, "[data-testid='invoice']", invoice).await;
-    click(&c, "[data-testid='send']").await;
+    click(&c, "[data-testid='send']:not([disabled])").await;
     let guard = text(&c, "[data-testid='team-duplicate']").await;
     assert!(guard.contains("North counter 2") && guard.contains("ravi") && guard.contains("Branch North"), "{guard}");
     let received = || {
