@@ -31,6 +31,7 @@ const COMMANDS: &[&str] = &[
     "bulk_pause",
     "bulk_cancel",
     "bulk_unfinished",
+    "bulk_running",
     "bulk_export",
     "retry_operation_now",
     "cancel_waiting_operation",

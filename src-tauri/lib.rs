@@ -54,6 +54,7 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
             commands::bulk::bulk_pause,
             commands::bulk::bulk_cancel,
             commands::bulk::bulk_unfinished,
+            commands::bulk::bulk_running,
             commands::bulk::bulk_export,
             commands::activity::retry_operation_now,
             commands::activity::cancel_waiting_operation,

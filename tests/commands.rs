@@ -373,6 +373,8 @@ fn a_bulk_run_pauses_stops_and_resumes_after_a_restart_without_sending_a_row_twi
     assert!(sandbox.journal().is_empty());
     let run_id = desk.ok("bulk_start", json!({ "token": preview["token"], "concurrency": 2 })).as_str().unwrap().to_string();
 
+    // A screen opened again finds the run being sent.
+    assert_eq!(desk.ok("bulk_running", json!({})), json!([run_id]));
     // Pause: rows in flight finish, then nothing more is sent.
     bulk_wait(&desk, &run_id, "a few rows", |s| s["progress"]["sent"].as_u64() >= Some(4));
     desk.ok("bulk_pause", json!({ "runId": run_id, "paused": true }));
@@ -387,6 +389,7 @@ fn a_bulk_run_pauses_stops_and_resumes_after_a_restart_without_sending_a_row_twi
     bulk_wait(&desk, &run_id, "more rows", |s| s["progress"]["sent"].as_u64() > paused["progress"]["sent"].as_u64());
     desk.ok("bulk_cancel", json!({ "runId": run_id }));
     let stopped = bulk_wait(&desk, &run_id, "the run to stop", |s| s["running"] == false);
+    assert_eq!(desk.ok("bulk_running", json!({})), json!([]));
     assert!(stopped["progress"]["remaining"].as_u64().unwrap() > 0, "stopped too late to prove anything: {stopped}");
 
     // Closed and reopened: the desk offers the run and finishes it.

@@ -168,6 +168,12 @@ pub async fn bulk_cancel(bulk_state: State<'_, BulkState>, run_id: String) -> Cm
 }
 
 /// Runs of the active profile that stopped before the end, to offer resuming them.
+/// The runs this desk is sending now, so a screen opened again shows their progress.
+#[tauri::command]
+pub async fn bulk_running(bulk_state: State<'_, BulkState>) -> CmdResult<Vec<String>> {
+    Ok(lock(&bulk_state.running)?.keys().cloned().collect())
+}
+
 #[tauri::command]
 pub async fn bulk_unfinished(state: State<'_, AppState>, bulk_state: State<'_, BulkState>) -> CmdResult<Vec<UnfinishedRun>> {
     let (profile_id, _) = state.access(ProviderId::Mykaarma)?;

@@ -217,7 +217,8 @@ async fn an_operator_sends_a_csv_file_in_bulk_and_exports_the_results() {
     let driver = Driver::start(&[("SIGNET_TEST_PICK_FILE", csv.to_str().unwrap()), ("SIGNET_TEST_SAVE_FILE", results.to_str().unwrap())]);
     let c = driver.open_desk(&env).await;
     let sandbox = use_sandbox(&c).await;
-    set_sandbox_faults(&sandbox, r#"{"latency_ms": 40}"#);
+    // Slow enough (about 5 s for the file) to leave the screen and come back mid-run.
+    set_sandbox_faults(&sandbox, r#"{"latency_ms": 120}"#);
 
     click(&c, "[data-testid='nav-payments']").await;
     click(&c, "[data-testid='mode-bulk']").await;
@@ -242,6 +243,12 @@ async fn an_operator_sends_a_csv_file_in_bulk_and_exports_the_results() {
         assert!(Instant::now() < deadline, "the bulk run made no progress: {counts}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // The operator looks elsewhere and comes back: the run is still shown.
+    click(&c, "[data-testid='nav-signatures']").await;
+    wait_for(&c, "[data-testid='page-signatures']").await;
+    click(&c, "[data-testid='nav-payments']").await;
+    click(&c, "[data-testid='mode-bulk']").await;
+    wait_for(&c, "[data-testid='bulk-progress']").await;
     c.wait().at_most(Duration::from_secs(60)).for_element(Locator::Css("[data-testid='bulk-progress'][data-finished='true']")).await.unwrap();
     assert!(text(&c, "[data-testid='bulk-counts']").await.contains("150 sent"));
     set_sandbox_faults(&sandbox, "{}");

@@ -148,5 +148,6 @@ export const api = {
   bulkPause: (runId: string, paused: boolean) => call<null>("bulk_pause", { runId, paused }),
   bulkCancel: (runId: string) => call<null>("bulk_cancel", { runId }),
   bulkUnfinished: () => call<UnfinishedRun[]>("bulk_unfinished"),
+  bulkRunning: () => call<string[]>("bulk_running"),
   bulkExport: (runId: string) => call<string | null>("bulk_export", { runId }),
 };
