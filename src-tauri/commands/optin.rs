@@ -11,6 +11,7 @@ use signet_core::catalog::ProviderId;
 use signet_core::contract::{self, Contract};
 use signet_core::evidence::Geolocation;
 use signet_core::optin::{self, Circumstances, OptinSubmitted, SignerInput};
+use signet_core::optin_session::{self, Accepting, OptinStatus, Session};
 use signet_core::{clients, CoreError, ErrorBody};
 use signet_providers::HttpConfig;
 use tauri::{Manager, State};
@@ -26,59 +27,6 @@ pub const SIGNER_WINDOW: &str = "signer";
 pub struct OptinState {
     contract: Mutex<Option<Contract>>,
     session: Mutex<Option<Session>>,
-}
-
-struct Session {
-    id: String,
-    debt_key: String,
-    signer: SignerInput,
-    contract: Contract,
-    geolocation: Option<Geolocation>,
-    opened_at: Option<time::OffsetDateTime>,
-    scrolled_to_end: bool,
-    /// What the signer was reading on when they reached the end: "pages" or "text".
-    reading_view: Option<String>,
-    /// Pages already drawn for the signer's screen (PNG data URLs), by index.
-    drawn: std::collections::BTreeMap<u32, String>,
-    /// The language the signer's screen last showed, with its consent wording:
-    /// what is recorded is what was on screen, not what the webview claims.
-    language: &'static str,
-    stage: Stage,
-}
-
-#[derive(Clone)]
-enum Stage {
-    Reading,
-    Submitting,
-    Done(OptinSubmitted),
-    Failed(ErrorBody),
-}
-
-/// Where the signature under way stands, for the operator's screen.
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct OptinStatus {
-    pub session_id: String,
-    /// reading, submitting, done or failed.
-    pub stage: String,
-    /// The signer's screen has shown the contract.
-    pub opened: bool,
-    pub scrolled_to_end: bool,
-    pub result: Option<OptinSubmitted>,
-    pub error: Option<ErrorBody>,
-}
-
-impl Session {
-    fn status(&self) -> OptinStatus {
-        let (stage, result, error) = match &self.stage {
-            Stage::Reading => ("reading", None, None),
-            Stage::Submitting => ("submitting", None, None),
-            Stage::Done(r) => ("done", Some(r.clone()), None),
-            Stage::Failed(e) => ("failed", None, Some(e.clone())),
-        };
-        OptinStatus { session_id: self.id.clone(), stage: stage.into(), opened: self.opened_at.is_some(), scrolled_to_end: self.scrolled_to_end, result, error }
-    }
 }
 
 /// What the signer's screen shows.
@@ -147,31 +95,11 @@ pub async fn optin_open_signer<R: tauri::Runtime>(
     signer: SignerInput,
     geolocation: Option<Geolocation>,
 ) -> CmdResult<String> {
-    if let Some(first) = optin::field_errors(&debt, &signer).into_iter().next() {
-        return Err(IpcError(first));
-    }
-    if let Some(g) = &geolocation {
-        g.check()?;
-    }
-    let contract = lock(&optin_state.contract)?.clone().ok_or_else(|| CoreError::invalid("contract", "Load the contract first (PDF or text)."))?;
+    let contract = lock(&optin_state.contract)?.clone();
     {
         let mut session = lock(&optin_state.session)?;
-        if matches!(session.as_ref().map(|s| &s.stage), Some(Stage::Submitting)) {
-            return Err(CoreError::Conflict("A signature is being sent; wait for its answer.".into()).into());
-        }
-        *session = Some(Session {
-            id: uuid::Uuid::new_v4().to_string(),
-            debt_key: debt.trim().into(),
-            signer,
-            contract,
-            geolocation,
-            opened_at: None,
-            scrolled_to_end: false,
-            reading_view: None,
-            drawn: Default::default(),
-            language: "pt-BR",
-            stage: Stage::Reading,
-        });
+        optin_session::may_replace(session.as_ref())?;
+        *session = Some(Session::open(&debt, signer, contract, geolocation)?);
     }
     if let Some(old) = app.get_webview_window(SIGNER_WINDOW) {
         let _ = old.destroy();
@@ -181,7 +109,7 @@ pub async fn optin_open_signer<R: tauri::Runtime>(
         .inner_size(960.0, 820.0)
         .build()
         .map_err(|e| IpcError::internal(format!("the signer's window could not open: {e}")))?;
-    Ok(lock(&optin_state.session)?.as_ref().map(|s| s.id.clone()).unwrap_or_default())
+    Ok(lock(&optin_state.session)?.as_ref().map(|s| s.id().to_string()).unwrap_or_default())
 }
 
 #[tauri::command]
@@ -193,9 +121,7 @@ pub async fn optin_status(optin_state: State<'_, OptinState>) -> CmdResult<Optio
 #[tauri::command]
 pub async fn optin_cancel<R: tauri::Runtime>(app: tauri::AppHandle<R>, optin_state: State<'_, OptinState>) -> CmdResult<()> {
     let mut session = lock(&optin_state.session)?;
-    if matches!(session.as_ref().map(|s| &s.stage), Some(Stage::Submitting)) {
-        return Err(CoreError::Conflict("The signature is being sent; it cannot be cancelled now.".into()).into());
-    }
+    optin_session::may_cancel(session.as_ref())?;
     *session = None;
     if let Some(w) = app.get_webview_window(SIGNER_WINDOW) {
         let _ = w.destroy();
@@ -209,19 +135,17 @@ pub async fn optin_cancel<R: tauri::Runtime>(app: tauri::AppHandle<R>, optin_sta
 pub async fn signer_view(optin_state: State<'_, OptinState>, language: String) -> CmdResult<SignerView> {
     let mut session = lock(&optin_state.session)?;
     let s = session.as_mut().ok_or_else(|| CoreError::Conflict("No contract is waiting to be signed.".into()))?;
-    s.opened_at.get_or_insert_with(time::OffsetDateTime::now_utc);
     let language = screen_language(&language);
-    if s.language != language {
-        // The consent shown changed: it must be read and ticked again in this language.
-        s.language = language;
-    }
+    // A change of language changes the consent shown: it is what gets recorded.
+    s.shown(language, time::OffsetDateTime::now_utc());
+    let contract = s.contract();
     Ok(SignerView {
-        session_id: s.id.clone(),
-        source_name: s.contract.source_name.clone(),
-        pages: s.contract.pages,
-        has_pages: s.contract.pdf.is_some(),
-        text: s.contract.text.clone(),
-        text_sha256: s.contract.text_sha256.clone(),
+        session_id: s.id().to_string(),
+        source_name: contract.source_name.clone(),
+        pages: contract.pages,
+        has_pages: contract.pdf.is_some(),
+        text: contract.text.clone(),
+        text_sha256: contract.text_sha256.clone(),
         language: language.into(),
         consent_wording: optin::consent_wording(language).into(),
         consent_version: optin::CONSENT_VERSION.into(),
@@ -251,15 +175,13 @@ pub async fn signer_pages(optin_state: State<'_, OptinState>, first: u32) -> Cmd
     let (pdf, total_known, cached) = {
         let session = lock(&optin_state.session)?;
         let s = session.as_ref().ok_or_else(|| CoreError::Conflict("No contract is waiting to be signed.".into()))?;
-        let pdf = s.contract.pdf.clone().ok_or_else(|| CoreError::invalid("view", "This contract is text only: it has no pages to show."))?;
-        let total = s.contract.pages.unwrap_or(0);
-        let cached: Vec<String> = (first..(first + PAGE_BATCH).min(total)).map_while(|n| s.drawn.get(&n).cloned()).collect();
-        (pdf, total, cached)
+        let pdf = s.contract().pdf.clone().ok_or_else(|| CoreError::invalid("view", "This contract is text only: it has no pages to show."))?;
+        (pdf, s.contract().pages.unwrap_or(0), s.drawn_pages(first, PAGE_BATCH))
     };
     if !cached.is_empty() {
         return Ok(SignerPages { total: total_known, first, pages: cached });
     }
-    let name = lock(&optin_state.session)?.as_ref().map(|s| s.contract.source_name.clone()).unwrap_or_default();
+    let name = lock(&optin_state.session)?.as_ref().map(|s| s.contract().source_name.clone()).unwrap_or_default();
     let job = Job::RenderPages { width: PAGE_WIDTH_PX, first, count: PAGE_BATCH };
     let drawn = tauri::async_runtime::spawn_blocking(move || untrusted::read(&job, &pdf))
         .await
@@ -271,9 +193,7 @@ pub async fn signer_pages(optin_state: State<'_, OptinState>, first: u32) -> Cmd
     };
     let pages: Vec<String> = pngs.iter().map(|png| format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png))).collect();
     if let Some(s) = lock(&optin_state.session)?.as_mut() {
-        for (n, page) in pages.iter().enumerate() {
-            s.drawn.insert(first + n as u32, page.clone());
-        }
+        s.keep_drawn(first, &pages);
     }
     Ok(SignerPages { total, first, pages })
 }
@@ -284,89 +204,45 @@ pub async fn signer_pages(optin_state: State<'_, OptinState>, first: u32) -> Cmd
 pub async fn signer_reached_end(optin_state: State<'_, OptinState>, view: String) -> CmdResult<()> {
     let mut session = lock(&optin_state.session)?;
     let s = session.as_mut().ok_or_else(|| CoreError::Conflict("No contract is waiting to be signed.".into()))?;
-    if s.opened_at.is_none() {
-        return Err(CoreError::Conflict("The contract was not shown yet.".into()).into());
-    }
-    let view = match view.as_str() {
-        "pages" if s.contract.pdf.is_some() => "pages",
-        "text" => "text",
-        _ => return Err(CoreError::invalid("view", "The view is \"pages\" (a PDF's pages) or \"text\".").into()),
-    };
-    if !s.scrolled_to_end {
-        s.reading_view = Some(view.into());
-    }
-    s.scrolled_to_end = true;
-    Ok(())
+    Ok(s.reached_end(&view)?)
 }
 
 /// The signer accepts: capture the circumstances, write the evidence, send.
 #[tauri::command]
 pub async fn signer_accept(state: State<'_, AppState>, optin_state: State<'_, OptinState>) -> CmdResult<OptinStatus> {
     let accepted_at = time::OffsetDateTime::now_utc();
-    let (id, debt, signer, contract, geolocation, opened_at, language, reading_view) = {
+    let accepting = {
         let mut session = lock(&optin_state.session)?;
         let s = session.as_mut().ok_or_else(|| CoreError::Conflict("No contract is waiting to be signed.".into()))?;
-        if !matches!(s.stage, Stage::Reading) {
-            return Ok(s.status());
+        match s.accept(accepted_at)? {
+            Ok(accepting) => accepting,
+            Err(already) => return Ok(already),
         }
-        if !s.scrolled_to_end {
-            return Err(CoreError::invalid("accept", "The contract must be read to its end before it can be accepted.").into());
-        }
-        s.stage = Stage::Submitting;
-        (
-            s.id.clone(),
-            s.debt_key.clone(),
-            s.signer.clone(),
-            s.contract.clone(),
-            s.geolocation.clone(),
-            s.opened_at.unwrap_or(accepted_at),
-            s.language,
-            s.reading_view.clone(),
-        )
     };
-    let outcome = submit(&state, &id, &debt, &signer, &contract, geolocation, opened_at, accepted_at, language, reading_view).await;
+    let outcome = submit(&state, &accepting, accepted_at).await;
     let mut session = lock(&optin_state.session)?;
     let s = session.as_mut().ok_or_else(|| CoreError::Conflict("The session ended while it was being sent.".into()))?;
-    s.stage = match outcome {
-        Ok(done) => Stage::Done(done),
-        Err(e) => {
-            tracing::warn!(session = %id, code = e.code(), "opt-in signature not completed: {e}");
-            Stage::Failed(e.body())
-        }
-    };
-    Ok(s.status())
+    Ok(s.finish(outcome))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn submit(
-    state: &AppState,
-    session_id: &str,
-    debt: &str,
-    signer: &SignerInput,
-    contract: &Contract,
-    geolocation: Option<Geolocation>,
-    opened_at: time::OffsetDateTime,
-    accepted_at: time::OffsetDateTime,
-    language: &str,
-    reading_view: Option<String>,
-) -> Result<OptinSubmitted, CoreError> {
+async fn submit(state: &AppState, a: &Accepting, accepted_at: time::OffsetDateTime) -> Result<OptinSubmitted, CoreError> {
     let profile = state.with_settings(|s| s.active_profile()).map_err(|e| CoreError::Conflict(e.0.message))?;
     let access = state.access_for(&profile.id, ProviderId::Qitech)?;
     let client = clients::qitech(&access, HttpConfig::default())?;
     let addresses = optin::addresses(&access).await?;
     let at = Circumstances {
-        session_id: session_id.into(),
+        session_id: a.session_id.clone(),
         accepted_at,
-        opened_at,
+        opened_at: a.opened_at,
         scrolled_to_end: true,
-        reading_view,
+        reading_view: a.reading_view.clone(),
         public_ip: addresses.public_ip,
         local_ip: Some(addresses.local_ip),
         local_port: Some(addresses.local_port),
-        geolocation,
-        consent: optin::consent(language),
+        geolocation: a.geolocation.clone(),
+        consent: optin::consent(a.language),
         operator: optin::operator(&profile.id, &profile.name),
     };
     let signing_key = state.evidence_key()?;
-    optin::submit(state.db(), &signing_key, &client, &profile.id, debt, signer, contract, &at).await
+    optin::submit(state.db(), &signing_key, &client, &profile.id, &a.debt_key, &a.signer, &a.contract, &at).await
 }

@@ -17,6 +17,7 @@ pub mod kyc;
 pub mod kyc_files;
 pub mod leegality;
 pub mod optin;
+pub mod optin_session;
 pub mod outbox;
 pub mod paths;
 pub mod payments;
