@@ -113,12 +113,14 @@ fn the_memory_limit_is_the_one_asked_for_and_reaching_it_is_a_refusal() {
     assert_eq!(pages.len(), 100);
 }
 
-/// A stand-in reader program that misbehaves the way a parser can.
+/// A stand-in reader program that misbehaves the way a parser can. A child shell writes
+/// it: a file this process held open for writing could be inherited by a reader another
+/// test is starting at that moment, and executing it would then fail with "text file busy".
 fn misbehaving(dir: &Path, name: &str, script: &str) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
     let path = dir.join(name);
-    std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let written =
+        std::process::Command::new("sh").args(["-c", r#"printf '#!/bin/sh\n%s\n' "$1" > "$2" && chmod 755 "$2""#, "sh", script]).arg(&path).status().unwrap();
+    assert!(written.success());
     path
 }
 
