@@ -61,8 +61,14 @@ impl Driver {
 
     /// Starts the desk in a new window and waits until its UI says it is ready.
     pub async fn open_desk(&self, env: &Env) -> Client {
+        self.open_app(&env.app, env.window).await
+    }
+
+    /// Any Tauri app whose page sets `data-ready` on its body once it can be used (the
+    /// desk, or the bare window its memory is measured against).
+    pub async fn open_app(&self, app: &Path, window: Option<(u32, u32)>) -> Client {
         let mut caps = serde_json::Map::new();
-        caps.insert("tauri:options".into(), json!({ "application": env.app }));
+        caps.insert("tauri:options".into(), json!({ "application": app }));
         caps.insert("browserName".into(), json!("wry"));
         // Setting up a session through tauri-driver and WebKitWebDriver now and then
         // breaks off before the desk is involved; that setup is retried, nothing else.
@@ -79,7 +85,7 @@ impl Driver {
             }
         };
         client.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("body[data-ready='true']")).await.expect("the desk reports ready");
-        if let Some((width, height)) = env.window {
+        if let Some((width, height)) = window {
             resize(&client, width, height).await;
         }
         client
@@ -345,9 +351,14 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
 
 /// The running desk: the one process whose executable is the app under test.
 pub fn desk_pid(env: &Env) -> u32 {
-    let app = std::fs::canonicalize(&env.app).unwrap();
+    pid_of(&env.app)
+}
+
+/// The one running process whose executable is `app`.
+pub fn pid_of(app: &Path) -> u32 {
+    let app = std::fs::canonicalize(app).unwrap();
     let pids: Vec<u32> = processes().into_iter().filter(|&pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == app)).collect();
-    assert_eq!(pids.len(), 1, "expected one desk running, found {pids:?}");
+    assert_eq!(pids.len(), 1, "expected one {} running, found {pids:?}", app.display());
     pids[0]
 }
 
@@ -362,4 +373,33 @@ pub fn wait_until_gone(pid: u32) {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// axe-core's findings on what the window shows now, limited to the serious and critical
+/// ones, as "rule (impact): target, target… — help" lines. axe-core comes from the UI's
+/// npm packages (a dev dependency) and is loaded into the page through WebDriver, which
+/// the page's content security policy does not cover: the desk itself never ships it.
+pub async fn accessibility_problems(c: &Client) -> Vec<String> {
+    static AXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let source = AXE.get_or_init(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (scripts/setup.sh installs the UI's npm packages)", path.display()))
+    });
+    let loaded = c.execute("return typeof window.axe === 'object'", vec![]).await.unwrap();
+    if loaded != json!(true) {
+        c.execute(&format!("{source}\n;return true"), vec![]).await.expect("axe-core loads into the page");
+    }
+    let found = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }, resultTypes: ['violations'] })
+               .then(r => done(r.violations
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).join(', ')} — ${v.help}`)))
+               .catch(e => done([`axe-core failed: ${e}`]));",
+            vec![],
+        )
+        .await
+        .expect("axe-core runs");
+    found.as_array().unwrap().iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect()
 }

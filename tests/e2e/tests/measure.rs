@@ -5,6 +5,7 @@
 //! Not part of the test suite (ignored): `make bench` runs it on the release build
 //! through `scripts/bench-desk.sh`. Figures are printed for docs/BENCHMARKS.md.
 
+use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fantoccini::Locator;
@@ -12,6 +13,9 @@ use signet_e2e::*;
 
 const WARM_STARTS: usize = 5;
 const BULK_ROWS: usize = 1_000;
+/// Memory is read this long after the window is ready, once start-up's garbage is collected.
+const SETTLE: Duration = Duration::from_secs(10);
+const FLOOR_ROUNDS: usize = 3;
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "a measurement: make bench runs it on the release build"]
@@ -46,12 +50,25 @@ async fn start_up_time_and_memory_of_the_desk() {
         warm[WARM_STARTS / 2]
     );
 
+    // The floor: a bare Tauri window with an empty page (crates/signet-bare-window, same
+    // tauri, wry and WebKitGTK), opened the same way and measured the same way as the
+    // desk, the two taking turns so a drift in the machine touches both.
+    let bare = env.app.with_file_name("signet-bare-window");
+    assert!(bare.exists(), "no {}: scripts/bench-desk.sh builds it beside the desk", bare.display());
+    let (mut floor, mut desk) = (Vec::new(), Vec::new());
+    for _ in 0..FLOOR_ROUNDS {
+        floor.push(settled_memory(&driver, &bare, &env).await);
+        desk.push(settled_memory(&driver, &env.app, &env).await);
+    }
+    let floor_pss = median(floor.iter().map(Memory::pss_mib).collect());
+    let desk_pss = median(desk.iter().map(Memory::pss_mib).collect());
+    for (bare, desk) in floor.iter().zip(&desk) {
+        println!("memory {} s after start: bare window {bare}; desk {desk}", SETTLE.as_secs());
+    }
+    println!("memory after start (median PSS of {FLOOR_ROUNDS}): bare window {floor_pss:.0} MiB, desk {desk_pss:.0} MiB, {:.2}x the floor", desk_pss / floor_pss);
+
     let c = driver.open_desk(&env).await;
     let pid = desk_pid(&env);
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let after_start = memory(pid);
-    println!("memory after start: {after_start}");
-
     // An hour-equivalent of use: a 1,000-row bulk run, then the Activity view.
     use_sandbox(&c).await;
     click(&c, "[data-testid='nav-payments']").await;
@@ -61,10 +78,26 @@ async fn start_up_time_and_memory_of_the_desk() {
     c.wait().at_most(Duration::from_secs(300)).for_element(Locator::Css("[data-testid='bulk-progress'][data-finished='true']")).await.unwrap();
     assert!(text(&c, "[data-testid='bulk-counts']").await.contains(&format!("{BULK_ROWS} sent")));
     click(&c, "[data-testid='nav-activity']").await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(SETTLE).await;
     let after_use = memory(pid);
-    println!("memory after {BULK_ROWS} operations and the Activity view: {after_use}");
+    println!("memory after {BULK_ROWS} operations and the Activity view: {after_use}, {:.2}x the floor", after_use.pss_mib() / floor_pss);
     c.close().await.unwrap();
+}
+
+/// Opens `app`, waits [`SETTLE`], reads its memory and closes it again.
+async fn settled_memory(driver: &Driver, app: &Path, env: &Env) -> Memory {
+    let c = driver.open_app(app, env.window).await;
+    let pid = pid_of(app);
+    tokio::time::sleep(SETTLE).await;
+    let taken = memory(pid);
+    c.close().await.unwrap();
+    wait_until_gone(pid);
+    taken
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 /// The fields of /proc/<pid>/stat after the command name.
@@ -88,6 +121,12 @@ fn started_at_ms(pid: u32) -> f64 {
 /// them out, so the pair brackets the real cost.
 struct Memory {
     processes: Vec<(String, u64, u64)>,
+}
+
+impl Memory {
+    fn pss_mib(&self) -> f64 {
+        self.processes.iter().map(|(_, _, pss)| *pss as f64).sum::<f64>() / 1024.0
+    }
 }
 
 impl std::fmt::Display for Memory {
