@@ -297,10 +297,14 @@ pub fn set_sandbox_faults(base: &str, json: &str) {
     sandbox_admin(base, "PUT", "/_sandbox/faults", json);
 }
 
-/// Saves what the window shows into the docs' screenshot folder.
+/// Saves what the window shows into the docs' screenshot folder, and checks that
+/// screen with axe-core: every screen the suite photographs has no serious or
+/// critical accessibility problem.
 pub async fn screenshot(c: &Client, env: &Env, name: &str) {
     std::fs::create_dir_all(&env.screenshots).unwrap();
     screenshot_to(c, &env.screenshots.join(name)).await;
+    let problems = accessibility_problems(c).await;
+    assert!(problems.is_empty(), "{name}: accessibility problems (axe-core):\n{}", problems.join("\n"));
 }
 
 /// Waits two animation frames first, so the picture is not a stale frame.
