@@ -396,9 +396,21 @@ fn a_bulk_run_pauses_stops_and_resumes_after_a_restart_without_sending_a_row_twi
     let desk = desk.restart_with_sandbox(sandbox.base_url());
     let unfinished = desk.ok("bulk_unfinished", json!({}));
     assert_eq!(unfinished[0]["progress"]["runId"], run_id.as_str(), "{unfinished}");
+    // The window is told of the progress as it goes, not only when it asks.
+    let pushed = Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let heard = pushed.clone();
+    tauri::Listener::listen_any(&desk._app, "bulk-progress", move |event| heard.lock().unwrap().push(serde_json::from_str(event.payload()).unwrap()));
     desk.ok("bulk_resume", json!({ "runId": run_id, "concurrency": 4 }));
     let done = bulk_wait(&desk, &run_id, "the run to finish", |s| s["running"] == false && s["progress"]["remaining"] == 0);
     assert_eq!(done["progress"]["sent"].as_u64(), Some(rows as u64), "{done}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while pushed.lock().unwrap().last().is_none_or(|p| p["running"] == true) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pushed = pushed.lock().unwrap().clone();
+    let sent: Vec<u64> = pushed.iter().map(|p| p["progress"]["sent"].as_u64().unwrap()).collect();
+    assert!(pushed.len() >= 2 && sent.is_sorted(), "pushed counts go up as rows are sent: {sent:?}");
+    assert_eq!(pushed.last(), Some(&done), "the last push is the finished run");
     assert_eq!(desk.ok("bulk_unfinished", json!({})), json!([]));
 
     // The Sandbox received every row exactly once.

@@ -1,8 +1,9 @@
 //! Bulk payment requests at the desk: pick and preview a CSV file, send it in the
-//! background with a progress the window polls, pause, cancel, resume, export.
+//! background with its progress pushed to the window (`bulk-progress`), pause, cancel, resume, export.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use signet_core::bulk::{self, Control, ParsedRow, Progress, UnfinishedRun};
@@ -47,7 +48,7 @@ pub struct BulkPreview {
     pub problems: u32,
 }
 
-#[derive(Debug, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct BulkStatus {
@@ -124,9 +125,22 @@ fn launch<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: &AppState, bulk_st
     }
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
+        let last_push = Mutex::new(None::<Instant>);
         let report = |p: &Progress| {
             if let Ok(mut latest) = run.latest.lock() {
                 *latest = Some(p.clone());
+            }
+            // Pushed at a pace the eye can follow, and always once nothing is in flight
+            // (a pause that has settled, the end of the run).
+            let due = last_push.lock().is_ok_and(|mut last| {
+                let due = p.in_flight == 0 || last.is_none_or(|at| at.elapsed() >= PUSH_EVERY);
+                if due {
+                    *last = Some(Instant::now());
+                }
+                due
+            });
+            if due {
+                push(&app, BulkStatus { progress: p.clone(), running: true, paused: run.control.is_paused() });
             }
         };
         if let Err(e) = bulk::execute(state.shared_db(), &client, &profile_id, &run_id, concurrency, &run.control, report).await {
@@ -135,8 +149,25 @@ fn launch<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: &AppState, bulk_st
         if let Ok(mut running) = app.state::<BulkState>().running.lock() {
             running.remove(&run_id);
         }
+        // The run is over (finished, stopped or failed): its counts as recorded.
+        match state.with_store(|s| bulk::progress(s, &run_id)) {
+            Ok(progress) => push(&app, BulkStatus { progress, running: false, paused: false }),
+            Err(e) => tracing::error!(run = %run_id, "the run's counts could not be read: {}", e.0.message),
+        }
     });
     Ok(())
+}
+
+/// The event a run's progress is pushed to the main window with (a [`BulkStatus`]).
+pub const PROGRESS_EVENT: &str = "bulk-progress";
+/// How often, at most, a run's progress is pushed while rows are in flight.
+const PUSH_EVERY: Duration = Duration::from_millis(150);
+
+fn push<R: tauri::Runtime>(app: &tauri::AppHandle<R>, status: BulkStatus) {
+    use tauri::Emitter;
+    if let Err(e) = app.emit_to("main", PROGRESS_EVENT, status) {
+        tracing::debug!("bulk progress not pushed: {e}");
+    }
 }
 
 #[tauri::command]
@@ -151,9 +182,13 @@ pub async fn bulk_status(state: State<'_, AppState>, bulk_state: State<'_, BulkS
 }
 
 #[tauri::command]
-pub async fn bulk_pause(bulk_state: State<'_, BulkState>, run_id: String, paused: bool) -> CmdResult<()> {
-    if let Some(run) = lock(&bulk_state.running)?.get(&run_id) {
-        run.control.pause(paused);
+pub async fn bulk_pause<R: tauri::Runtime>(app: tauri::AppHandle<R>, bulk_state: State<'_, BulkState>, run_id: String, paused: bool) -> CmdResult<()> {
+    let Some(run) = lock(&bulk_state.running)?.get(&run_id).cloned() else { return Ok(()) };
+    run.control.pause(paused);
+    // The window shows "Paused" at once; the counts follow as the rows in flight settle.
+    let latest = run.latest.lock().ok().and_then(|l| l.clone());
+    if let Some(progress) = latest {
+        push(&app, BulkStatus { progress, running: true, paused });
     }
     Ok(())
 }
