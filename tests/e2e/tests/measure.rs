@@ -55,6 +55,22 @@ async fn start_up_time_and_memory_of_the_desk() {
     // desk, the two taking turns so a drift in the machine touches both.
     let bare = env.app.with_file_name("signet-bare-window");
     assert!(bare.exists(), "no {}: scripts/bench-desk.sh builds it beside the desk", bare.display());
+    // Its start-up: to the end of its page's load event (it has nothing else to wait for).
+    let mut bare_starts = Vec::new();
+    for _ in 0..WARM_STARTS {
+        let c = driver.open_app(&bare, env.window).await;
+        let loaded: f64 = c.execute("return performance.timing.loadEventEnd", vec![]).await.unwrap().as_f64().unwrap();
+        let pid = pid_of(&bare);
+        bare_starts.push(loaded - started_at_ms(pid));
+        c.close().await.unwrap();
+        wait_until_gone(pid);
+    }
+    let bare_median = median(bare_starts.clone());
+    println!(
+        "start-up of the bare window, process start to its page loaded: {:?} ms (median {bare_median:.0} ms); the desk's median is {:.2}x",
+        bare_starts.iter().map(|t| t.round()).collect::<Vec<_>>(),
+        warm[WARM_STARTS / 2] / bare_median
+    );
     let (mut floor, mut desk) = (Vec::new(), Vec::new());
     for _ in 0..FLOOR_ROUNDS {
         floor.push(settled_memory(&driver, &bare, &env).await);
@@ -65,7 +81,10 @@ async fn start_up_time_and_memory_of_the_desk() {
     for (bare, desk) in floor.iter().zip(&desk) {
         println!("memory {} s after start: bare window {bare}; desk {desk}", SETTLE.as_secs());
     }
-    println!("memory after start (median PSS of {FLOOR_ROUNDS}): bare window {floor_pss:.0} MiB, desk {desk_pss:.0} MiB, {:.2}x the floor", desk_pss / floor_pss);
+    println!(
+        "memory after start (median PSS of {FLOOR_ROUNDS}): bare window {floor_pss:.0} MiB, desk {desk_pss:.0} MiB, {:.2}x the floor",
+        desk_pss / floor_pss
+    );
 
     let c = driver.open_desk(&env).await;
     let pid = desk_pid(&env);
