@@ -4,6 +4,7 @@
 const COMMANDS: &[&str] = &[
     "app_status",
     "window_ready",
+    "today",
     "list_profiles",
     "get_profile",
     "create_profile",

@@ -27,6 +27,7 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
         .invoke_handler(tauri::generate_handler![
             commands::status::app_status,
             commands::status::window_ready,
+            commands::today::today,
             commands::settings::list_profiles,
             commands::settings::get_profile,
             commands::settings::create_profile,

@@ -13,3 +13,4 @@ pub mod signatures;
 pub mod signed;
 pub mod signzy;
 pub mod status;
+pub mod today;

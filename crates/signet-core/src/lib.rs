@@ -28,6 +28,7 @@ pub mod signatures;
 pub mod signed_documents;
 pub mod store;
 pub mod team;
+pub mod today;
 pub mod untrusted;
 pub mod validate;
 

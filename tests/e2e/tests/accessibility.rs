@@ -23,7 +23,7 @@ async fn every_screen_passes_axe_core_with_no_serious_or_critical_finding() {
     use_sandbox(&c).await;
     let mut found = Vec::new();
     let mut screens = 0;
-    for area in ["payments", "signatures", "optin", "kyc", "activity", "settings"] {
+    for area in ["today", "payments", "signatures", "optin", "kyc", "activity", "settings"] {
         click(&c, &format!("[data-testid='nav-{area}']")).await;
         wait_for(&c, &format!("[data-testid='page-{area}']")).await;
         check(&c, area, &mut found).await;

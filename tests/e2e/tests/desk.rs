@@ -23,15 +23,15 @@ async fn an_operator_keeps_a_secret_in_the_os_keyring_across_restarts() {
     let c = driver.open_desk(&env).await;
     assert!(text(&c, "[data-testid='status-profile']").await.contains("Sandbox"));
     wait_for(&c, "[data-testid='status-keyring'][data-state='available']").await;
-    // It opens where an operator starts the day: Payment requests.
-    wait_for(&c, "[data-testid='page-payments']").await;
+    // It opens where an operator starts the day: Today, what needs them.
+    wait_for(&c, "[data-testid='page-today']").await;
     click(&c, "[data-testid='nav-settings']").await;
     assert_eq!(text(&c, "[data-testid='profile-title']").await, "Sandbox");
     assert!(text(&c, "[data-testid='sandbox-url']").await.contains("http://127.0.0.1:"), "the built-in Sandbox is not serving");
     screenshot(&c, &env, "settings-sandbox.png").await;
 
     // Every area of the sidebar opens.
-    for area in ["payments", "signatures", "optin", "kyc", "activity"] {
+    for area in ["today", "payments", "signatures", "optin", "kyc", "activity"] {
         click(&c, &format!("[data-testid='nav-{area}']")).await;
         wait_for(&c, &format!("[data-testid='page-{area}']")).await;
     }
@@ -179,6 +179,26 @@ async fn an_operator_sends_a_payment_request_and_is_guarded_against_sending_it_t
     assert!(text(&c, "[data-testid='send-error']").await.contains("Outcome unknown"));
     set_sandbox_faults(&sandbox, "{}");
     wait_for(&c, "[data-testid='status-attention']").await;
+
+    // Today, the first screen, lists it among what needs attention and opens it in
+    // Activity in one click.
+    click(&c, "[data-testid='nav-today']").await;
+    wait_for(&c, "[data-testid='today-open-operation']").await;
+    let lost = "9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e01";
+    let line = c
+        .execute(
+            "return [...document.querySelectorAll(\"[data-testid='today-open-operation']\")].findIndex(b => b.textContent.includes(arguments[0])) + 1",
+            vec![json!(lost)],
+        )
+        .await
+        .unwrap();
+    let line = line.as_u64().unwrap();
+    assert!(line > 0, "Today does not list the operation that needs attention");
+    assert!(text(&c, "[data-testid='today-attention-count']").await.parse::<u32>().unwrap() >= 1);
+    screenshot(&c, &env, "today.png").await;
+    click(&c, &format!("[data-testid='today-attention'] li:nth-child({line}) [data-testid='today-open-operation']")).await;
+    let detail = text(&c, "[data-testid='operation-detail']").await;
+    assert!(detail.contains(lost), "{detail}");
 
     // Activity lists both with what was sent and answered; the unknown one is settled there.
     click(&c, "[data-testid='nav-activity']").await;

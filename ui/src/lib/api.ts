@@ -2,6 +2,7 @@
 // the Rust types (ts-rs) into ./bindings; never edit those by hand.
 import { invoke } from "@tauri-apps/api/core";
 import type { AppStatus } from "./bindings/AppStatus";
+import type { Today } from "./bindings/Today";
 import type { ProfileDetail } from "./bindings/ProfileDetail";
 import type { ProfileSummary } from "./bindings/ProfileSummary";
 import type { ProviderId } from "./bindings/ProviderId";
@@ -149,5 +150,7 @@ export const api = {
   bulkCancel: (runId: string) => call<null>("bulk_cancel", { runId }),
   bulkUnfinished: () => call<UnfinishedRun[]>("bulk_unfinished"),
   bulkRunning: () => call<string[]>("bulk_running"),
+  /** What needs the operator now; today starts at the midnight of the clock given. */
+  today: (utcOffsetMinutes: number) => call<Today>("today", { utcOffsetMinutes }),
   bulkExport: (runId: string) => call<string | null>("bulk_export", { runId }),
 };

@@ -1,5 +1,5 @@
 /** The desk's areas, in sidebar order. `ready` is false for areas still being built. */
-export type AreaId = "payments" | "signatures" | "optin" | "kyc" | "activity" | "settings";
+export type AreaId = "today" | "payments" | "signatures" | "optin" | "kyc" | "activity" | "settings";
 
 export interface Area {
   id: AreaId;
@@ -9,6 +9,7 @@ export interface Area {
 }
 
 export const AREAS: Area[] = [
+  { id: "today", label: "Today", summary: "What needs you now: operations to check, sends waiting, signatures and KYC not done, unfinished runs, today's opt-ins.", ready: true },
   { id: "payments", label: "Payment requests", summary: "Send myKaarma (KPay) payment requests one by one or in bulk, and follow their links and channels.", ready: true },
   { id: "signatures", label: "Signatures", summary: "Follow myKaarma e-signature requests and capture signed documents.", ready: true },
   { id: "optin", label: "Opt-in signing", summary: "Take a customer's opt-in contract signature at the desk, with evidence kept for years.", ready: true },

@@ -168,6 +168,14 @@ impl Store {
         Ok(self.conn().query_row(&format!("SELECT {COLUMNS} FROM operations WHERE key = ?1"), [key], record).optional()?)
     }
 
+    /// Operations of one kind created at `since` (RFC 3339 UTC) or later, newest first.
+    pub fn operations_since(&self, kind: &str, since: &str) -> Result<Vec<OperationRecord>> {
+        let mut stmt =
+            self.conn().prepare(&format!("SELECT {COLUMNS} FROM operations WHERE created_at >= ?2 AND kind = ?1 ORDER BY created_at DESC, rowid DESC"))?;
+        let rows = stmt.query_map([kind, since], record)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// An area's operations about one subject, newest first.
     pub fn operations_about(&self, area: &str, subject: &str) -> Result<Vec<OperationRecord>> {
         let mut stmt =
