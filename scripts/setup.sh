@@ -13,8 +13,9 @@ build_pkgs=(build-essential pkg-config file libssl-dev libdbus-1-dev libwebkit2g
   libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev)
 # The keyring daemon is what a desktop session already runs; a bare machine needs it too.
 run_pkgs=(gnome-keyring)
+# x11-utils and xdotool: the notification test puts another window in front of the desk.
 test_pkgs=(xvfb xauth dbus dbus-x11 webkit2gtk-driver libsecret-tools imagemagick python3-venv poppler-utils unzip
-  postgresql)
+  postgresql x11-utils xdotool)
 
 wanted=("${build_pkgs[@]}" "${run_pkgs[@]}")
 bench_pkgs=(poppler-utils openssl)

@@ -67,6 +67,8 @@ const COMMANDS: &[&str] = &[
     "leegality_download",
     "open_signed_document",
     "test_connection",
+    "notifications_setting",
+    "set_notifications",
     "team_operations",
     "team_directory",
     "verify_archive",

@@ -7,6 +7,7 @@ mod dialogs;
 mod error;
 mod instance;
 pub mod logging;
+mod notify;
 mod state;
 
 pub use error::IpcError;
@@ -24,6 +25,7 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(tauri::generate_handler![
             commands::status::app_status,
             commands::status::window_ready,
@@ -90,6 +92,8 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
             commands::leegality::leegality_download,
             commands::signed::open_signed_document,
             commands::settings::test_connection,
+            commands::settings::notifications_setting,
+            commands::settings::set_notifications,
             commands::activity::team_operations,
             commands::activity::team_directory,
             commands::evidence::verify_archive,
@@ -123,11 +127,14 @@ const RETRY_TICK: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// While the desk is open, operations that could not reach their provider are sent
 /// again when their time comes (their backoff is kept in the database).
+/// On the same tick, a notification when more operations need attention.
 fn spawn_retry_timer<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
+        let mut attention = notify::AttentionWatch::default();
         loop {
             tokio::time::sleep(RETRY_TICK).await;
             app.state::<AppState>().retry_due().await;
+            attention.look(&app);
         }
     });
 }

@@ -102,6 +102,20 @@ fn the_desk_starts_on_the_sandbox_with_the_keyring_usable() {
 }
 
 #[test]
+fn desktop_notifications_are_on_until_turned_off_and_stay_off_after_a_restart() {
+    let sandbox = tauri::async_runtime::block_on(signet_sandbox::Sandbox::start(Default::default())).unwrap();
+    let desk = Desk::start_with_sandbox(Some(sandbox.base_url()));
+    assert_eq!(desk.ok("notifications_setting", json!({})), json!(true));
+    desk.ok("set_notifications", json!({ "on": false }));
+    let desk = desk.restart_with_sandbox(sandbox.base_url());
+    assert_eq!(desk.ok("notifications_setting", json!({})), json!(false));
+    // A value that is not a yes or no is refused before anything is stored.
+    let refused = desk.err("set_notifications", json!({ "on": "yes" }));
+    assert!(refused.to_string().contains("on"), "{refused}");
+    assert_eq!(desk.ok("notifications_setting", json!({})), json!(false));
+}
+
+#[test]
 fn a_profile_is_created_configured_and_made_active() {
     let desk = Desk::start();
     let id = desk.create_profile("Production");

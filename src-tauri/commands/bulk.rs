@@ -143,7 +143,8 @@ fn launch<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: &AppState, bulk_st
                 push(&app, BulkStatus { progress: p.clone(), running: true, paused: run.control.is_paused() });
             }
         };
-        if let Err(e) = bulk::execute(state.shared_db(), &client, &profile_id, &run_id, concurrency, &run.control, report).await {
+        let failure = bulk::execute(state.shared_db(), &client, &profile_id, &run_id, concurrency, &run.control, report).await.err();
+        if let Some(e) = &failure {
             tracing::error!(run = %run_id, "bulk run stopped: {e}");
         }
         if let Ok(mut running) = app.state::<BulkState>().running.lock() {
@@ -151,11 +152,24 @@ fn launch<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: &AppState, bulk_st
         }
         // The run is over (finished, stopped or failed): its counts as recorded.
         match state.with_store(|s| bulk::progress(s, &run_id)) {
-            Ok(progress) => push(&app, BulkStatus { progress, running: false, paused: false }),
+            Ok(progress) => {
+                tell_run_ended(&app, &progress, failure.as_ref());
+                push(&app, BulkStatus { progress, running: false, paused: false });
+            }
             Err(e) => tracing::error!(run = %run_id, "the run's counts could not be read: {}", e.0.message),
         }
     });
     Ok(())
+}
+
+fn tell_run_ended<R: tauri::Runtime>(app: &tauri::AppHandle<R>, p: &Progress, failure: Option<&CoreError>) {
+    let counts = format!("{} sent, {} failed, {} to check", p.sent, p.failed, p.unknown);
+    if p.remaining == 0 && p.in_flight == 0 {
+        crate::notify::tell(app, "Bulk run finished", &counts);
+    } else {
+        let why = failure.map(|e| format!(" ({e})")).unwrap_or_default();
+        crate::notify::tell(app, "Bulk run stopped", &format!("{counts}; {} not sent yet{why}. Resume it from Payment requests.", p.remaining));
+    }
 }
 
 /// The event a run's progress is pushed to the main window with (a [`BulkStatus`]).

@@ -23,6 +23,8 @@ use crate::state::AppState;
 pub struct KycState {
     files: Mutex<HashMap<String, (DocumentFile, CheckedDocument)>>,
     step: Mutex<Option<String>>,
+    /// Each customer's KYC status as last seen, to tell the operator when it settles.
+    statuses: Mutex<HashMap<String, String>>,
 }
 
 /// A file dropped on the window, as the KYC screen hears of it.
@@ -109,12 +111,24 @@ fn side(raw: &str) -> Result<&'static str, CoreError> {
 
 /// What DollarPe takes for this customer, and its KYC status and updates left.
 #[tauri::command]
-pub async fn kyc_configuration(state: State<'_, AppState>, customer_id: String) -> CmdResult<KycConfiguration> {
+pub async fn kyc_configuration<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    kyc_state: State<'_, KycState>,
+    customer_id: String,
+) -> CmdResult<KycConfiguration> {
     let customer = validate::required("customer", &customer_id)?;
     let (_, access) = state.access(ProviderId::Dollarpe)?;
     let client = clients::dollarpe(&access, HttpConfig::default())?;
     let answer = client.kyc_configuration(&customer).await.map_err(CoreError::from)?;
-    Ok(KycConfiguration::from_answer(&customer, &answer))
+    let config = KycConfiguration::from_answer(&customer, &answer);
+    if let (Some(now), Ok(mut seen)) = (config.kyc_status.clone(), kyc_state.statuses.lock()) {
+        let before = seen.insert(customer.clone(), now.clone());
+        if before.is_some_and(|b| b != now) && config.settled {
+            crate::notify::tell(&app, &format!("KYC {}", now.to_lowercase()), &format!("DollarPe's answer for customer {customer}: {now}."));
+        }
+    }
+    Ok(config)
 }
 
 /// Opens a native dialog for one side, reads and checks the file. Null if cancelled.

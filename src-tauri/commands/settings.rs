@@ -119,3 +119,14 @@ pub async fn test_connection(state: State<'_, AppState>, profile_id: String, pro
     let desk_id = state.with_store(|s| s.desk_id())?;
     Ok(signet_core::connection::test(&access, &desk_id).await?)
 }
+
+/// Whether desktop notifications are on (they are unless turned off).
+#[tauri::command]
+pub async fn notifications_setting(state: State<'_, AppState>) -> CmdResult<bool> {
+    state.with_store(signet_core::settings::notifications_enabled)
+}
+
+#[tauri::command]
+pub async fn set_notifications(state: State<'_, AppState>, on: bool) -> CmdResult<()> {
+    state.with_store(|s| signet_core::settings::set_notifications(s, on))
+}

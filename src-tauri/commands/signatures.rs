@@ -39,10 +39,21 @@ pub async fn untrack_signature(state: State<'_, AppState>, spi_request_uuid: Str
 
 /// Asks myKaarma for a followed request's status, capture URL, documents, signers.
 #[tauri::command]
-pub async fn refresh_signature(state: State<'_, AppState>, spi_request_uuid: String) -> CmdResult<TrackedSignature> {
+pub async fn refresh_signature<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    spi_request_uuid: String,
+) -> CmdResult<TrackedSignature> {
     let (profile_id, access) = state.access(ProviderId::Mykaarma)?;
     let client = clients::kpay(&access, HttpConfig::default())?;
-    Ok(signatures::refresh(state.db(), &client, &profile_id, &spi_request_uuid).await?)
+    let signed = |t: &TrackedSignature| t.request.as_ref().is_some_and(|r| r.is_signed);
+    let before = state.with_store(|s| signatures::tracked(s, &profile_id))?.into_iter().find(|t| t.spi_request_uuid == spi_request_uuid);
+    let now = signatures::refresh(state.db(), &client, &profile_id, &spi_request_uuid).await?;
+    if before.is_some_and(|b| !signed(&b)) && signed(&now) {
+        let which = if now.label.is_empty() { now.spi_request_uuid.clone() } else { now.label.clone() };
+        crate::notify::tell(&app, "A signature request was signed", &which);
+    }
+    Ok(now)
 }
 
 /// Submits the signed document's https URL for a signature request (PUT capture).

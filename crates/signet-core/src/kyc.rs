@@ -48,6 +48,8 @@ pub struct KycConfiguration {
     pub customer_id: String,
     pub document_types: Vec<DocumentTypeRules>,
     pub kyc_status: Option<String>,
+    /// DollarPe has decided (verified or rejected): nothing more to follow.
+    pub settled: bool,
     pub updates_used: Option<u32>,
     pub updates_allowed: Option<u32>,
 }
@@ -104,6 +106,7 @@ impl KycConfiguration {
                 })
                 .filter(|t| !t.document_type.is_empty())
                 .collect(),
+            settled: matches!(data["kyc_status"].as_str(), Some("VERIFIED" | "REJECTED")),
             kyc_status: data["kyc_status"].as_str().map(str::to_string),
             updates_used: data["updates_used"].as_u64().map(|n| n as u32),
             updates_allowed: data["updates_allowed"].as_u64().map(|n| n as u32),

@@ -80,6 +80,18 @@ pub struct ProviderSettingsInput {
     pub values: BTreeMap<String, String>,
 }
 
+/// The desk-wide setting for desktop notifications.
+const NOTIFICATIONS: &str = "notifications";
+
+/// Desktop notifications are on unless the operator turned them off.
+pub fn notifications_enabled(store: &Store) -> Result<bool> {
+    Ok(store.app_setting(NOTIFICATIONS)?.as_deref() != Some("off"))
+}
+
+pub fn set_notifications(store: &Store, on: bool) -> Result<()> {
+    store.set_app_setting(NOTIFICATIONS, if on { "on" } else { "off" })
+}
+
 pub struct Settings<'a> {
     store: &'a mut Store,
     secrets: &'a dyn SecretStore,

@@ -133,6 +133,9 @@ export const api = {
   /** Opens a kept signed document in the system's PDF viewer. */
   openSignedDocument: (fileName: string) => call<null>("open_signed_document", { fileName }),
   testConnection: (profileId: string, provider: ProviderId) => call<ConnectionCheck>("test_connection", { profileId, provider }),
+  /** Desktop notifications while the window is in the background (on unless turned off). */
+  notificationsSetting: () => call<boolean>("notifications_setting"),
+  setNotifications: (on: boolean) => call<null>("set_notifications", { on }),
   kycConfiguration: (customerId: string) => call<KycConfiguration>("kyc_configuration", { customerId }),
   /** Opens a native dialog in Rust and checks the file there; null if cancelled. */
   kycChooseFile: (side: "front" | "back") => call<CheckedDocument | null>("kyc_choose_file", { side }),

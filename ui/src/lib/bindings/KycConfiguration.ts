@@ -5,4 +5,8 @@ import type { DocumentTypeRules } from "./DocumentTypeRules";
  * What DollarPe's configuration says about one customer: the document types it
  * accepts (with their extra fields) and how many updates are left.
  */
-export type KycConfiguration = { customerId: string, documentTypes: Array<DocumentTypeRules>, kycStatus: string | null, updatesUsed: number | null, updatesAllowed: number | null, };
+export type KycConfiguration = { customerId: string, documentTypes: Array<DocumentTypeRules>, kycStatus: string | null, 
+/**
+ * DollarPe has decided (verified or rejected): nothing more to follow.
+ */
+settled: boolean, updatesUsed: number | null, updatesAllowed: number | null, };
