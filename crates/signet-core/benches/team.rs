@@ -9,6 +9,8 @@
 //!
 //! Not a criterion benchmark: the figures are rates and distributions over runs of
 //! seconds. `cargo bench -p signet-core --bench team`; figures in docs/BENCHMARKS.md.
+//! One part alone: `cargo bench -p signet-core --bench team -- bulk` (claims, bulk,
+//! activity; catch-up comes with bulk, whose last run leaves the queue).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -28,6 +30,9 @@ use signet_testpg::{TestPg, ADMIN_PASSWORD};
 const PROFILE: &str = "bench";
 
 fn main() {
+    // cargo passes `--bench`; any other argument names the parts to run.
+    let parts: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let run = |part: &str| parts.is_empty() || parts.iter().any(|p| p == part);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let pg = TestPg::start();
     pg.psql("postgres", "CREATE DATABASE signet");
@@ -43,13 +48,27 @@ fn main() {
         team::schema::add_member(&admin, "boss", "Head office", true).await.unwrap();
     });
 
+    if run("claims") {
+        claim_rates(&runtime, &pg);
+    }
+    if run("bulk") {
+        bulk_and_catch_up(&runtime, &pg);
+    }
+    if run("activity") {
+        activity(&runtime, &pg);
+    }
+}
+
+fn claim_rates(runtime: &tokio::runtime::Runtime, pg: &TestPg) {
     println!("Cross-desk claims on one PostgreSQL (each desk its own connection, claiming new keys back to back)");
     println!("{:>6} {:>8} {:>10} {:>9} {:>9}", "desks", "claims", "claims/s", "p50 ms", "p99 ms");
     for desks in [1usize, 10, 50] {
-        let (rate, p50, p99, claims) = runtime.block_on(claims(&pg, desks));
+        let (rate, p50, p99, claims) = runtime.block_on(claims(pg, desks));
         println!("{desks:>6} {claims:>8} {rate:>10.0} {p50:>9.2} {p99:>9.2}");
     }
+}
 
+fn bulk_and_catch_up(runtime: &tokio::runtime::Runtime, pg: &TestPg) {
     println!("\nA bulk run against a provider 20 ms away, single-desk against team mode (a claim before each send)");
     println!("{:>11} {:>6} {:>16} {:>14} {:>7}", "concurrency", "rows", "single rows/s", "team rows/s", "ratio");
     let sandbox = runtime.block_on(Sandbox::start(SandboxConfig { faults: Faults { latency_ms: 20, ..Faults::default() }, ..Default::default() })).unwrap();
@@ -58,7 +77,7 @@ fn main() {
         let rows = 150 * concurrency;
         runtime.block_on(bulk_run(&sandbox.base_url(), 50, concurrency, None));
         let single = runtime.block_on(bulk_run(&sandbox.base_url(), rows, concurrency, None)).0;
-        let (teamed, desk) = runtime.block_on(bulk_run(&sandbox.base_url(), rows, concurrency, Some(&pg)));
+        let (teamed, desk) = runtime.block_on(bulk_run(&sandbox.base_url(), rows, concurrency, Some(pg)));
         println!("{concurrency:>11} {rows:>6} {single:>16.0} {teamed:>14.0} {:>7.2}", teamed / single);
         queued_desk = desk;
     }
@@ -73,14 +92,16 @@ fn main() {
     }
     let secs = started.elapsed().as_secs_f64();
     println!("{queued} queued changes ({pushed} rows pushed) in {secs:.2} s: {:.0} rows/s", pushed as f64 / secs);
+}
 
+fn activity(runtime: &tokio::runtime::Runtime, pg: &TestPg) {
     println!("\nThe team's Activity at 1,000,000 operations (20 branches, 200 desks; median and worst of 15 runs)");
     let seed = Instant::now();
-    seed_million(&pg);
+    seed_million(pg);
     println!("(seeded and analysed in {:.0} s)", seed.elapsed().as_secs_f64());
     println!("{:<12} {:<44} {:>10} {:>10} {:>6}", "as", "query", "median ms", "worst ms", "rows");
     for (who, role) in [("operator", "desk03"), ("supervisor", "boss")] {
-        let desk = Team::new(PROFILE, Ok(&access(&pg, role)), &uuid::Uuid::new_v4().to_string());
+        let desk = Team::new(PROFILE, Ok(&access(pg, role)), &uuid::Uuid::new_v4().to_string());
         let queries: [(&str, TeamQuery); 8] = [
             ("first page", TeamQuery { limit: 50, ..Default::default() }),
             ("page 20", TeamQuery { limit: 50, offset: 950, ..Default::default() }),
