@@ -347,6 +347,14 @@ fn a_send_that_finds_no_network_waits_and_the_operator_can_send_it_now() {
 }
 
 /// Polls a bulk run until `done` says so (or fails after 30 s).
+/// What the desk pushes to its window as `event`, collected as it arrives.
+fn pushes(desk: &Desk, event: &str) -> Arc<std::sync::Mutex<Vec<Value>>> {
+    let pushed = Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let heard = pushed.clone();
+    tauri::Listener::listen_any(&desk._app, event, move |event| heard.lock().unwrap().push(serde_json::from_str(event.payload()).unwrap()));
+    pushed
+}
+
 fn bulk_wait(desk: &Desk, run_id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
@@ -411,9 +419,7 @@ fn a_bulk_run_pauses_stops_and_resumes_after_a_restart_without_sending_a_row_twi
     let unfinished = desk.ok("bulk_unfinished", json!({}));
     assert_eq!(unfinished[0]["progress"]["runId"], run_id.as_str(), "{unfinished}");
     // The window is told of the progress as it goes, not only when it asks.
-    let pushed = Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
-    let heard = pushed.clone();
-    tauri::Listener::listen_any(&desk._app, "bulk-progress", move |event| heard.lock().unwrap().push(serde_json::from_str(event.payload()).unwrap()));
+    let pushed = pushes(&desk, "bulk-progress");
     desk.ok("bulk_resume", json!({ "runId": run_id, "concurrency": 4 }));
     let done = bulk_wait(&desk, &run_id, "the run to finish", |s| s["running"] == false && s["progress"]["remaining"] == 0);
     assert_eq!(done["progress"]["sent"].as_u64(), Some(rows as u64), "{done}");
@@ -491,6 +497,7 @@ fn an_opt_in_is_signed_in_the_signers_window_which_can_do_nothing_else() {
     let refused = desk.err("optin_open_signer", json!({ "debt": signet_sandbox::demo::DEBT_OPEN, "signer": signer, "geolocation": null }));
     assert_eq!(refused["field"], "cpf");
     signer["cpf"] = json!("617.669.762-04");
+    let pushed = pushes(&desk, "optin-status");
     let session = desk.ok("optin_open_signer", json!({ "debt": signet_sandbox::demo::DEBT_OPEN, "signer": signer, "geolocation": null }));
     let session = session.as_str().unwrap().to_string();
 
@@ -512,6 +519,19 @@ fn an_opt_in_is_signed_in_the_signers_window_which_can_do_nothing_else() {
 
     let status = desk.ok("optin_status", json!({}));
     assert_eq!((status["stage"].as_str(), status["sessionId"].as_str()), (Some("done"), Some(session.as_str())));
+    // The operator's window was told of each step as it happened.
+    let steps: Vec<(String, bool, bool)> = pushed
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|p| (p["stage"].as_str().unwrap().to_string(), p["opened"].as_bool().unwrap(), p["scrolledToEnd"].as_bool().unwrap()))
+        .collect();
+    let step = |stage: &str, opened, read| (stage.to_string(), opened, read);
+    assert_eq!(
+        steps,
+        [step("reading", false, false), step("reading", true, false), step("reading", true, true), step("submitting", true, true), step("done", true, true)]
+    );
+    assert_eq!(pushed.lock().unwrap().last(), Some(&status));
     let evidence = desk.ok("evidence_find", json!({ "query": session }));
     let kinds: Vec<_> = evidence.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["acceptance", "provider_response"]);
@@ -583,8 +603,20 @@ fn kyc_documents_are_checked_in_rust_uploaded_and_sent() {
     // Nothing is lost: the picked file is still there for the corrected form.
     let mut form = form;
     form["additionalData"] = json!({ "issuing_country": "BR" });
+    let refused = desk.ok("kyc_progress", json!({}));
+    assert_eq!((refused["step"].clone(), refused["error"]["field"].as_str()), (Value::Null, Some("additional_data.issuing_country")), "{refused}");
+    let pushed = pushes(&desk, "kyc-upload");
     let sent = desk.ok("kyc_submit", json!({ "form": form }));
     assert_eq!(sent["status"], "UNVERIFIED");
+    // Each step was pushed to the window, then the outcome, which the screen finds
+    // again when it is opened later.
+    let pushed = pushed.lock().unwrap().clone();
+    let steps: Vec<&str> = pushed.iter().filter_map(|p| p["step"].as_str()).collect();
+    assert_eq!(steps, ["Asking DollarPe which documents it takes", "Uploading contrato-reportlab.pdf", "Sending the update to DollarPe"]);
+    let ended = pushed.last().unwrap();
+    assert_eq!((ended["step"].clone(), ended["customerId"].as_str()), (Value::Null, Some(customer)));
+    assert_eq!(ended["submitted"], sent);
+    assert_eq!(&desk.ok("kyc_progress", json!({})), ended);
     assert!(sent["front"]["url"].as_str().unwrap().contains("/_sandbox/files/kyc/"));
     let patch = sandbox.journal().into_iter().find(|e| e.method == "PATCH").expect("the update reached DollarPe");
     assert!(patch.body.contains(sent["front"]["url"].as_str().unwrap()));

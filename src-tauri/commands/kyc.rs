@@ -11,20 +11,37 @@ use signet_core::kyc::{self, DocumentFile, DocumentInput, KycConfiguration, KycS
 use signet_core::kyc_files::{self, CheckedDocument, FileLimits};
 use signet_core::{clients, validate, CoreError};
 use signet_providers::HttpConfig;
-use tauri::State;
+use tauri::{Emitter, State};
 use ts_rs::TS;
 
 use crate::error::{CmdResult, IpcError};
 use crate::state::AppState;
 
 /// The files picked for the next update, by side, with what their check found,
-/// and the step a submission is at.
+/// and the submission under way or last made.
 #[derive(Default)]
 pub struct KycState {
     files: Mutex<HashMap<String, (DocumentFile, CheckedDocument)>>,
-    step: Mutex<Option<String>>,
+    upload: Mutex<Option<KycUpload>>,
     /// Each customer's KYC status as last seen, to tell the operator when it settles.
     statuses: Mutex<HashMap<String, String>>,
+}
+
+/// Pushed to the operator's window at each step of a submission and at its end.
+pub const UPLOAD_EVENT: &str = "kyc-upload";
+
+/// A submission as the KYC screen shows it: while it runs (the step it is at) and
+/// once it ended (what DollarPe answered, or why it failed). Kept in Rust so the
+/// screen shows it again when the operator comes back to it.
+#[derive(Debug, Clone, serde::Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KycUpload {
+    pub customer_id: String,
+    /// The step under way; none once the submission ended.
+    pub step: Option<String>,
+    pub submitted: Option<KycSubmitted>,
+    pub error: Option<signet_core::ErrorBody>,
 }
 
 /// A file dropped on the window, as the KYC screen hears of it.
@@ -162,7 +179,39 @@ pub async fn kyc_clear_file(kyc_state: State<'_, KycState>, side: String) -> Cmd
 
 /// Uploads the picked files and sends the update with their links.
 #[tauri::command]
-pub async fn kyc_submit(state: State<'_, AppState>, kyc_state: State<'_, KycState>, form: KycForm) -> CmdResult<KycSubmitted> {
+pub async fn kyc_submit<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    kyc_state: State<'_, KycState>,
+    form: KycForm,
+) -> CmdResult<KycSubmitted> {
+    let customer_id = form.customer_id.clone();
+    let publish = |upload: KycUpload| {
+        if let Ok(mut u) = kyc_state.upload.lock() {
+            *u = Some(upload.clone());
+        }
+        if let Err(e) = app.emit_to("main", UPLOAD_EVENT, upload) {
+            tracing::warn!("the KYC upload's progress could not be pushed: {e}");
+        }
+    };
+    // A form refused before any step began is answered to the caller alone.
+    let started = std::sync::atomic::AtomicBool::new(false);
+    let sent = submit(&state, &kyc_state, form, |step| {
+        started.store(true, std::sync::atomic::Ordering::Relaxed);
+        publish(KycUpload { customer_id: customer_id.clone(), step: Some(step.to_string()), submitted: None, error: None })
+    })
+    .await;
+    match &sent {
+        Ok(submitted) => publish(KycUpload { customer_id, step: None, submitted: Some(submitted.clone()), error: None }),
+        Err(e) if started.load(std::sync::atomic::Ordering::Relaxed) => {
+            publish(KycUpload { customer_id, step: None, submitted: None, error: Some(e.0.clone()) })
+        }
+        Err(_) => {}
+    }
+    sent
+}
+
+async fn submit(state: &AppState, kyc_state: &KycState, form: KycForm, report: impl Fn(&str)) -> Result<KycSubmitted, IpcError> {
     // Copies: the picked files stay picked until the update has gone.
     let (front, back) = {
         let files = lock(&kyc_state.files)?;
@@ -181,20 +230,13 @@ pub async fn kyc_submit(state: State<'_, AppState>, kyc_state: State<'_, KycStat
         back_url: None,
         additional_data: form.additional_data,
     };
-    let report = |step: &str| {
-        if let Ok(mut s) = kyc_state.step.lock() {
-            *s = Some(step.to_string());
-        }
-    };
-    let sent = kyc::submit_files(state.db(), &client, &host, &profile_id, &input, front, back, &FileLimits::for_profile(&access), form.choice, report).await;
-    *lock(&kyc_state.step)? = None;
-    let sent = sent?;
+    let sent = kyc::submit_files(state.db(), &client, &host, &profile_id, &input, front, back, &FileLimits::for_profile(&access), form.choice, report).await?;
     lock(&kyc_state.files)?.clear();
     Ok(sent)
 }
 
-/// The step the submission under way is at, if one is.
+/// The submission under way, or the last one made since the desk started.
 #[tauri::command]
-pub async fn kyc_progress(kyc_state: State<'_, KycState>) -> CmdResult<Option<String>> {
-    Ok(lock(&kyc_state.step)?.clone())
+pub async fn kyc_progress(kyc_state: State<'_, KycState>) -> CmdResult<Option<KycUpload>> {
+    Ok(lock(&kyc_state.upload)?.clone())
 }

@@ -14,13 +14,15 @@ use signet_core::optin::{self, Circumstances, OptinSubmitted, SignerInput};
 use signet_core::optin_session::{self, Accepting, OptinStatus, Session};
 use signet_core::{clients, CoreError, ErrorBody};
 use signet_providers::HttpConfig;
-use tauri::{Manager, State};
+use tauri::{Emitter, Manager, State};
 use ts_rs::TS;
 
 use crate::error::{CmdResult, IpcError};
 use crate::state::AppState;
 
 pub const SIGNER_WINDOW: &str = "signer";
+/// Pushed to the operator's window whenever the signing session moves on.
+pub const STATUS_EVENT: &str = "optin-status";
 
 /// The contract loaded for the next signature, and the signature under way.
 #[derive(Default)]
@@ -48,6 +50,16 @@ pub struct SignerView {
 
 fn lock<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, IpcError> {
     m.lock().map_err(|_| IpcError::internal("the opt-in state lock was poisoned; restart Signet"))
+}
+
+/// Tells the operator's window where the session is (opened, read to the end,
+/// being sent, done, failed, or none), so the Opt-in screen follows it without
+/// asking, also when it is opened again in the middle of a signature.
+fn publish<R: tauri::Runtime>(app: &tauri::AppHandle<R>, optin_state: &OptinState) {
+    let status = lock(&optin_state.session).ok().and_then(|s| s.as_ref().map(Session::status));
+    if let Err(e) = app.emit_to("main", STATUS_EVENT, status) {
+        tracing::warn!("the opt-in status could not be pushed: {e}");
+    }
 }
 
 fn screen_language(raw: &str) -> &'static str {
@@ -109,6 +121,7 @@ pub async fn optin_open_signer<R: tauri::Runtime>(
         .inner_size(960.0, 820.0)
         .build()
         .map_err(|e| IpcError::internal(format!("the signer's window could not open: {e}")))?;
+    publish(&app, &optin_state);
     Ok(lock(&optin_state.session)?.as_ref().map(|s| s.id().to_string()).unwrap_or_default())
 }
 
@@ -120,22 +133,31 @@ pub async fn optin_status(optin_state: State<'_, OptinState>) -> CmdResult<Optio
 /// Ends the session (unless it is being sent) and closes the signer's window.
 #[tauri::command]
 pub async fn optin_cancel<R: tauri::Runtime>(app: tauri::AppHandle<R>, optin_state: State<'_, OptinState>) -> CmdResult<()> {
-    let mut session = lock(&optin_state.session)?;
-    optin_session::may_cancel(session.as_ref())?;
-    *session = None;
+    {
+        let mut session = lock(&optin_state.session)?;
+        optin_session::may_cancel(session.as_ref())?;
+        *session = None;
+    }
     if let Some(w) = app.get_webview_window(SIGNER_WINDOW) {
         let _ = w.destroy();
     }
+    publish(&app, &optin_state);
     Ok(())
 }
 
 // ---- The signer's window ----
 
 #[tauri::command]
-pub async fn signer_view(optin_state: State<'_, OptinState>, language: String) -> CmdResult<SignerView> {
+pub async fn signer_view<R: tauri::Runtime>(app: tauri::AppHandle<R>, optin_state: State<'_, OptinState>, language: String) -> CmdResult<SignerView> {
+    let view = signer_view_of(&optin_state, &language)?;
+    publish(&app, &optin_state);
+    Ok(view)
+}
+
+fn signer_view_of(optin_state: &OptinState, language: &str) -> Result<SignerView, IpcError> {
     let mut session = lock(&optin_state.session)?;
     let s = session.as_mut().ok_or_else(|| CoreError::Conflict("No contract is waiting to be signed.".into()))?;
-    let language = screen_language(&language);
+    let language = screen_language(language);
     // A change of language changes the consent shown: it is what gets recorded.
     s.shown(language, time::OffsetDateTime::now_utc());
     let contract = s.contract();
@@ -201,15 +223,23 @@ pub async fn signer_pages(optin_state: State<'_, OptinState>, first: u32) -> Cmd
 /// The signer's screen reports the contract was scrolled to its end, in the view
 /// ("pages" or "text") the signer was reading.
 #[tauri::command]
-pub async fn signer_reached_end(optin_state: State<'_, OptinState>, view: String) -> CmdResult<()> {
-    let mut session = lock(&optin_state.session)?;
-    let s = session.as_mut().ok_or_else(|| CoreError::Conflict("No contract is waiting to be signed.".into()))?;
-    Ok(s.reached_end(&view)?)
+pub async fn signer_reached_end<R: tauri::Runtime>(app: tauri::AppHandle<R>, optin_state: State<'_, OptinState>, view: String) -> CmdResult<()> {
+    {
+        let mut session = lock(&optin_state.session)?;
+        let s = session.as_mut().ok_or_else(|| CoreError::Conflict("No contract is waiting to be signed.".into()))?;
+        s.reached_end(&view)?;
+    }
+    publish(&app, &optin_state);
+    Ok(())
 }
 
 /// The signer accepts: capture the circumstances, write the evidence, send.
 #[tauri::command]
-pub async fn signer_accept(state: State<'_, AppState>, optin_state: State<'_, OptinState>) -> CmdResult<OptinStatus> {
+pub async fn signer_accept<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    optin_state: State<'_, OptinState>,
+) -> CmdResult<OptinStatus> {
     let accepted_at = time::OffsetDateTime::now_utc();
     let accepting = {
         let mut session = lock(&optin_state.session)?;
@@ -219,10 +249,15 @@ pub async fn signer_accept(state: State<'_, AppState>, optin_state: State<'_, Op
             Err(already) => return Ok(already),
         }
     };
+    publish(&app, &optin_state);
     let outcome = submit(&state, &accepting, accepted_at).await;
-    let mut session = lock(&optin_state.session)?;
-    let s = session.as_mut().ok_or_else(|| CoreError::Conflict("The session ended while it was being sent.".into()))?;
-    Ok(s.finish(outcome))
+    let finished = {
+        let mut session = lock(&optin_state.session)?;
+        let s = session.as_mut().ok_or_else(|| CoreError::Conflict("The session ended while it was being sent.".into()))?;
+        s.finish(outcome)
+    };
+    publish(&app, &optin_state);
+    Ok(finished)
 }
 
 async fn submit(state: &AppState, a: &Accepting, accepted_at: time::OffsetDateTime) -> Result<OptinSubmitted, CoreError> {

@@ -785,6 +785,14 @@ async fn an_operator_gets_an_opt_in_signature_on_the_signers_screen_and_exports_
     // The signer reads the PDF's pages as typeset, drawn a few at a time as they scroll.
     read_to_the_end(&c).await;
     assert_eq!(c.find_all(Locator::Css("[data-testid='contract-page']")).await.unwrap().len(), 12, "every page was drawn before the end counted");
+    // The operator looks elsewhere and comes back: the signature under way is still
+    // shown, as far as the signer got (pushed from Rust, not asked for).
+    c.switch_to_window(main.clone()).await.unwrap();
+    click(&c, "[data-testid='nav-today']").await;
+    click(&c, "[data-testid='nav-optin']").await;
+    let waiting = text(&c, "[data-testid='optin-status'][data-stage='reading']").await;
+    assert!(waiting.contains("read to the end, waiting for acceptance"), "{waiting}");
+    c.switch_to_window(signer.clone()).await.unwrap();
     // The text that is sent and hashed is one click away.
     click(&c, "[data-testid='signer-view-text']").await;
     assert!(text(&c, "[data-testid='contract-text'][data-view='text']").await.contains("Cláusula"));
@@ -1019,6 +1027,12 @@ async fn an_operator_uploads_kyc_documents_sees_a_wrong_file_refused_and_the_sta
     click(&c, "[data-testid='kyc-submit']").await;
     wait_for(&c, "[data-testid='kyc-result']").await;
     assert_eq!(text(&c, "[data-testid='kyc-status-value']").await, "UNVERIFIED");
+    // Leaving the screen and coming back keeps the update sent and its customer followed.
+    let sent = text(&c, "[data-testid='kyc-result']").await;
+    click(&c, "[data-testid='nav-today']").await;
+    click(&c, "[data-testid='nav-kyc']").await;
+    assert_eq!(text(&c, "[data-testid='kyc-result']").await, sent);
+    assert_eq!(find(&c, "[data-testid='kyc-customer']").await.prop("value").await.unwrap().as_deref(), Some("4e6f1b20-a73c-11ec-b909-0242ac120002"));
     // The Sandbox settles a submitted document after a few seconds.
     let deadline = Instant::now() + Duration::from_secs(30);
     while text(&c, "[data-testid='kyc-status-value']").await != "VERIFIED" {

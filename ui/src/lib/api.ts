@@ -3,6 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { Today } from "./bindings/Today";
+import type { KycUpload } from "./bindings/KycUpload";
 import type { ProfileDetail } from "./bindings/ProfileDetail";
 import type { ProfileSummary } from "./bindings/ProfileSummary";
 import type { ProviderId } from "./bindings/ProviderId";
@@ -141,7 +142,8 @@ export const api = {
   kycChooseFile: (side: "front" | "back") => call<CheckedDocument | null>("kyc_choose_file", { side }),
   kycClearFile: (side: "front" | "back") => call<null>("kyc_clear_file", { side }),
   kycSubmit: (form: KycForm) => call<KycSubmitted>("kyc_submit", { form }),
-  kycProgress: () => call<string | null>("kyc_progress"),
+  /** The submission under way, or the last one made since the desk started. */
+  kycProgress: () => call<KycUpload | null>("kyc_progress"),
   /** The files picked (or dropped) so far, by side. */
   kycPicked: () => call<Partial<Record<"front" | "back", CheckedDocument>>>("kyc_picked"),
   /** Opens a native dialog in Rust and checks every row; null if cancelled. */
