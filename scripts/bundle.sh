@@ -35,7 +35,10 @@ common["/usr/share/fish/vendor_completions.d/signet.fish"] = path.join(extra, "c
 const zsh = path.join(extra, "completions/signet.zsh");
 const deb = { ...common, "/usr/share/zsh/vendor-completions/_signet": zsh };
 const rpm = { ...common, "/usr/share/zsh/site-functions/_signet": zsh };
-console.log(JSON.stringify({ bundle: { linux: { deb: { files: deb }, rpm: { files: rpm } } } }));
+// With the release key at hand (TAURI_SIGNING_PRIVATE_KEY, docs/UPDATES.md), each
+// package gets its updater signature (.sig) beside it; without it, none is asked for.
+const signed = process.env.TAURI_SIGNING_PRIVATE_KEY ? { createUpdaterArtifacts: true } : {};
+console.log(JSON.stringify({ bundle: { ...signed, linux: { deb: { files: deb }, rpm: { files: rpm } } } }));
 JS
 
 tauri() { npx --yes @tauri-apps/cli@2.12.5 "$@"; }

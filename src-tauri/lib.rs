@@ -22,10 +22,12 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
         .manage(commands::optin::OptinState::default())
         .manage(commands::picked_pdf::PdfPicks::default())
         .manage(commands::kyc::KycState::default())
+        .manage(commands::updates::UpdateState::default())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .invoke_handler(tauri::generate_handler![
             commands::status::app_status,
             commands::status::window_ready,
@@ -103,6 +105,11 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
             commands::kyc::kyc_submit,
             commands::kyc::kyc_progress,
             commands::kyc::kyc_picked,
+            commands::updates::update_address,
+            commands::updates::set_update_address,
+            commands::updates::update_check,
+            commands::updates::update_install,
+            commands::updates::update_restart,
         ])
 }
 

@@ -116,6 +116,30 @@ fn desktop_notifications_are_on_until_turned_off_and_stay_off_after_a_restart() 
 }
 
 #[test]
+fn the_update_address_is_checked_kept_across_restarts_and_needed_before_a_check() {
+    let sandbox = tauri::async_runtime::block_on(signet_sandbox::Sandbox::start(Default::default())).unwrap();
+    let desk = Desk::start_with_sandbox(Some(sandbox.base_url()));
+    assert_eq!(desk.ok("update_address", json!({})), Value::Null);
+    assert_eq!(desk.err("update_check", json!({}))["field"], "update_address", "nothing to ask yet");
+    let plain = desk.err("set_update_address", json!({ "address": "http://updates.example.com/signet/latest.json" }));
+    assert_eq!(plain["field"], "update_address");
+    assert!(plain["message"].as_str().unwrap().contains("https"), "{plain}");
+    let address = "https://updates.example.com/signet/{{target}}/latest.json";
+    let kept = desk.ok("set_update_address", json!({ "address": address }));
+    let desk = desk.restart_with_sandbox(sandbox.base_url());
+    assert_eq!(desk.ok("update_address", json!({})), kept);
+    assert!(kept.as_str().unwrap().starts_with("https://updates.example.com/signet/"), "{kept}");
+    // A server that is not there: the check says so and names what to do.
+    desk.ok("set_update_address", json!({ "address": "http://127.0.0.1:9/latest.json" }));
+    let unreachable = desk.err("update_check", json!({}));
+    assert!(unreachable["message"].as_str().unwrap().contains("could not be reached"), "{unreachable}");
+    assert_eq!(desk.err("update_install", json!({}))["field"], "update", "nothing was offered");
+    // Blank turns updates off.
+    assert_eq!(desk.ok("set_update_address", json!({ "address": " " })), Value::Null);
+    assert_eq!(desk.ok("update_address", json!({})), Value::Null);
+}
+
+#[test]
 fn a_profile_is_created_configured_and_made_active() {
     let desk = Desk::start();
     let id = desk.create_profile("Production");

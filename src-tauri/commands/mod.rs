@@ -14,3 +14,4 @@ pub mod signed;
 pub mod signzy;
 pub mod status;
 pub mod today;
+pub mod updates;

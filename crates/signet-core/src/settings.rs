@@ -92,6 +92,26 @@ pub fn set_notifications(store: &Store, on: bool) -> Result<()> {
     store.set_app_setting(NOTIFICATIONS, if on { "on" } else { "off" })
 }
 
+/// The desk-wide address the desk asks for signed updates (none: it does not ask).
+const UPDATE_ADDRESS: &str = "update_address";
+
+pub fn update_address(store: &Store) -> Result<Option<String>> {
+    Ok(store.app_setting(UPDATE_ADDRESS)?.filter(|a| !a.is_empty()))
+}
+
+/// Sets (or, when blank, clears) where updates are offered: https, or http on this
+/// machine only. `{{target}}`, `{{arch}}` and `{{current_version}}` in it are filled in
+/// when the desk asks.
+pub fn set_update_address(store: &Store, raw: &str) -> Result<Option<String>> {
+    if raw.trim().is_empty() {
+        store.set_app_setting(UPDATE_ADDRESS, "")?;
+        return Ok(None);
+    }
+    let address = crate::validate::base_url("update_address", raw)?;
+    store.set_app_setting(UPDATE_ADDRESS, &address)?;
+    Ok(Some(address))
+}
+
 pub struct Settings<'a> {
     store: &'a mut Store,
     secrets: &'a dyn SecretStore,

@@ -4,6 +4,7 @@ import { invoke } from "@tauri-apps/api/core";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { Today } from "./bindings/Today";
 import type { KycUpload } from "./bindings/KycUpload";
+import type { UpdateOffer } from "./bindings/UpdateOffer";
 import type { ProfileDetail } from "./bindings/ProfileDetail";
 import type { ProfileSummary } from "./bindings/ProfileSummary";
 import type { ProviderId } from "./bindings/ProviderId";
@@ -137,6 +138,13 @@ export const api = {
   /** Desktop notifications while the window is in the background (on unless turned off). */
   notificationsSetting: () => call<boolean>("notifications_setting"),
   setNotifications: (on: boolean) => call<null>("set_notifications", { on }),
+  updateAddress: () => call<string | null>("update_address"),
+  setUpdateAddress: (address: string) => call<string | null>("set_update_address", { address }),
+  /** Asks the update address; null when this desk is the newest offered. */
+  updateCheck: () => call<UpdateOffer | null>("update_check"),
+  /** Downloads, checks the signature and installs; says the version installed. */
+  updateInstall: () => call<string>("update_install"),
+  updateRestart: () => call<null>("update_restart"),
   kycConfiguration: (customerId: string) => call<KycConfiguration>("kyc_configuration", { customerId }),
   /** Opens a native dialog in Rust and checks the file there; null if cancelled. */
   kycChooseFile: (side: "front" | "back") => call<CheckedDocument | null>("kyc_choose_file", { side }),
