@@ -138,13 +138,22 @@ const RETRY_TICK: std::time::Duration = std::time::Duration::from_secs(5);
 fn spawn_retry_timer<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         let mut attention = notify::AttentionWatch::default();
+        let mut kyc_followed = std::time::Instant::now();
         loop {
             tokio::time::sleep(RETRY_TICK).await;
             app.state::<AppState>().retry_due().await;
             attention.look(&app);
+            if kyc_followed.elapsed() >= KYC_FOLLOW_EVERY {
+                kyc_followed = std::time::Instant::now();
+                commands::kyc::follow_unsettled(&app).await;
+            }
         }
     });
 }
+
+/// How often the desk asks DollarPe about the KYC updates it sent and that are not
+/// decided yet.
+const KYC_FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How often the desk pushes its new history to the team store.
 const TEAM_SYNC_TICK: std::time::Duration = std::time::Duration::from_secs(3);

@@ -647,6 +647,19 @@ fn kyc_documents_are_checked_in_rust_uploaded_and_sent() {
     assert_eq!(desk.ok("kyc_configuration", json!({ "customerId": customer }))["updatesUsed"], 1);
     assert_eq!(desk.ok("kyc_picked", json!({})), json!({}), "the sent files are let go");
 
+    // Today lists the update until DollarPe decides; the desk follows it by itself
+    // (the Sandbox verifies a few seconds after the update) and records the answer.
+    let unverified = |desk: &Desk| desk.ok("today", json!({ "utcOffsetMinutes": 0 }))["kycUnverified"]["count"].as_u64().unwrap();
+    assert_eq!(unverified(&desk), 1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while unverified(&desk) > 0 {
+        assert!(std::time::Instant::now() < deadline, "the followed update was never seen verified");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        tauri::async_runtime::block_on(signet_desk::commands::kyc::follow_unsettled(desk._app.handle()));
+    }
+    let seen: String = store_connection(desk._dir.path()).query_row("SELECT status FROM kyc_status WHERE customer_id = ?1", [customer], |r| r.get(0)).unwrap();
+    assert_eq!(seen, "VERIFIED");
+
     // Files dropped on the window take the same road: the first is the front, then the back.
     signet_desk::commands::kyc::files_dropped(desk._app.handle(), vec![scan.clone(), readme.clone()]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);

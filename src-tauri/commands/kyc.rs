@@ -23,8 +23,6 @@ use crate::state::AppState;
 pub struct KycState {
     files: Mutex<HashMap<String, (DocumentFile, CheckedDocument)>>,
     upload: Mutex<Option<KycUpload>>,
-    /// Each customer's KYC status as last seen, to tell the operator when it settles.
-    statuses: Mutex<HashMap<String, String>>,
 }
 
 /// Pushed to the operator's window at each step of a submission and at its end.
@@ -128,24 +126,53 @@ fn side(raw: &str) -> Result<&'static str, CoreError> {
 
 /// What DollarPe takes for this customer, and its KYC status and updates left.
 #[tauri::command]
-pub async fn kyc_configuration<R: tauri::Runtime>(
-    app: tauri::AppHandle<R>,
-    state: State<'_, AppState>,
-    kyc_state: State<'_, KycState>,
-    customer_id: String,
-) -> CmdResult<KycConfiguration> {
+pub async fn kyc_configuration<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>, customer_id: String) -> CmdResult<KycConfiguration> {
     let customer = validate::required("customer", &customer_id)?;
-    let (_, access) = state.access(ProviderId::Dollarpe)?;
+    let (profile_id, access) = state.access(ProviderId::Dollarpe)?;
     let client = clients::dollarpe(&access, HttpConfig::default())?;
-    let answer = client.kyc_configuration(&customer).await.map_err(CoreError::from)?;
-    let config = KycConfiguration::from_answer(&customer, &answer);
-    if let (Some(now), Ok(mut seen)) = (config.kyc_status.clone(), kyc_state.statuses.lock()) {
-        let before = seen.insert(customer.clone(), now.clone());
-        if before.is_some_and(|b| b != now) && config.settled {
-            crate::notify::tell(&app, &format!("KYC {}", now.to_lowercase()), &format!("DollarPe's answer for customer {customer}: {now}."));
-        }
+    look_up(&app, &state, &client, &profile_id, &customer).await
+}
+
+/// Asks DollarPe about a customer and records the status it gives; a decision just
+/// made is told to the operator (a notification, and Today changes).
+async fn look_up<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    state: &AppState,
+    client: &signet_providers::dollarpe::DollarPe,
+    profile_id: &str,
+    customer: &str,
+) -> CmdResult<KycConfiguration> {
+    let answer = client.kyc_configuration(customer).await.map_err(CoreError::from)?;
+    let config = KycConfiguration::from_answer(customer, &answer);
+    let news = state.with_store(|s| kyc::note_status(s, profile_id, &config, &signet_core::outbox::now()))?;
+    if news {
+        let status = config.kyc_status.clone().unwrap_or_default();
+        crate::notify::tell(app, &format!("KYC {}", status.to_lowercase()), &format!("DollarPe's answer for customer {customer}: {status}."));
+        let _ = app.emit_to("main", "status-changed", ());
     }
     Ok(config)
+}
+
+/// How many customers one round of following asks about, at most.
+const FOLLOW_AT_ONCE: usize = 10;
+
+/// Asks DollarPe about the customers whose documents this desk sent and that it has
+/// not decided on yet (the active profile's), so the operator hears of a decision
+/// without keeping the KYC screen open. Quiet when DollarPe is not set up.
+pub async fn follow_unsettled<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    use tauri::Manager;
+    let state = app.state::<AppState>();
+    let Ok((profile_id, access)) = state.access(ProviderId::Dollarpe) else { return };
+    let Ok(client) = clients::dollarpe(&access, HttpConfig::default()) else { return };
+    let since = (time::OffsetDateTime::now_utc() - time::Duration::days(signet_core::today::KYC_DAYS))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let Ok(unsettled) = state.with_store(|s| kyc::unsettled_updates(s, &profile_id, &since)) else { return };
+    for op in unsettled.iter().take(FOLLOW_AT_ONCE) {
+        if let Err(e) = look_up(app, &state, &client, &profile_id, &op.subject).await {
+            tracing::debug!(customer = %op.subject, "KYC status not read this time: {}", e.0.message);
+        }
+    }
 }
 
 /// Opens a native dialog for one side, reads and checks the file. Null if cancelled.

@@ -8,7 +8,7 @@ use signet_providers::dollarpe::{DocumentDetails, DocumentUpdated, DollarPe, Upd
 
 use crate::error::{CoreError, Result};
 use crate::outbox::{self, NewOperation};
-use crate::store::Store;
+use crate::store::{OperationRecord, OperationStatus, Store};
 use crate::validate;
 
 pub const AREA: &str = "kyc";
@@ -210,6 +210,46 @@ pub async fn submit_files(
     Ok(KycSubmitted { operation_key, id: answer.id, status: answer.status, front: front_hosted, back: back_hosted })
 }
 
+/// The kind of operation a KYC update is recorded as.
+pub const UPDATE_KIND: &str = "kyc.update_document_info";
+
+/// Records what DollarPe said of a customer's KYC (at `at`, RFC 3339); says whether
+/// that is news the operator should hear: DollarPe has just decided (VERIFIED or
+/// REJECTED, and not what was seen before).
+pub fn note_status(store: &Store, profile_id: &str, config: &KycConfiguration, at: &str) -> Result<bool> {
+    let Some(status) = &config.kyc_status else { return Ok(false) };
+    let before = store.note_kyc_status(profile_id, &config.customer_id, status, config.settled, at)?;
+    Ok(config.settled && before.is_none_or(|b| b.status != *status))
+}
+
+/// The KYC updates of `profile_id` sent since `since` that DollarPe has not decided
+/// on since they were sent, the newest per customer, newest first: what Today lists
+/// and what the desk keeps asking DollarPe about.
+pub fn unsettled_updates(store: &Store, profile_id: &str, since: &str) -> Result<Vec<OperationRecord>> {
+    let mut customers = std::collections::HashSet::new();
+    let mut unsettled = Vec::new();
+    for op in store.operations_since(UPDATE_KIND, since)? {
+        if op.profile_id != profile_id || op.status != OperationStatus::Sent || !customers.insert(op.subject.clone()) {
+            continue;
+        }
+        // A decision seen before this update was sent was about the earlier documents.
+        let decided = store.kyc_status(profile_id, &op.subject)?.is_some_and(|seen| seen.settled && !earlier(&seen.checked_at, &op.updated_at));
+        if !decided {
+            unsettled.push(op);
+        }
+    }
+    Ok(unsettled)
+}
+
+/// Whether RFC 3339 time `a` is before `b` (as times: their strings may differ in precision).
+fn earlier(a: &str, b: &str) -> bool {
+    let parse = |t: &str| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok();
+    match (parse(a), parse(b)) {
+        (Some(a), Some(b)) => a < b,
+        _ => a < b,
+    }
+}
+
 pub async fn update(
     db: &Mutex<Store>,
     client: &DollarPe,
@@ -220,7 +260,7 @@ pub async fn update(
     let body = check(input)?;
     let op = NewOperation {
         area: AREA,
-        kind: "kyc.update_document_info",
+        kind: UPDATE_KIND,
         profile_id,
         subject: &body.customer_id,
         request: serde_json::to_value(&body).map_err(|e| CoreError::invalid("additional_data", e.to_string()))?,

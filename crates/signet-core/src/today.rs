@@ -7,15 +7,15 @@ use ts_rs::TS;
 
 use crate::bulk::{self, UnfinishedRun};
 use crate::error::{CoreError, Result};
+use crate::kyc;
 use crate::optin::SUBMIT_KIND;
 use crate::signatures::{self, TrackedSignature};
 use crate::store::{OperationQuery, OperationRecord, OperationStatus, Store};
 
 /// Each list shows at most this many; its count is the whole number.
 pub const SHOWN: u32 = 20;
-/// KYC updates sent this long ago or less are listed until DollarPe's answer is looked at.
-pub const KYC_DAYS: i64 = 7;
-const KYC_KIND: &str = "kyc.update_document_info";
+/// KYC updates sent this long ago or less are listed (and followed) until DollarPe decides.
+pub const KYC_DAYS: i64 = 30;
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -43,8 +43,9 @@ pub struct Today {
     pub waiting: Section<OperationRecord>,
     /// Followed signature requests of the active profile not yet signed (or not yet looked at).
     pub unsigned_signatures: Section<TrackedSignature>,
-    /// KYC updates sent in the last [`KYC_DAYS`] days: DollarPe verifies them later.
-    pub kyc_sent: Section<OperationRecord>,
+    /// KYC updates sent in the last [`KYC_DAYS`] days that DollarPe has not yet
+    /// verified or rejected (the newest per customer).
+    pub kyc_unverified: Section<OperationRecord>,
     /// Bulk runs of the active profile that stopped before their end.
     pub unfinished_runs: Section<UnfinishedRun>,
     /// Opt-in signatures taken since midnight, the operator's time.
@@ -67,12 +68,12 @@ pub fn today(store: &Store, profile_id: &str, now: OffsetDateTime, utc_offset_mi
         Ok(Section { items: page.items, count: page.total })
     };
     let unsigned = signatures::tracked(store, profile_id)?.into_iter().filter(|t| t.request.as_ref().is_none_or(|r| !r.is_signed)).collect();
-    let kyc = store.operations_since(KYC_KIND, &rfc3339(now - Duration::days(KYC_DAYS)))?.into_iter().filter(|op| op.status == OperationStatus::Sent).collect();
+    let kyc = kyc::unsettled_updates(store, profile_id, &rfc3339(now - Duration::days(KYC_DAYS)))?;
     Ok(Today {
         needs_attention: by_status(OperationStatus::Unknown)?,
         waiting: by_status(OperationStatus::Waiting)?,
         unsigned_signatures: Section::of(unsigned),
-        kyc_sent: Section::of(kyc),
+        kyc_unverified: Section::of(kyc),
         unfinished_runs: Section::of(bulk::unfinished_runs(store, profile_id)?),
         optins_today: Section::of(store.operations_since(SUBMIT_KIND, &since)?),
         since,
@@ -86,6 +87,7 @@ fn rfc3339(at: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kyc::UPDATE_KIND as KYC_KIND;
     use crate::store::OperationRecord;
 
     fn op(key: &str, kind: &str, status: OperationStatus, at: &str) -> OperationRecord {
@@ -132,7 +134,24 @@ mod tests {
         assert_eq!(keys(&t.optins_today), ["this-morning"]);
         assert_eq!((keys(&t.needs_attention), t.needs_attention.count), (vec!["lost".to_string()], 1));
         assert_eq!(keys(&t.waiting), ["offline"]);
-        assert_eq!(keys(&t.kyc_sent), ["kyc-recent"]);
+        assert_eq!(keys(&t.kyc_unverified), ["kyc-recent", "kyc-old"]);
+        // DollarPe's decision, once seen, takes the customer off the list; one seen
+        // before the update was sent was about earlier documents and does not.
+        let verified = |customer: &str, at: &str| {
+            let config = kyc::KycConfiguration {
+                customer_id: customer.into(),
+                kyc_status: Some("VERIFIED".into()),
+                settled: true,
+                document_types: vec![],
+                updates_used: None,
+                updates_allowed: None,
+            };
+            kyc::note_status(&store, "p", &config, at).unwrap()
+        };
+        assert!(verified("kyc-recent", "2026-11-26T10:00:00.5Z"), "a decision is news the first time");
+        assert!(!verified("kyc-recent", "2026-11-26T11:00:00Z"), "and not again");
+        verified("kyc-old", "2026-10-30T10:00:00Z");
+        assert_eq!(keys(&today(&store, "p", now, -180).unwrap().kyc_unverified), ["kyc-old"]);
         // In Lisbon (UTC) the late one of the evening before is today's.
         assert_eq!(today(&store, "p", now, 0).unwrap().optins_today.count, 2);
         let e = today(&store, "p", now, 24 * 60).unwrap_err();

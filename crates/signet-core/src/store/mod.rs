@@ -4,6 +4,7 @@
 mod archive;
 mod bulk;
 mod evidence;
+mod kyc;
 mod operations;
 mod profiles;
 mod team;
@@ -19,6 +20,7 @@ use crate::error::{CoreError, Result};
 pub use archive::{LoggedObject, PlannedObject};
 pub use bulk::StoredBulkRow;
 pub use evidence::{StoredEvidence, StoredHead};
+pub use kyc::KycSeen;
 pub use operations::{OperationPage, OperationQuery, OperationRecord, OperationStatus};
 pub use profiles::StoredProfile;
 pub use team::{BulkRunSummary, FollowedSummary, QueuedChange, StoredOverride};
@@ -37,6 +39,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0007_operations_search.sql")),
         M::up(include_str!("../../migrations/0008_team_replication.sql")),
         M::up(include_str!("../../migrations/0009_evidence_archive.sql")),
+        M::up(include_str!("../../migrations/0010_kyc_status.sql")),
     ])
 }
 

@@ -18,9 +18,10 @@ waiting: Section<OperationRecord>,
  */
 unsignedSignatures: Section<TrackedSignature>, 
 /**
- * KYC updates sent in the last [`KYC_DAYS`] days: DollarPe verifies them later.
+ * KYC updates sent in the last [`KYC_DAYS`] days that DollarPe has not yet
+ * verified or rejected (the newest per customer).
  */
-kycSent: Section<OperationRecord>, 
+kycUnverified: Section<OperationRecord>, 
 /**
  * Bulk runs of the active profile that stopped before their end.
  */
