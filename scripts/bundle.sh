@@ -46,6 +46,14 @@ tauri build --ci --bundles deb,rpm --config "$extra/tauri.files.json"
 if ! tauri build --ci --bundles appimage --config "$extra/tauri.files.json" >target/appimage.log 2>&1; then
   echo "bundle: no AppImage here: $(grep -m1 -iE 'error|failed' target/appimage.log || tail -n1 target/appimage.log) (full log: target/appimage.log)" >&2
 fi
+# Desks require the signed version in each signature (requireSignedVersion): a
+# signature without it would be refused by every desk, so it is refused here first.
+if [ -n "${TAURI_SIGNING_PRIVATE_KEY:-}" ]; then
+  for sig in target/release/bundle/deb/*.sig target/release/bundle/rpm/*.sig; do
+    [ -f "$sig" ] || continue
+    base64 -d <"$sig" | grep -q 'version:' || { echo "bundle: $sig does not record the version it was signed for" >&2; exit 1; }
+  done
+fi
 for f in target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm target/release/bundle/appimage/*.AppImage; do
   [ -f "$f" ] && echo "bundle: $f $(du -h "$f" | cut -f1)"
 done

@@ -69,6 +69,7 @@ const COMMANDS: &[&str] = &[
     "test_connection",
     "notifications_setting",
     "set_notifications",
+    "set_language",
     "update_address",
     "set_update_address",
     "update_check",

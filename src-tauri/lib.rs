@@ -96,6 +96,7 @@ pub fn builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<
             commands::settings::test_connection,
             commands::settings::notifications_setting,
             commands::settings::set_notifications,
+            commands::settings::set_language,
             commands::activity::team_operations,
             commands::activity::team_directory,
             commands::evidence::verify_archive,
@@ -138,15 +139,10 @@ const RETRY_TICK: std::time::Duration = std::time::Duration::from_secs(5);
 fn spawn_retry_timer<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         let mut attention = notify::AttentionWatch::default();
-        let mut kyc_followed = std::time::Instant::now();
         loop {
             tokio::time::sleep(RETRY_TICK).await;
             app.state::<AppState>().retry_due().await;
             attention.look(&app);
-            if kyc_followed.elapsed() >= KYC_FOLLOW_EVERY {
-                kyc_followed = std::time::Instant::now();
-                commands::kyc::follow_unsettled(&app).await;
-            }
         }
     });
 }
@@ -163,6 +159,17 @@ const ARCHIVE_TICK: std::time::Duration = std::time::Duration::from_secs(5);
 /// In team mode, what the desk records reaches the team store in the background;
 /// a store that is down is tried again on the next tick (nothing leaves the queue
 /// until the store has it).
+/// Follows the KYC updates the desk sent until DollarPe decides, on a timer of its
+/// own so a slow DollarPe never holds up the sends waiting for the network.
+fn spawn_kyc_following<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(KYC_FOLLOW_EVERY).await;
+            commands::kyc::follow_unsettled(&app).await;
+        }
+    });
+}
+
 /// Archives new evidence while the desk is open (the profile's evidence archive).
 fn spawn_archiving<R: tauri::Runtime>(app: tauri::AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
@@ -249,6 +256,7 @@ pub fn run() {
             spawn_retry_timer(app.handle().clone());
             spawn_team_sync(app.handle().clone());
             spawn_archiving(app.handle().clone());
+            spawn_kyc_following(app.handle().clone());
             spawn_evidence_check(app.handle().clone());
             let handle = app.handle().clone();
             if let Some(main) = app.get_webview_window("main") {

@@ -116,6 +116,16 @@ fn desktop_notifications_are_on_until_turned_off_and_stay_off_after_a_restart() 
 }
 
 #[test]
+fn the_desk_language_is_english_until_chosen_and_the_choice_is_kept() {
+    let desk = Desk::start_with_sandbox(Some("http://127.0.0.1:9".into()));
+    assert_eq!(desk.ok("app_status", json!({}))["language"], "en");
+    assert_eq!(desk.err("set_language", json!({ "language": "fr" }))["field"], "language");
+    assert_eq!(desk.ok("set_language", json!({ "language": "pt-br" })), "pt-BR");
+    let desk = desk.restart_with_sandbox("http://127.0.0.1:9".into());
+    assert_eq!(desk.ok("app_status", json!({}))["language"], "pt-BR");
+}
+
+#[test]
 fn the_update_address_is_checked_kept_across_restarts_and_needed_before_a_check() {
     let sandbox = tauri::async_runtime::block_on(signet_sandbox::Sandbox::start(Default::default())).unwrap();
     let desk = Desk::start_with_sandbox(Some(sandbox.base_url()));
@@ -640,7 +650,8 @@ fn kyc_documents_are_checked_in_rust_uploaded_and_sent() {
     let ended = pushed.last().unwrap();
     assert_eq!((ended["step"].clone(), ended["customerId"].as_str()), (Value::Null, Some(customer)));
     assert_eq!(ended["submitted"], sent);
-    assert_eq!(&desk.ok("kyc_progress", json!({})), ended);
+    assert_eq!(&desk.ok("kyc_progress", json!({})), ended, "an upload that ended is shown to the screen opened next");
+    assert_eq!(desk.ok("kyc_progress", json!({})), Value::Null, "once");
     assert!(sent["front"]["url"].as_str().unwrap().contains("/_sandbox/files/kyc/"));
     let patch = sandbox.journal().into_iter().find(|e| e.method == "PATCH").expect("the update reached DollarPe");
     assert!(patch.body.contains(sent["front"]["url"].as_str().unwrap()));

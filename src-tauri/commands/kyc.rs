@@ -156,21 +156,38 @@ async fn look_up<R: tauri::Runtime>(
 /// How many customers one round of following asks about, at most.
 const FOLLOW_AT_ONCE: usize = 10;
 
+/// One quick try per customer: the next round comes soon enough.
+fn follow_http() -> HttpConfig {
+    HttpConfig {
+        connect_timeout: std::time::Duration::from_secs(5),
+        total_timeout: std::time::Duration::from_secs(10),
+        max_attempts: 1,
+        ..HttpConfig::default()
+    }
+}
+
 /// Asks DollarPe about the customers whose documents this desk sent and that it has
 /// not decided on yet (the active profile's), so the operator hears of a decision
-/// without keeping the KYC screen open. Quiet when DollarPe is not set up.
+/// without keeping the KYC screen open. The ones asked about longest ago go first;
+/// a round ends at the first failure to reach DollarPe. Quiet when there is nothing
+/// to follow or DollarPe is not set up.
 pub async fn follow_unsettled<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     use tauri::Manager;
     let state = app.state::<AppState>();
-    let Ok((profile_id, access)) = state.access(ProviderId::Dollarpe) else { return };
-    let Ok(client) = clients::dollarpe(&access, HttpConfig::default()) else { return };
+    let Ok(profile) = state.with_settings(|s| s.active_profile()) else { return };
     let since = (time::OffsetDateTime::now_utc() - time::Duration::days(signet_core::today::KYC_DAYS))
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let Ok(unsettled) = state.with_store(|s| kyc::unsettled_updates(s, &profile_id, &since)) else { return };
-    for op in unsettled.iter().take(FOLLOW_AT_ONCE) {
-        if let Err(e) = look_up(app, &state, &client, &profile_id, &op.subject).await {
-            tracing::debug!(customer = %op.subject, "KYC status not read this time: {}", e.0.message);
+    let Ok(customers) = state.with_store(|s| kyc::customers_to_follow(s, &profile.id, &since, FOLLOW_AT_ONCE)) else { return };
+    if customers.is_empty() {
+        return;
+    }
+    let Ok(access) = state.access_for(&profile.id, ProviderId::Dollarpe) else { return };
+    let Ok(client) = clients::dollarpe(&access, follow_http()) else { return };
+    for customer in customers {
+        if let Err(e) = look_up(app, &state, &client, &profile.id, &customer).await {
+            tracing::debug!(%customer, "KYC status not read this time: {}", e.0.message);
+            return;
         }
     }
 }
@@ -262,8 +279,13 @@ async fn submit(state: &AppState, kyc_state: &KycState, form: KycForm, report: i
     Ok(sent)
 }
 
-/// The submission under way, or the last one made since the desk started.
+/// The submission under way, or the last one made if the screen has not been shown it
+/// since it ended (it is then let go, so a later visit opens on a fresh form).
 #[tauri::command]
 pub async fn kyc_progress(kyc_state: State<'_, KycState>) -> CmdResult<Option<KycUpload>> {
-    Ok(lock(&kyc_state.upload)?.clone())
+    let mut upload = lock(&kyc_state.upload)?;
+    Ok(match upload.as_ref() {
+        Some(running) if running.step.is_some() => Some(running.clone()),
+        _ => upload.take(),
+    })
 }

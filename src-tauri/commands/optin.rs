@@ -56,8 +56,9 @@ fn lock<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, IpcError> {
 /// being sent, done, failed, or none), so the Opt-in screen follows it without
 /// asking, also when it is opened again in the middle of a signature.
 fn publish<R: tauri::Runtime>(app: &tauri::AppHandle<R>, optin_state: &OptinState) {
-    let status = lock(&optin_state.session).ok().and_then(|s| s.as_ref().map(Session::status));
-    if let Err(e) = app.emit_to("main", STATUS_EVENT, status) {
+    // Emitted under the lock, so two commands' pushes reach the window in order.
+    let Ok(session) = lock(&optin_state.session) else { return };
+    if let Err(e) = app.emit_to("main", STATUS_EVENT, session.as_ref().map(Session::status)) {
         tracing::warn!("the opt-in status could not be pushed: {e}");
     }
 }

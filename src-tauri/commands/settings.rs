@@ -120,6 +120,12 @@ pub async fn test_connection(state: State<'_, AppState>, profile_id: String, pro
     Ok(signet_core::connection::test(&access, &desk_id).await?)
 }
 
+/// Shows the desk in `language` ("en" or "pt-BR") from now on.
+#[tauri::command]
+pub async fn set_language(state: State<'_, AppState>, language: String) -> CmdResult<String> {
+    state.with_store(|s| signet_core::settings::set_language(s, &language))
+}
+
 /// Whether desktop notifications are on (they are unless turned off).
 #[tauri::command]
 pub async fn notifications_setting(state: State<'_, AppState>) -> CmdResult<bool> {

@@ -14,6 +14,8 @@ use crate::state::AppState;
 #[ts(export)]
 pub struct AppStatus {
     pub version: String,
+    /// The language the desk is shown in (Settings): "en" or "pt-BR".
+    pub language: String,
     pub active_profile: ProfileSummary,
     pub keyring: KeyringStatus,
     pub data_dir: String,
@@ -61,6 +63,7 @@ pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
     let count = |status| counts.iter().filter(|(s, _)| *s == status).map(|(_, n)| *n as u32).sum();
     Ok(AppStatus {
         version: env!("CARGO_PKG_VERSION").into(),
+        language: state.with_store(signet_core::settings::language)?,
         active_profile,
         keyring: state.secrets().status(),
         data_dir: state.paths.data_dir.display().to_string(),

@@ -72,8 +72,11 @@ fn refusal(e: tauri_plugin_updater::Error) -> IpcError {
         E::Reqwest(_) | E::Network(_) => format!("The update address could not be reached ({e}). Check the address in Settings and the network, then try again."),
         E::ReleaseNotFound | E::TargetNotFound(_) | E::TargetsNotFound(_) => format!("The update address answered, but offers nothing for this desk ({e}). Ask IT to check the update server."),
         E::InvalidUpdaterFormat => "The update was refused: the package is not a Signet package for this kind of installation. Nothing was installed.".to_string(),
-        E::PackageInstallFailed => "The update package could not be installed (the system's installer refused or was cancelled). Signet is unchanged.".to_string(),
-        _ => format!("The update could not be completed ({e}). Signet is unchanged."),
+        E::PackageInstallFailed | E::AuthenticationFailed => {
+            "The update package could not be installed (the system's installer refused, or the administrator's password was not given). Signet is unchanged.".to_string()
+        }
+        E::InsecureTransportProtocol => return CoreError::invalid("update_address", "Use https: updates are fetched over https only.").into(),
+        _ => format!("The update could not be completed ({e}). Check the log; if Signet no longer starts, install the package from IT again."),
     };
     CoreError::invalid("update", message).into()
 }
@@ -85,7 +88,7 @@ pub async fn update_address(state: State<'_, AppState>) -> CmdResult<Option<Stri
 
 #[tauri::command]
 pub async fn set_update_address(state: State<'_, AppState>, address: String) -> CmdResult<Option<String>> {
-    state.with_store(|s| signet_core::settings::set_update_address(s, &address))
+    state.with_store(|s| signet_core::settings::set_update_address(s, &address, cfg!(debug_assertions)))
 }
 
 /// Asks the update address whether a newer version is offered; none if this is the newest.

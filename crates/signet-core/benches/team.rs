@@ -31,7 +31,12 @@ const PROFILE: &str = "bench";
 
 fn main() {
     // cargo passes `--bench`; any other argument names the parts to run.
+    const PARTS: [&str; 3] = ["claims", "bulk", "activity"];
     let parts: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    if let Some(unknown) = parts.iter().find(|p| !PARTS.contains(&p.as_str())) {
+        eprintln!("no part named {unknown:?}; the parts are {}", PARTS.join(", "));
+        std::process::exit(2);
+    }
     let run = |part: &str| parts.is_empty() || parts.iter().any(|p| p == part);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let pg = TestPg::start();

@@ -241,6 +241,26 @@ pub fn unsettled_updates(store: &Store, profile_id: &str, since: &str) -> Result
     Ok(unsettled)
 }
 
+/// The customers of [`unsettled_updates`] to ask DollarPe about next, at most `limit`:
+/// those asked about longest ago (or never) first, so none waits behind the others.
+pub fn customers_to_follow(store: &Store, profile_id: &str, since: &str, limit: usize) -> Result<Vec<String>> {
+    let mut customers: Vec<(Option<String>, String)> = Vec::new();
+    for op in unsettled_updates(store, profile_id, since)? {
+        let checked = store.kyc_status(profile_id, &op.subject)?.map(|seen| seen.checked_at);
+        customers.push((checked, op.subject));
+    }
+    // Never asked (None) sorts first, then the oldest check.
+    customers.sort_by(|a, b| match (&a.0, &b.0) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) if earlier(x, y) => std::cmp::Ordering::Less,
+        (Some(x), Some(y)) if earlier(y, x) => std::cmp::Ordering::Greater,
+        _ => std::cmp::Ordering::Equal,
+    });
+    Ok(customers.into_iter().take(limit).map(|(_, customer)| customer).collect())
+}
+
 /// Whether RFC 3339 time `a` is before `b` (as times: their strings may differ in precision).
 fn earlier(a: &str, b: &str) -> bool {
     let parse = |t: &str| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok();

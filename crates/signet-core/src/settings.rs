@@ -92,6 +92,24 @@ pub fn set_notifications(store: &Store, on: bool) -> Result<()> {
     store.set_app_setting(NOTIFICATIONS, if on { "on" } else { "off" })
 }
 
+/// The languages the desk is written in; the first is the default.
+pub const LANGUAGES: [&str; 2] = ["en", "pt-BR"];
+const LANGUAGE: &str = "language";
+
+/// The desk's language, as chosen in Settings (English unless chosen).
+pub fn language(store: &Store) -> Result<String> {
+    Ok(store.app_setting(LANGUAGE)?.filter(|l| LANGUAGES.contains(&l.as_str())).unwrap_or_else(|| LANGUAGES[0].to_string()))
+}
+
+pub fn set_language(store: &Store, raw: &str) -> Result<String> {
+    let language = LANGUAGES
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(raw.trim()))
+        .ok_or_else(|| CoreError::invalid("language", format!("\"{raw}\" is not a language of the desk; choose {}.", LANGUAGES.join(" or "))))?;
+    store.set_app_setting(LANGUAGE, language)?;
+    Ok(language.to_string())
+}
+
 /// The desk-wide address the desk asks for signed updates (none: it does not ask).
 const UPDATE_ADDRESS: &str = "update_address";
 
@@ -99,15 +117,19 @@ pub fn update_address(store: &Store) -> Result<Option<String>> {
     Ok(store.app_setting(UPDATE_ADDRESS)?.filter(|a| !a.is_empty()))
 }
 
-/// Sets (or, when blank, clears) where updates are offered: https, or http on this
-/// machine only. `{{target}}`, `{{arch}}` and `{{current_version}}` in it are filled in
-/// when the desk asks.
-pub fn set_update_address(store: &Store, raw: &str) -> Result<Option<String>> {
+/// Sets (or, when blank, clears) where updates are offered: https only, except that
+/// a test build (`loopback_http`) may use http on this machine (the updater refuses
+/// plain http in release builds). `{{target}}`, `{{arch}}` and `{{current_version}}`
+/// in it are filled in when the desk asks.
+pub fn set_update_address(store: &Store, raw: &str, loopback_http: bool) -> Result<Option<String>> {
     if raw.trim().is_empty() {
         store.set_app_setting(UPDATE_ADDRESS, "")?;
         return Ok(None);
     }
     let address = crate::validate::base_url("update_address", raw)?;
+    if !loopback_http && !address.starts_with("https://") {
+        return Err(CoreError::invalid("update_address", "Use https: updates are fetched over https only, also from this machine."));
+    }
     store.set_app_setting(UPDATE_ADDRESS, &address)?;
     Ok(Some(address))
 }

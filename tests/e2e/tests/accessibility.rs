@@ -101,3 +101,29 @@ async fn an_operator_sends_a_payment_request_with_the_keyboard_alone() {
     assert!(text(&c, "[data-testid='link-payment']").await.contains("http://127.0.0.1:"));
     c.close().await.unwrap();
 }
+
+// Portuguese, chosen in Settings: the screens translated so far follow at once, the
+// page says its language (for screen readers), and axe-core finds nothing there either.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_switches_the_desk_to_portuguese_and_back() {
+    let env = Env::from_vars();
+    let driver = Driver::start(&[]);
+    let c = driver.open_desk(&env).await;
+    use_sandbox(&c).await;
+    click(&c, "[data-testid='nav-settings']").await;
+    select_value(&c, "[data-testid='desk-language']", "pt-BR").await;
+    wait_for(&c, "html[lang='pt-BR']").await;
+    assert_eq!(text(&c, "[data-testid='nav-settings']").await, "Configurações");
+    assert_eq!(text(&c, "[data-testid='status-keyring']").await, "Chaveiro desbloqueado");
+    assert!(text(&c, "[data-testid='updates']").await.contains("Endereço de atualização"));
+    click(&c, "[data-testid='nav-today']").await;
+    assert_eq!(text(&c, "[data-testid='page-today'] h1").await, "Hoje");
+    assert!(text(&c, "[data-testid='today-kyc']").await.starts_with("Documentos KYC ainda não verificados"));
+    screenshot(&c, &env, "today-pt-BR.png").await;
+    // Back to English, so the rest of the suite reads the words it expects.
+    click(&c, "[data-testid='nav-settings']").await;
+    select_value(&c, "[data-testid='desk-language']", "en").await;
+    wait_for(&c, "html[lang='en']").await;
+    assert_eq!(text(&c, "[data-testid='nav-today']").await, "Today");
+    c.close().await.unwrap();
+}

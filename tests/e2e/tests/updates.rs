@@ -83,6 +83,9 @@ async fn a_signed_update_is_offered_and_installed_and_a_tampered_one_refused() {
     tampered[middle] ^= 0x01;
     let server = MockServer::start().await;
     offer(&server, "tampered", tampered, &signature).await;
+    // Genuinely signed, but for an older version than the one announced: a server
+    // pushing a desk back to an old release.
+    offer(&server, "mismatch", package.clone(), &key.sign(&package, "0.1.5")).await;
     offer(&server, "good", package.clone(), &signature).await;
 
     let public = key.public();
@@ -102,6 +105,14 @@ async fn a_signed_update_is_offered_and_installed_and_a_tampered_one_refused() {
     click(&c, "[data-testid='update-install']").await;
     let refused = text(&c, "[data-testid='update-error']").await;
     assert!(refused.contains("refused") && refused.contains("signature") && refused.contains("Nothing was installed"), "{refused}");
+    assert_eq!(sha256(&std::fs::read(&installed).unwrap()), sha256(&before), "a refused update changed the program on disk");
+
+    set_address(&c, &format!("{}/mismatch/latest.json", server.uri())).await;
+    click(&c, "[data-testid='update-check']").await;
+    wait_for(&c, "[data-testid='update-offer']").await;
+    click(&c, "[data-testid='update-install']").await;
+    let refused = text(&c, "[data-testid='update-error']").await;
+    assert!(refused.contains("refused") && refused.contains("0.1.5"), "{refused}");
     assert_eq!(sha256(&std::fs::read(&installed).unwrap()), sha256(&before), "a refused update changed the program on disk");
 
     // Signed: offered with its notes, downloaded, checked and installed in place.

@@ -138,6 +138,7 @@ export const api = {
   /** Desktop notifications while the window is in the background (on unless turned off). */
   notificationsSetting: () => call<boolean>("notifications_setting"),
   setNotifications: (on: boolean) => call<null>("set_notifications", { on }),
+  setLanguage: (language: string) => call<string>("set_language", { language }),
   updateAddress: () => call<string | null>("update_address"),
   setUpdateAddress: (address: string) => call<string | null>("set_update_address", { address }),
   /** Asks the update address; null when this desk is the newest offered. */

@@ -8,7 +8,11 @@ import type { TeamStatus } from "./TeamStatus";
 /**
  * What the status bar shows.
  */
-export type AppStatus = { version: string, activeProfile: ProfileSummary, keyring: KeyringStatus, dataDir: string, logDir: string, 
+export type AppStatus = { version: string, 
+/**
+ * The language the desk is shown in (Settings): "en" or "pt-BR".
+ */
+language: string, activeProfile: ProfileSummary, keyring: KeyringStatus, dataDir: string, logDir: string, 
 /**
  * Where the built-in Sandbox serves every provider (http://127.0.0.1:PORT).
  */

@@ -1,0 +1,51 @@
+// The desk's words in its languages. Each screen names its words by key; `t` finds
+// them in the chosen language, falling back to English for a key not translated
+// yet. The language itself is a desk setting kept in Rust (Settings, Language), and
+// reaches the window with the status bar's answer.
+import { en, type MessageKey } from "./messages/en";
+import { ptBR } from "./messages/pt-BR";
+
+export type Language = "en" | "pt-BR";
+export const LANGUAGES: { id: Language; name: string }[] = [
+  { id: "en", name: "English" },
+  { id: "pt-BR", name: "Português (Brasil)" },
+];
+
+const MESSAGES: Record<Language, Partial<Record<MessageKey, string>>> = { en, "pt-BR": ptBR };
+
+let current = $state<Language>("en");
+
+export function language(): Language {
+  return current;
+}
+
+export function setLanguage(lang: string) {
+  current = lang === "pt-BR" ? "pt-BR" : "en";
+  document.documentElement.lang = current;
+}
+
+type Params = Record<string, string | number>;
+
+/** The words for `key` in the desk's language, with `{name}` filled from `params`.
+ *  A key with `_one`/`_other` forms is chosen by the number in `params.count`. */
+export function t(key: MessageKey | string, params: Params = {}): string {
+  const forms = MESSAGES[current];
+  let chosen = key;
+  if (typeof params.count === "number") {
+    const plural = `${key}_${new Intl.PluralRules(current).select(params.count)}`;
+    if (plural in en) chosen = plural;
+    else if (`${key}_other` in en) chosen = `${key}_other`;
+  }
+  const template = forms[chosen as MessageKey] ?? en[chosen as MessageKey] ?? chosen;
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+/** A date and time as the operator reads them in the desk's language. */
+export function dateTime(at: string | Date): string {
+  return new Date(at).toLocaleString(current);
+}
+
+/** A number in the desk's language (thousands separators). */
+export function number(n: number): string {
+  return n.toLocaleString(current);
+}
