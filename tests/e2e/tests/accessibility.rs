@@ -120,6 +120,13 @@ async fn an_operator_switches_the_desk_to_portuguese_and_back() {
     assert_eq!(text(&c, "[data-testid='page-today'] h1").await, "Hoje");
     assert!(text(&c, "[data-testid='today-kyc']").await.starts_with("Documentos KYC ainda não verificados"));
     screenshot(&c, &env, "today-pt-BR.png").await;
+    click(&c, "[data-testid='nav-optin']").await;
+    assert_eq!(text(&c, "[data-testid='page-optin'] h1").await, "Assinatura opt-in");
+    assert!(text(&c, "[data-testid='signer-form']").await.contains("Chave da dívida (da QI Tech)"));
+    assert!(text(&c, "[data-testid='evidence-panel']").await.contains("Verificar o registro"));
+    // Photographed from its top, where an operator starts.
+    c.execute("document.querySelector(\"[data-testid='page-optin'] h1\").scrollIntoView()", vec![]).await.unwrap();
+    screenshot(&c, &env, "optin-pt-BR.png").await;
     // Back to English, so the rest of the suite reads the words it expects.
     click(&c, "[data-testid='nav-settings']").await;
     select_value(&c, "[data-testid='desk-language']", "en").await;

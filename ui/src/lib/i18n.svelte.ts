@@ -24,7 +24,8 @@ export function setLanguage(lang: string) {
   document.documentElement.lang = current;
 }
 
-type Params = Record<string, string | number>;
+/** Values for a message's `{name}`s; a missing value (null) shows as nothing. */
+type Params = Record<string, string | number | null | undefined>;
 
 /** The words for `key` in the desk's language, with `{name}` filled from `params`.
  *  A key with `_one`/`_other` forms is chosen by the number in `params.count`. */
@@ -37,7 +38,7 @@ export function t(key: MessageKey | string, params: Params = {}): string {
     else if (`${key}_other` in en) chosen = `${key}_other`;
   }
   const template = forms[chosen as MessageKey] ?? en[chosen as MessageKey] ?? chosen;
-  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name] ?? "") : whole));
 }
 
 /** A date and time as the operator reads them in the desk's language. */
