@@ -4,6 +4,8 @@
 // reaches the window with the status bar's answer.
 import { en, type MessageKey } from "./messages/en";
 import { ptBR } from "./messages/pt-BR";
+import { ptBR as catalogPtBR } from "./messages/catalog";
+import { ptBR as errorsPtBR } from "./messages/errors";
 
 export type Language = "en" | "pt-BR";
 export const LANGUAGES: { id: Language; name: string }[] = [
@@ -12,6 +14,9 @@ export const LANGUAGES: { id: Language; name: string }[] = [
 ];
 
 const MESSAGES: Record<Language, Partial<Record<MessageKey, string>>> = { en, "pt-BR": ptBR };
+
+/** Translations of words Rust sends in English, which are not keys of en.ts. */
+const FROM_RUST: Record<Language, Record<string, string>> = { en: {}, "pt-BR": { ...catalogPtBR, ...errorsPtBR } };
 
 let current = $state<Language>("en");
 
@@ -27,6 +32,10 @@ export function setLanguage(lang: string) {
 /** Values for a message's `{name}`s; a missing value (null) shows as nothing. */
 type Params = Record<string, string | number | null | undefined>;
 
+function fill(template: string, params: Params): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name] ?? "") : whole));
+}
+
 /** The words for `key` in the desk's language, with `{name}` filled from `params`.
  *  A key with `_one`/`_other` forms is chosen by the number in `params.count`. */
 export function t(key: MessageKey | string, params: Params = {}): string {
@@ -38,7 +47,15 @@ export function t(key: MessageKey | string, params: Params = {}): string {
     else if (`${key}_other` in en) chosen = `${key}_other`;
   }
   const template = forms[chosen as MessageKey] ?? en[chosen as MessageKey] ?? chosen;
-  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name] ?? "") : whole));
+  return fill(template, params);
+}
+
+/** Words that come from Rust in English (a catalog label, an error message): the
+ *  desk language's words under `key` when it has them, else Rust's own `english`. */
+export function translated(key: string, english: string, params: Params = {}): string {
+  const template = FROM_RUST[current][key];
+  if (template === undefined) return english;
+  return fill(template, params);
 }
 
 /** A date and time as the operator reads them in the desk's language. */

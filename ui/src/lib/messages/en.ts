@@ -1,4 +1,11 @@
 // English: the desk's words by key, and the list of keys every language has.
+// Screens with many words keep them in their own module beside this one.
+import * as activity from "./activity";
+import * as kyc from "./kyc";
+import * as payments from "./payments";
+import * as settings from "./settings";
+import * as signatures from "./signatures";
+
 export const en = {
   "area.today": "Today",
   "area.today.summary": "What needs you now: operations to check, sends waiting, signatures and KYC not done, unfinished runs, today's opt-ins.",
@@ -144,6 +151,12 @@ export const en = {
   "evidence.fails": "The dossier does not hold:",
   "evidence.ledger.ok": "The ledger verifies: {records} records, {files} files.",
   "evidence.ledger.problems": "{count} problem(s): {list}",
+
+  ...payments.en,
+  ...signatures.en,
+  ...kyc.en,
+  ...activity.en,
+  ...settings.en,
 };
 
 export type MessageKey = keyof typeof en;

@@ -1,6 +1,11 @@
 // Português (Brasil). Every key of en.ts should be here (i18n.test.ts lists the ones
 // missing); one not translated yet is shown in English.
 import type { MessageKey } from "./en";
+import * as activity from "./activity";
+import * as kyc from "./kyc";
+import * as payments from "./payments";
+import * as settings from "./settings";
+import * as signatures from "./signatures";
 
 export const ptBR: Partial<Record<MessageKey, string>> = {
   "area.today": "Hoje",
@@ -147,4 +152,10 @@ export const ptBR: Partial<Record<MessageKey, string>> = {
   "evidence.fails": "O dossiê não confere:",
   "evidence.ledger.ok": "O registro confere: {records} registros, {files} arquivos.",
   "evidence.ledger.problems": "{count} problema(s): {list}",
+
+  ...payments.ptBR,
+  ...signatures.ptBR,
+  ...kyc.ptBR,
+  ...activity.ptBR,
+  ...settings.ptBR,
 };

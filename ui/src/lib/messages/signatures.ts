@@ -1,0 +1,7 @@
+// The words of the signatures screens, in English and Português (Brasil). en.ts and
+// pt-BR.ts gather them; keys start with the screen's name.
+export const en = {
+};
+
+export const ptBR: Record<keyof typeof en, string> = {
+};
