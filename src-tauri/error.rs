@@ -4,15 +4,16 @@
 use serde::Serialize;
 use signet_core::{CoreError, ErrorBody};
 
+/// Boxed: every command's `Result` carries it, and the body is large.
 #[derive(Debug, Serialize)]
 #[serde(transparent)]
-pub struct IpcError(pub ErrorBody);
+pub struct IpcError(pub Box<ErrorBody>);
 
 impl From<CoreError> for IpcError {
     fn from(e: CoreError) -> Self {
         // Messages name fields and causes but never carry secret values.
         tracing::warn!(code = e.code(), "command failed: {e}");
-        IpcError(e.body())
+        IpcError(Box::new(e.body()))
     }
 }
 
@@ -20,7 +21,7 @@ impl IpcError {
     pub fn internal(message: impl Into<String>) -> Self {
         let message = message.into();
         tracing::error!("internal error: {message}");
-        IpcError(ErrorBody { code: "internal".into(), message, field: None, detail: None })
+        IpcError(Box::new(ErrorBody { code: "internal".into(), message, field: None, detail: None, id: None, params: None }))
     }
 }
 

@@ -194,7 +194,9 @@ fn errors_cross_as_code_message_and_field() {
     assert_eq!(e["code"], "invalid_input");
     assert_eq!(e["field"], "dollarpe.base_url");
     assert!(e["message"].as_str().unwrap().contains("https"), "{e}");
-    assert_eq!(e.as_object().unwrap().len(), 3, "only code, message and field: {e}");
+    // And the words' id and values, for the window to say it in the desk's language.
+    assert_eq!((&e["id"], &e["params"]), (&json!("base_url.http"), &json!({ "host": "dollarpe.example.com" })), "{e}");
+    assert_eq!(e.as_object().unwrap().len(), 5, "only code, message, field, id and params: {e}");
 
     let e = desk.err("set_secret", json!({ "profileId": "sandbox", "provider": "signzy", "field": "access_token", "value": "x" }));
     assert_eq!(e, json!({ "code": "read_only", "message": e["message"] }));
@@ -645,8 +647,8 @@ fn kyc_documents_are_checked_in_rust_uploaded_and_sent() {
     // Each step was pushed to the window, then the outcome, which the screen finds
     // again when it is opened later.
     let pushed = pushed.lock().unwrap().clone();
-    let steps: Vec<&str> = pushed.iter().filter_map(|p| p["step"].as_str()).collect();
-    assert_eq!(steps, ["Asking DollarPe which documents it takes", "Uploading contrato-reportlab.pdf", "Sending the update to DollarPe"]);
+    let steps: Vec<&Value> = pushed.iter().map(|p| &p["step"]).filter(|s| !s.is_null()).collect();
+    assert_eq!(steps, [&json!({ "kind": "asking" }), &json!({ "kind": "uploading", "file": "contrato-reportlab.pdf" }), &json!({ "kind": "sending" })]);
     let ended = pushed.last().unwrap();
     assert_eq!((ended["step"].clone(), ended["customerId"].as_str()), (Value::Null, Some(customer)));
     assert_eq!(ended["submitted"], sent);

@@ -52,13 +52,13 @@ pub async fn cancel_waiting_operation(state: State<'_, AppState>, key: String) -
 /// The team's operations this desk's role may see (team mode only).
 #[tauri::command]
 pub async fn team_operations(state: State<'_, AppState>, query: signet_core::team::activity::TeamQuery) -> CmdResult<signet_core::team::activity::TeamPage> {
-    let team = state.team().ok_or_else(|| CoreError::invalid("team", "This profile is not in team mode: set its team store in Settings."))?;
+    let team = state.team().ok_or_else(|| CoreError::invalid_as("team", signet_core::error_words::NOT_TEAM, &[]))?;
     Ok(team.operations(&query).await?)
 }
 
 /// The desks, operators and branches this desk's role may see, for the filters.
 #[tauri::command]
 pub async fn team_directory(state: State<'_, AppState>) -> CmdResult<signet_core::team::activity::TeamDirectory> {
-    let team = state.team().ok_or_else(|| CoreError::invalid("team", "This profile is not in team mode: set its team store in Settings."))?;
+    let team = state.team().ok_or_else(|| CoreError::invalid_as("team", signet_core::error_words::NOT_TEAM, &[]))?;
     Ok(team.directory().await?)
 }

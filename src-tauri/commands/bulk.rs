@@ -92,7 +92,7 @@ pub async fn bulk_start<R: tauri::Runtime>(
     concurrency: usize,
 ) -> CmdResult<String> {
     bulk::check_concurrency(concurrency)?;
-    let import = lock(&bulk_state.imports)?.remove(&token).ok_or_else(|| CoreError::invalid("file", "Choose the file again: this import has expired."))?;
+    let import = lock(&bulk_state.imports)?.remove(&token).ok_or_else(|| CoreError::invalid_as("file", signet_core::error_words::IMPORT_EXPIRED, &[]))?;
     let (profile_id, _) = state.access(ProviderId::Mykaarma)?;
     let (run_id, _) = state.with_store(|s| bulk::open_run(s, &profile_id, &import.source, &import.bytes, &import.rows))?;
     launch(app, &state, &bulk_state, run_id.clone(), concurrency)?;
@@ -163,13 +163,14 @@ fn launch<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: &AppState, bulk_st
 }
 
 fn tell_run_ended<R: tauri::Runtime>(app: &tauri::AppHandle<R>, p: &Progress, failure: Option<&CoreError>) {
-    let counts = format!("{} sent, {} failed, {} to check", p.sent, p.failed, p.unknown);
-    if p.remaining == 0 && p.in_flight == 0 {
-        crate::notify::tell(app, "Bulk run finished", &counts);
+    use crate::notify::Notice;
+    let (sent, failed, unknown) = (p.sent, p.failed, p.unknown);
+    let notice = if p.remaining == 0 && p.in_flight == 0 {
+        Notice::BulkFinished { sent, failed, unknown }
     } else {
-        let why = failure.map(|e| format!(" ({e})")).unwrap_or_default();
-        crate::notify::tell(app, "Bulk run stopped", &format!("{counts}; {} not sent yet{why}. Resume it from Payment requests.", p.remaining));
-    }
+        Notice::BulkStopped { sent, failed, unknown, remaining: p.remaining, why: failure.map(|e| e.to_string()) }
+    };
+    crate::notify::tell(app, notice);
 }
 
 /// The event a run's progress is pushed to the main window with (a [`BulkStatus`]).

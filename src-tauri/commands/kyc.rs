@@ -37,7 +37,7 @@ pub const UPLOAD_EVENT: &str = "kyc-upload";
 pub struct KycUpload {
     pub customer_id: String,
     /// The step under way; none once the submission ended.
-    pub step: Option<String>,
+    pub step: Option<kyc::KycStep>,
     pub submitted: Option<KycSubmitted>,
     pub error: Option<signet_core::ErrorBody>,
 }
@@ -90,7 +90,7 @@ pub fn files_dropped<R: tauri::Runtime>(app: &tauri::AppHandle<R>, paths: Vec<st
             };
             let dropped = match take_file(&kyc_state, limits, side, path).await {
                 Ok(document) => DroppedDocument { side: side.into(), document: Some(document), error: None },
-                Err(e) => DroppedDocument { side: side.into(), document: None, error: Some(e.0) },
+                Err(e) => DroppedDocument { side: side.into(), document: None, error: Some(*e.0) },
             };
             let _ = app.emit_to("main", "kyc-file", dropped);
         }
@@ -147,7 +147,7 @@ async fn look_up<R: tauri::Runtime>(
     let news = state.with_store(|s| kyc::note_status(s, profile_id, &config, &signet_core::outbox::now()))?;
     if news {
         let status = config.kyc_status.clone().unwrap_or_default();
-        crate::notify::tell(app, &format!("KYC {}", status.to_lowercase()), &format!("DollarPe's answer for customer {customer}: {status}."));
+        crate::notify::tell(app, crate::notify::Notice::KycDecided { customer: customer.to_string(), status });
         let _ = app.emit_to("main", "status-changed", ());
     }
     Ok(config)
@@ -242,20 +242,20 @@ pub async fn kyc_submit<R: tauri::Runtime>(
     let started = std::sync::atomic::AtomicBool::new(false);
     let sent = submit(&state, &kyc_state, form, |step| {
         started.store(true, std::sync::atomic::Ordering::Relaxed);
-        publish(KycUpload { customer_id: customer_id.clone(), step: Some(step.to_string()), submitted: None, error: None })
+        publish(KycUpload { customer_id: customer_id.clone(), step: Some(step.clone()), submitted: None, error: None })
     })
     .await;
     match &sent {
         Ok(submitted) => publish(KycUpload { customer_id, step: None, submitted: Some(submitted.clone()), error: None }),
         Err(e) if started.load(std::sync::atomic::Ordering::Relaxed) => {
-            publish(KycUpload { customer_id, step: None, submitted: None, error: Some(e.0.clone()) })
+            publish(KycUpload { customer_id, step: None, submitted: None, error: Some((*e.0).clone()) })
         }
         Err(_) => {}
     }
     sent
 }
 
-async fn submit(state: &AppState, kyc_state: &KycState, form: KycForm, report: impl Fn(&str)) -> Result<KycSubmitted, IpcError> {
+async fn submit(state: &AppState, kyc_state: &KycState, form: KycForm, report: impl Fn(&kyc::KycStep)) -> Result<KycSubmitted, IpcError> {
     // Copies: the picked files stay picked until the update has gone.
     let (front, back) = {
         let files = lock(&kyc_state.files)?;

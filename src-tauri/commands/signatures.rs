@@ -51,7 +51,7 @@ pub async fn refresh_signature<R: tauri::Runtime>(
     let now = signatures::refresh(state.db(), &client, &profile_id, &spi_request_uuid).await?;
     if before.is_some_and(|b| !signed(&b)) && signed(&now) {
         let which = if now.label.is_empty() { now.spi_request_uuid.clone() } else { now.label.clone() };
-        crate::notify::tell(&app, "A signature request was signed", &which);
+        crate::notify::tell(&app, crate::notify::Notice::Signed { which });
     }
     Ok(now)
 }

@@ -14,8 +14,10 @@ use crate::state::AppState;
 #[ts(export)]
 pub struct AppStatus {
     pub version: String,
-    /// The language the desk is shown in (Settings): "en" or "pt-BR".
+    /// The language the desk is shown in: "en" or "pt-BR".
     pub language: String,
+    /// What Settings has: "system" (follow the computer, the default) or a language.
+    pub language_choice: String,
     pub active_profile: ProfileSummary,
     pub keyring: KeyringStatus,
     pub data_dir: String,
@@ -64,6 +66,7 @@ pub async fn app_status(state: State<'_, AppState>) -> CmdResult<AppStatus> {
     Ok(AppStatus {
         version: env!("CARGO_PKG_VERSION").into(),
         language: state.with_store(signet_core::settings::language)?,
+        language_choice: state.with_store(signet_core::settings::language_choice)?,
         active_profile,
         keyring: state.secrets().status(),
         data_dir: state.paths.data_dir.display().to_string(),

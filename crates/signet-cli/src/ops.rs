@@ -108,7 +108,9 @@ pub async fn kyc(ctx: &Context, cmd: KycCmd, out: &Output) -> Result<Value, Core
             let client = clients::dollarpe(&access, HttpConfig::default())?;
             let host = signet_core::hosting::DocumentHost::for_profile(&ctx.profile.id, Some(ctx.sandbox_url()), &access)?;
             let limits = signet_core::kyc_files::FileLimits::for_profile(&access);
-            let sent = kyc::submit_files(ctx.db(), &client, &host, &ctx.profile.id, &input, front, back, &limits, ctx.choice(), |step| out.note(step)).await?;
+            let sent =
+                kyc::submit_files(ctx.db(), &client, &host, &ctx.profile.id, &input, front, back, &limits, ctx.choice(), |step| out.note(&step.to_string()))
+                    .await?;
             Ok(json!(sent))
         }
     }

@@ -45,13 +45,13 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<ParsedRow>> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(bytes);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| CoreError::invalid("file", format!("The file is not CSV: {e}")))?
+        .map_err(|e| CoreError::invalid_as("file", crate::error_words::CSV_NOT_CSV, &[("reason", e.to_string())]))?
         .iter()
         .map(|h| h.to_ascii_lowercase().replace([' ', '-'], "_"))
         .collect();
     let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
     let (Some(dept_col), Some(inv_col)) = (column(&["department", "department_uuid"]), column(&["invoice", "invoice_guid", "invoiceguid"])) else {
-        return Err(CoreError::invalid("file", "The first line must name the columns: department, invoice, options."));
+        return Err(CoreError::invalid_as("file", crate::error_words::CSV_HEADER, &[]));
     };
     let opt_col = column(&["options"]);
 
@@ -59,14 +59,14 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<ParsedRow>> {
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut lines = LineCounter::default();
     for record in reader.records() {
-        let record = record.map_err(|e| CoreError::invalid("file", format!("The file could not be read: {e}")))?;
+        let record = record.map_err(|e| CoreError::invalid_as("file", crate::error_words::CSV_UNREADABLE, &[("reason", e.to_string())]))?;
         // The line as an editor shows it (the csv crate's own count skips blank lines).
         let row_no = record.position().map(|p| lines.line_at(bytes, p.byte())).unwrap_or(0);
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }
         if rows.len() == MAX_ROWS {
-            return Err(CoreError::invalid("file", format!("The file has more than {MAX_ROWS} rows; split it.")));
+            return Err(CoreError::invalid_as("file", crate::error_words::CSV_TOO_MANY, &[("max", MAX_ROWS.to_string())]));
         }
         let department = record.get(dept_col).unwrap_or_default().to_string();
         let invoice = record.get(inv_col).unwrap_or_default().to_string();
@@ -90,7 +90,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<ParsedRow>> {
         rows.push(ParsedRow { row_no, department, request, problem });
     }
     if rows.is_empty() {
-        return Err(CoreError::invalid("file", "The file has no rows below its header."));
+        return Err(CoreError::invalid_as("file", crate::error_words::CSV_EMPTY, &[]));
     }
     Ok(rows)
 }
@@ -252,7 +252,7 @@ pub fn check_concurrency(concurrency: usize) -> Result<()> {
     if (1..=MAX_CONCURRENCY).contains(&concurrency) {
         Ok(())
     } else {
-        Err(CoreError::invalid("concurrency", format!("Send 1 to {MAX_CONCURRENCY} rows at a time (not {concurrency}).")))
+        Err(CoreError::invalid_as("concurrency", crate::error_words::CONCURRENCY, &[("max", MAX_CONCURRENCY.to_string()), ("value", concurrency.to_string())]))
     }
 }
 

@@ -276,6 +276,21 @@ mod tests {
         assert_eq!(ProviderId::parse("paypal"), None);
     }
 
+    /// The English the settings show, for the window's Portuguese to be held against.
+    #[test]
+    fn export_for_the_window() {
+        let words = ProviderId::ALL.into_iter().flat_map(|p| {
+            let name = std::iter::once((format!("catalog.{}.label", p.as_str()), p.label().to_string()));
+            name.chain(p.fields().iter().flat_map(move |f| {
+                [
+                    (format!("catalog.{}.{}.label", p.as_str(), f.key), f.label.to_string()),
+                    (format!("catalog.{}.{}.help", p.as_str(), f.key), f.help.to_string()),
+                ]
+            }))
+        });
+        crate::error_words::write_for_the_window("catalogWords", "Each provider's name and settings' labels and help, as Rust shows them.", words);
+    }
+
     #[test]
     fn every_credential_that_authenticates_is_secret() {
         for (p, key) in [

@@ -37,7 +37,11 @@ pub fn load(path: &Path) -> Result<Contract> {
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "contract".into());
     let size = std::fs::metadata(path).map_err(|source| CoreError::Io { context: format!("cannot read {}", path.display()), source })?.len();
     if size > MAX_BYTES as u64 {
-        return Err(CoreError::invalid("contract", format!("{name} is {} MB; a contract file must be under {} MB.", size / 1_048_576, MAX_BYTES / 1_048_576)));
+        return Err(CoreError::invalid_as(
+            "contract",
+            crate::error_words::CONTRACT_TOO_BIG,
+            &[("name", name.to_string()), ("size", (size / 1_048_576).to_string()), ("max", (MAX_BYTES / 1_048_576).to_string())],
+        ));
     }
     let bytes = std::fs::read(path).map_err(|source| CoreError::Io { context: format!("cannot read {}", path.display()), source })?;
     from_bytes(&name, bytes)
@@ -45,24 +49,23 @@ pub fn load(path: &Path) -> Result<Contract> {
 
 pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Contract> {
     if bytes.len() > MAX_BYTES {
-        return Err(CoreError::invalid("contract", format!("{name} is larger than {} MB.", MAX_BYTES / 1_048_576)));
+        return Err(CoreError::invalid_as(
+            "contract",
+            crate::error_words::CONTRACT_LARGER,
+            &[("name", name.to_string()), ("max", (MAX_BYTES / 1_048_576).to_string())],
+        ));
     }
     let (text, pages, pdf) = if bytes.starts_with(b"%PDF-") {
         let (text, pages) = pdf_text(name, &bytes)?;
         (text, Some(pages), Some(bytes))
     } else {
-        let raw = String::from_utf8(bytes).map_err(|_| {
-            CoreError::invalid("contract", format!("{name} is neither a PDF nor UTF-8 text; save it as PDF or as UTF-8 text and load it again."))
-        })?;
+        let raw =
+            String::from_utf8(bytes).map_err(|_| CoreError::invalid_as("contract", crate::error_words::CONTRACT_NOT_TEXT, &[("name", name.to_string())]))?;
         (tidy(raw.trim_start_matches('\u{feff}')), None, None)
     };
     if text.chars().filter(|c| c.is_alphabetic()).count() < MIN_LETTERS {
-        let what = if pdf.is_some() {
-            format!("{name} has no text that can be extracted (it looks like a scan or an image). Load the original PDF the contract was made as, or its text.")
-        } else {
-            format!("{name} holds almost no text; nothing would be signed.")
-        };
-        return Err(CoreError::invalid("contract", what));
+        let words = if pdf.is_some() { crate::error_words::CONTRACT_SCAN } else { crate::error_words::CONTRACT_NO_TEXT };
+        return Err(CoreError::invalid_as("contract", words, &[("name", name.to_string())]));
     }
     Ok(Contract { source_name: name.into(), pages, text_sha256: sha256_hex(text.as_bytes()), pdf_sha256: pdf.as_deref().map(sha256_hex), text, pdf })
 }
@@ -75,7 +78,7 @@ fn pdf_text(name: &str, bytes: &[u8]) -> Result<(String, u32)> {
         Ok(Reply::Pages(pages)) => pages,
         Ok(other) => return Err(untrusted::refusal("contract", name, Failure::Unsafe(format!("the reader answered {other:?}")))),
         Err(Failure::Refused(why)) => {
-            return Err(CoreError::invalid("contract", format!("{name} cannot be read as a PDF ({why}). Save it again from the program that made it.")))
+            return Err(CoreError::invalid_as("contract", crate::error_words::CONTRACT_BAD_PDF, &[("name", name.to_string()), ("reason", why.to_string())]))
         }
         Err(unsafe_file) => return Err(untrusted::refusal("contract", name, unsafe_file)),
     };

@@ -75,10 +75,10 @@ pub async fn initiate(
     choice: outbox::SendChoice,
 ) -> Result<(String, InitiatedContract)> {
     if !pdf.starts_with(b"%PDF-") {
-        return Err(CoreError::invalid("pdf", "The contract file is not a PDF."));
+        return Err(CoreError::invalid_as("pdf", crate::error_words::NOT_PDF, &[]));
     }
     if signers.is_empty() {
-        return Err(CoreError::invalid("signer", "Add at least one signer."));
+        return Err(CoreError::invalid_as("signer", crate::error_words::ADD_SIGNER, &[]));
     }
     let body = InitiateContract {
         contract_name: validate::required("name", name)?,

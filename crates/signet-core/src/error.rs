@@ -4,13 +4,21 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::error_words::Words;
 use crate::secrets::KeyringError;
+
+/// Which translatable words an error said, and the values of their placeholders.
+#[derive(Debug, Clone)]
+pub struct Said {
+    pub id: &'static str,
+    pub params: Vec<(&'static str, String)>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
     /// Bad input from the operator; `field` names the form field to fix.
     #[error("{message}")]
-    Invalid { field: String, message: String },
+    Invalid { field: String, message: String, words: Option<Said> },
     #[error("{what} was not found")]
     NotFound { what: String },
     #[error("{0}")]
@@ -57,7 +65,14 @@ pub enum CoreError {
 
 impl CoreError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        CoreError::Invalid { field: field.into(), message: message.into() }
+        CoreError::Invalid { field: field.into(), message: message.into(), words: None }
+    }
+
+    /// Bad input in words the desk can translate: `words`' English filled with
+    /// `params` is the message, and the id and values go along in the body.
+    pub fn invalid_as(field: impl Into<String>, words: Words, params: &[(&'static str, String)]) -> Self {
+        let message = words.fill(params);
+        CoreError::Invalid { field: field.into(), message, words: Some(Said { id: words.id, params: params.to_vec() }) }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -102,13 +117,21 @@ impl CoreError {
             signet_providers::ProviderError::Invalid { field, .. } => Some(field.clone()),
             _ => None,
         };
-        ErrorBody { code: e.code().to_string(), message: e.to_string(), field, detail: None }
+        ErrorBody { code: e.code().to_string(), message: e.to_string(), field, detail: None, id: None, params: None }
     }
 
     pub fn body(&self) -> ErrorBody {
         if let CoreError::Provider(e) = self {
             return CoreError::body_of_provider(e);
         }
+        let said = match self {
+            CoreError::Invalid { words, .. } => words.clone(),
+            CoreError::Keyring(e) => {
+                let (words, params) = e.words();
+                Some(Said { id: words.id, params })
+            }
+            _ => None,
+        };
         ErrorBody {
             code: self.code().to_string(),
             message: self.to_string(),
@@ -122,6 +145,8 @@ impl CoreError {
                 CoreError::ClaimedElsewhere(holder) => Some(serde_json::json!({ "team": holder })),
                 _ => None,
             },
+            id: said.as_ref().map(|s| s.id.to_string()),
+            params: said.filter(|s| !s.params.is_empty()).map(|s| s.params.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
         }
     }
 }
@@ -160,6 +185,14 @@ pub struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "unknown")]
     pub detail: Option<serde_json::Value>,
+    /// The id of the words said (error_words.rs), for the window to translate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub id: Option<String>,
+    /// The values of those words' `{name}`s.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub params: Option<std::collections::BTreeMap<String, String>>,
 }
 
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;

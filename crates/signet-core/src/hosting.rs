@@ -21,7 +21,7 @@ const DEFAULT_LINK_MINUTES: u64 = 24 * 60;
 pub fn check_link_minutes(field: &str, raw: &str) -> Result<String> {
     match raw.trim().parse::<u64>() {
         Ok(m) if (5..=10_080).contains(&m) => Ok(m.to_string()),
-        _ => Err(CoreError::invalid(field, "Give the link lifetime in minutes, from 5 to 10080 (a week).")),
+        _ => Err(CoreError::invalid_as(field, crate::error_words::LINK_MINUTES, &[])),
     }
 }
 
@@ -66,9 +66,7 @@ impl DocumentHost {
     /// The bucket a DollarPe profile names; every missing setting is named.
     pub fn s3(access: &ProviderAccess) -> Result<DocumentHost> {
         let value = |k: &str| access.value(k).map(str::trim).filter(|v| !v.is_empty());
-        let bucket = value("s3_bucket").ok_or_else(|| {
-            CoreError::invalid("dollarpe.s3_bucket", "Set the documents bucket in Settings, DollarPe: KYC documents are uploaded there for DollarPe to fetch.")
-        })?;
+        let bucket = value("s3_bucket").ok_or_else(|| CoreError::invalid_as("dollarpe.s3_bucket", crate::error_words::BUCKET_NEEDED, &[]))?;
         let mut builder = AmazonS3Builder::new()
             .with_bucket_name(bucket)
             .with_region(value("s3_region").unwrap_or("us-east-1"))

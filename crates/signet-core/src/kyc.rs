@@ -121,20 +121,17 @@ impl KycConfiguration {
     pub fn check(&self, input: &DocumentInput, has_back: bool) -> Result<()> {
         let rules = self.document_types.iter().find(|t| t.document_type == input.document_type.trim()).ok_or_else(|| {
             let offered: Vec<_> = self.document_types.iter().map(|t| t.document_type.as_str()).collect();
-            CoreError::invalid(
-                "type",
-                format!("DollarPe does not take \"{}\" for this customer; choose one of: {}.", input.document_type.trim(), offered.join(", ")),
-            )
+            CoreError::invalid_as("type", crate::error_words::KYC_TYPE, &[("value", input.document_type.trim().to_string()), ("offered", offered.join(", "))])
         })?;
         if rules.requires_back && !has_back {
-            return Err(CoreError::invalid("back", format!("A {} needs its back as well: add the back image.", rules.name)));
+            return Err(CoreError::invalid_as("back", crate::error_words::KYC_BACK, &[("document", rules.name.to_string())]));
         }
         for rule in &rules.additional_data {
             let value = input.additional_data.get(&rule.key).map(|v| v.trim()).unwrap_or_default();
             let field = format!("additional_data.{}", rule.key);
             if value.is_empty() {
                 if rule.required {
-                    return Err(CoreError::invalid(field, format!("Fill in {}.", rule.label)));
+                    return Err(CoreError::invalid_as(field, crate::error_words::KYC_FILL, &[("what", rule.label.to_string())]));
                 }
                 continue;
             }
@@ -142,7 +139,11 @@ impl KycConfiguration {
                 let whole = regex::Regex::new(&format!("^(?:{pattern})$"))
                     .map_err(|_| CoreError::invalid(field.clone(), format!("DollarPe's rule for {} cannot be read; contact support.", rule.label)))?;
                 if !whole.is_match(value) {
-                    return Err(CoreError::invalid(field, format!("{} is not in the form DollarPe expects ({pattern}).", rule.label)));
+                    return Err(CoreError::invalid_as(
+                        field,
+                        crate::error_words::KYC_PATTERN,
+                        &[("what", rule.label.to_string()), ("pattern", pattern.to_string())],
+                    ));
                 }
             }
         }
@@ -169,6 +170,30 @@ pub struct KycSubmitted {
     pub back: Option<crate::hosting::HostedDocument>,
 }
 
+/// Where a KYC submission is: told to the operator as it goes (the window shows it
+/// in the desk's language, the command line in English).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export)]
+pub enum KycStep {
+    /// Asking DollarPe which documents it takes for the customer.
+    Asking,
+    /// Uploading one of the files to the document host.
+    Uploading { file: String },
+    /// Sending the update to DollarPe.
+    Sending,
+}
+
+impl std::fmt::Display for KycStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KycStep::Asking => f.write_str("Asking DollarPe which documents it takes"),
+            KycStep::Uploading { file } => write!(f, "Uploading {file}"),
+            KycStep::Sending => f.write_str("Sending the update to DollarPe"),
+        }
+    }
+}
+
 /// Checks the form against the customer's configuration and every file, uploads
 /// the files, and sends the update with their links. Nothing leaves the machine
 /// until every check has passed. `progress` hears each step.
@@ -182,29 +207,29 @@ pub async fn submit_files(
     back: Option<DocumentFile>,
     limits: &crate::kyc_files::FileLimits,
     choice: outbox::SendChoice,
-    mut progress: impl FnMut(&str),
+    mut progress: impl FnMut(&KycStep),
 ) -> Result<KycSubmitted> {
     let customer = validate::required("customer", &input.customer_id)?;
     validate::required("address", &input.full_address)?;
     validate::required("number", &input.document_number)?;
     let front_checked = crate::kyc_files::check("front", &front.name, &front.bytes, limits)?;
     let back_checked = back.as_ref().map(|b| crate::kyc_files::check("back", &b.name, &b.bytes, limits)).transpose()?;
-    progress("Asking DollarPe which documents it takes");
+    progress(&KycStep::Asking);
     let config = KycConfiguration::from_answer(&customer, &client.kyc_configuration(&customer).await?);
     config.check(input, back.is_some())?;
     if config.updates_left() == Some(0) {
         return Err(CoreError::Conflict(format!("Customer {customer} has used all {} document updates DollarPe allows.", config.updates_allowed.unwrap_or(0))));
     }
-    progress(&format!("Uploading {}", front.name));
+    progress(&KycStep::Uploading { file: front.name.clone() });
     let front_hosted = host.put(front_checked.kind, front.bytes).await?;
     let back_hosted = match (back, back_checked) {
         (Some(file), Some(checked)) => {
-            progress(&format!("Uploading {}", file.name));
+            progress(&KycStep::Uploading { file: file.name.clone() });
             Some(host.put(checked.kind, file.bytes).await?)
         }
         _ => None,
     };
-    progress("Sending the update to DollarPe");
+    progress(&KycStep::Sending);
     let with_links = DocumentInput { front_url: front_hosted.url.clone(), back_url: back_hosted.as_ref().map(|b| b.url.clone()), ..input.clone() };
     let (operation_key, answer) = update(db, client, profile_id, &with_links, choice).await?;
     Ok(KycSubmitted { operation_key, id: answer.id, status: answer.status, front: front_hosted, back: back_hosted })

@@ -38,7 +38,7 @@ impl FileLimits {
 pub fn check_max_mb(field: &str, raw: &str) -> Result<String> {
     match raw.trim().parse::<u64>() {
         Ok(mb) if (1..=50).contains(&mb) => Ok(mb.to_string()),
-        _ => Err(CoreError::invalid(field, "Give the largest document size in MB, from 1 to 50.")),
+        _ => Err(CoreError::invalid_as(field, crate::error_words::DOCUMENT_MB, &[])),
     }
 }
 
@@ -91,31 +91,25 @@ pub struct CheckedDocument {
 /// Refuses a file by its size alone, before it is read.
 pub fn check_size(field: &str, name: &str, size: u64, limits: &FileLimits) -> Result<()> {
     if size > limits.max_bytes {
-        return Err(CoreError::invalid(
-            field,
-            format!(
-                "{name}: the file is {:.1} MB; the limit is {:.0} MB. Save it at a lower resolution or as JPG.",
-                size as f64 / 1_048_576.0,
-                limits.max_bytes as f64 / 1_048_576.0
-            ),
-        ));
+        let (size, max) = (format!("{:.1}", size as f64 / 1_048_576.0), format!("{:.0}", limits.max_bytes as f64 / 1_048_576.0));
+        return Err(CoreError::invalid_as(field, crate::error_words::FILE_TOO_BIG, &[("name", name.into()), ("size", size), ("max", max)]));
     }
     Ok(())
 }
 
 /// Checks one document; `field` names the form field (front, back) for errors.
 pub fn check(field: &str, name: &str, bytes: &[u8], limits: &FileLimits) -> Result<CheckedDocument> {
-    let refuse = |why: String| CoreError::invalid(field, format!("{name}: {why}"));
+    let named = |more: &[(&'static str, String)]| [&[("name", name.to_string())], more].concat();
     if bytes.is_empty() {
-        return Err(refuse("the file is empty (0 bytes). Choose the scan or photo itself.".into()));
+        return Err(CoreError::invalid_as(field, crate::error_words::FILE_EMPTY, &named(&[])));
     }
     check_size(field, name, bytes.len() as u64, limits)?;
     let kind = match infer::get(bytes).map(|t| t.mime_type()) {
         Some("image/jpeg") => DocumentKind::Jpeg,
         Some("image/png") => DocumentKind::Png,
         Some("application/pdf") => DocumentKind::Pdf,
-        Some(other) => return Err(refuse(format!("this is a {other} file, whatever its name says. DollarPe takes JPG, PNG or PDF documents."))),
-        None => return Err(refuse("this is not a JPG, PNG or PDF file, whatever its name says. Export the document as one of those.".into())),
+        Some(other) => return Err(CoreError::invalid_as(field, crate::error_words::FILE_OTHER_KIND, &named(&[("kind", other.into())]))),
+        None => return Err(CoreError::invalid_as(field, crate::error_words::FILE_UNKNOWN_KIND, &named(&[]))),
     };
     let note = misleading_extension(name, kind);
     let (width, height, pages, preview) = match kind {
@@ -126,10 +120,13 @@ pub fn check(field: &str, name: &str, bytes: &[u8], limits: &FileLimits) -> Resu
         _ => {
             let (w, h, thumb) = image_facts(bytes, kind).map_err(|f| untrusted::refusal(field, name, f))?;
             if w < limits.min_width || h < limits.min_height {
-                return Err(refuse(format!(
-                    "the image is {w}×{h} pixels, too small to read; it needs at least {}×{}. Photograph or scan it again closer.",
-                    limits.min_width, limits.min_height
-                )));
+                let size = [
+                    ("width", w.to_string()),
+                    ("height", h.to_string()),
+                    ("min_width", limits.min_width.to_string()),
+                    ("min_height", limits.min_height.to_string()),
+                ];
+                return Err(CoreError::invalid_as(field, crate::error_words::IMAGE_TOO_SMALL, &named(&size)));
             }
             (Some(w), Some(h), None, thumb)
         }

@@ -24,7 +24,7 @@ pub fn new_invitee(name: &str, email: &str, phone: &str) -> Result<Invitee> {
     let email = Some(email.trim()).filter(|e| !e.is_empty()).map(|e| validate::email("invitee_email", e)).transpose()?;
     let phone = Some(phone.trim()).filter(|p| !p.is_empty()).map(|p| validate::phone_part("invitee_phone", p, 10, 10, "9876543210")).transpose()?;
     if email.is_none() && phone.is_none() {
-        return Err(CoreError::invalid("invitee_email", format!("Give {name}'s email address or 10-digit mobile number (or both).")));
+        return Err(CoreError::invalid_as("invitee_email", crate::error_words::INVITEE_CONTACT, &[("name", name.to_string())]));
     }
     Ok(Invitee { name, email, phone })
 }
@@ -82,15 +82,15 @@ pub async fn initiate(
     choice: outbox::SendChoice,
 ) -> Result<(String, Created)> {
     let workflow = validate::required("leegality.profile_id", workflow)
-        .map_err(|_| CoreError::invalid("leegality.profile_id", "Set the Leegality workflow (profileId) in Settings, Leegality."))?;
+        .map_err(|_| CoreError::invalid_as("leegality.profile_id", crate::error_words::LEEGALITY_WORKFLOW, &[]))?;
     if !pdf.starts_with(b"%PDF-") {
-        return Err(CoreError::invalid("pdf", "The document is not a PDF."));
+        return Err(CoreError::invalid_as("pdf", crate::error_words::NOT_PDF, &[]));
     }
     if pdf.len() > MAX_PDF_BYTES {
-        return Err(CoreError::invalid("pdf", format!("The PDF is {:.1} MB; Leegality takes at most 15 MB.", pdf.len() as f64 / 1_048_576.0)));
+        return Err(CoreError::invalid_as("pdf", crate::error_words::LEEGALITY_TOO_BIG, &[("size", format!("{:.1}", pdf.len() as f64 / 1_048_576.0))]));
     }
     if invitees.is_empty() {
-        return Err(CoreError::invalid("invitee_name", "Add at least one invitee."));
+        return Err(CoreError::invalid_as("invitee_name", crate::error_words::ADD_INVITEE, &[]));
     }
     let document_name = validate::required("document_name", document_name)?;
     let file_name = if document_name.to_ascii_lowercase().ends_with(".pdf") { document_name.clone() } else { format!("{document_name}.pdf") };

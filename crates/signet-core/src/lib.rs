@@ -10,6 +10,7 @@ pub mod connection;
 pub mod contract;
 pub mod contracts;
 pub mod error;
+pub mod error_words;
 pub mod evidence;
 pub mod group_commit;
 pub mod hosting;

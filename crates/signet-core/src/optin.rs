@@ -80,6 +80,11 @@ pub fn check(debt_key: &str, signer: &SignerInput, acceptance: &Acceptance) -> R
 /// Every problem with the operator's form at once, each naming its field, for
 /// checking as they type (the same rules `check` applies before sending).
 pub fn field_errors(debt_key: &str, signer: &SignerInput) -> Vec<crate::error::ErrorBody> {
+    field_problems(debt_key, signer).iter().map(CoreError::body).collect()
+}
+
+/// The problems `field_errors` lists, as errors.
+pub fn field_problems(debt_key: &str, signer: &SignerInput) -> Vec<CoreError> {
     let checks = [
         validate::required("debt", debt_key),
         validate::required("name", &signer.name),
@@ -89,7 +94,7 @@ pub fn field_errors(debt_key: &str, signer: &SignerInput) -> Vec<crate::error::E
         validate::phone_part("phone_number", &signer.phone_number, 1, 10, "999999999"),
         validate::cpf("cpf", &signer.cpf),
     ];
-    checks.into_iter().filter_map(|r| r.err().map(|e| e.body())).collect()
+    checks.into_iter().filter_map(|r| r.err()).collect()
 }
 
 /// What is wrong with the latitude and longitude the operator typed, if anything
@@ -97,7 +102,7 @@ pub fn field_errors(debt_key: &str, signer: &SignerInput) -> Vec<crate::error::E
 pub fn location_errors(latitude: &str, longitude: &str) -> Vec<crate::error::ErrorBody> {
     let checked = match (latitude.trim().parse::<f64>(), longitude.trim().parse::<f64>()) {
         (Ok(latitude), Ok(longitude)) => Geolocation { latitude, longitude }.check(),
-        _ => Err(crate::error::CoreError::invalid("geolocation", "Enter latitude and longitude as decimal numbers, e.g. -23.5614 and -46.6559.")),
+        _ => Err(crate::error::CoreError::invalid_as("geolocation", crate::error_words::LOCATION_NUMBERS, &[])),
     };
     checked.err().map(|e| e.body()).into_iter().collect()
 }

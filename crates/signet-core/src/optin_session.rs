@@ -89,13 +89,13 @@ pub fn may_cancel(current: Option<&Session>) -> Result<()> {
 impl Session {
     /// A new session for the operator's form, checked: the first problem is refused.
     pub fn open(debt_key: &str, signer: SignerInput, contract: Option<Contract>, geolocation: Option<Geolocation>) -> Result<Session> {
-        if let Some(first) = optin::field_errors(debt_key, &signer).into_iter().next() {
-            return Err(CoreError::invalid(first.field.as_deref().unwrap_or("form"), first.message));
+        if let Some(first) = optin::field_problems(debt_key, &signer).into_iter().next() {
+            return Err(first);
         }
         if let Some(g) = &geolocation {
             g.check()?;
         }
-        let contract = contract.ok_or_else(|| CoreError::invalid("contract", "Load the contract first (PDF or text)."))?;
+        let contract = contract.ok_or_else(|| CoreError::invalid_as("contract", crate::error_words::CONTRACT_FIRST, &[]))?;
         Ok(Session {
             id: uuid::Uuid::new_v4().to_string(),
             debt_key: debt_key.trim().into(),

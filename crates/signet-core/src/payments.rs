@@ -27,15 +27,16 @@ pub fn parse_departments(field: &str, raw: &str) -> Result<Vec<Department>> {
     let mut out: Vec<Department> = Vec::new();
     for (i, line) in raw.lines().map(str::trim).enumerate().filter(|(_, l)| !l.is_empty()) {
         let Some((name, id)) = line.rsplit_once(|c: char| c.is_whitespace() || matches!(c, ':' | ',' | '=')) else {
-            return Err(CoreError::invalid(field, format!("Line {}: write the name, then the department UUID.", i + 1)));
+            return Err(CoreError::invalid_as(field, crate::error_words::DEPARTMENT_LINE, &[("line", (i + 1).to_string())]));
         };
-        let uuid = validate::uuid(field, id).map_err(|_| CoreError::invalid(field, format!("Line {}: \"{id}\" is not a department UUID.", i + 1)))?;
+        let uuid = validate::uuid(field, id)
+            .map_err(|_| CoreError::invalid_as(field, crate::error_words::DEPARTMENT_UUID, &[("line", (i + 1).to_string()), ("value", id.to_string())]))?;
         let name = name.trim().trim_end_matches([':', ',', '=']).trim().to_string();
         if name.is_empty() {
-            return Err(CoreError::invalid(field, format!("Line {}: give the department a name before its UUID.", i + 1)));
+            return Err(CoreError::invalid_as(field, crate::error_words::DEPARTMENT_NAME, &[("line", (i + 1).to_string())]));
         }
         if out.iter().any(|d| d.uuid == uuid) {
-            return Err(CoreError::invalid(field, format!("Line {}: this department is already listed.", i + 1)));
+            return Err(CoreError::invalid_as(field, crate::error_words::DEPARTMENT_TWICE, &[("line", (i + 1).to_string())]));
         }
         out.push(Department { name, uuid });
     }
@@ -137,13 +138,13 @@ fn problems(department: &str, request: &PaymentRequest) -> Vec<CoreError> {
         found.push(e);
     }
     if !request.send_as_text && !request.send_as_email {
-        found.push(CoreError::invalid("channels", "Choose how the customer hears of it: by text, by email, or both."));
+        found.push(CoreError::invalid_as("channels", crate::error_words::CHANNELS, &[]));
     }
     let invoice = request.invoice_guid.trim();
     if invoice.is_empty() {
-        found.push(CoreError::invalid("invoice", "Enter the invoice GUID."));
+        found.push(CoreError::invalid_as("invoice", crate::error_words::INVOICE_EMPTY, &[]));
     } else if validate::uuid("invoice", invoice).is_err() {
-        found.push(CoreError::invalid("invoice", format!("\"{invoice}\" is not an invoice GUID; one looks like 9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e01.")));
+        found.push(CoreError::invalid_as("invoice", crate::error_words::INVOICE, &[("value", invoice.to_string())]));
     }
     found
 }

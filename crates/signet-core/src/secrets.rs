@@ -51,31 +51,52 @@ pub struct KeyringStatus {
     pub state: KeyringState,
     /// Plain words for the status bar and settings page: what is wrong and what to do.
     pub message: String,
+    /// Those words' id and values, for the window to say them in its language.
+    pub id: String,
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 impl KeyringStatus {
     pub fn from_result(r: Result<(), KeyringError>) -> Self {
-        match r {
-            Ok(()) => KeyringStatus { state: KeyringState::Available, message: "The OS keyring is unlocked; secrets are stored there.".into() },
-            Err(e) => KeyringStatus {
-                state: if matches!(e, KeyringError::Locked) { KeyringState::Locked } else { KeyringState::Unavailable },
-                message: e.to_string(),
-            },
-        }
+        let state = match &r {
+            Ok(()) => KeyringState::Available,
+            Err(KeyringError::Locked) => KeyringState::Locked,
+            Err(_) => KeyringState::Unavailable,
+        };
+        let (words, params) = match &r {
+            Ok(()) => (crate::error_words::KEYRING_AVAILABLE, Vec::new()),
+            Err(e) => e.words(),
+        };
+        KeyringStatus { state, message: words.fill(&params), id: words.id.into(), params: params.into_iter().map(|(k, v)| (k.to_string(), v)).collect() }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyringError {
-    #[error("The OS keyring is locked. Unlock your login keyring (log in again, or open \"Passwords and Keys\" and unlock \"Login\"), then try again.")]
+    #[error("{}", self.said())]
     Locked,
-    #[error("The OS keyring cannot be reached: {0}. Signet keeps secrets only there; on Linux start a Secret Service (GNOME Keyring or KWallet) in your desktop session, then try again.")]
+    #[error("{}", self.said())]
     Unavailable(String),
-    #[error("The OS keyring refused the request: {0}")]
+    #[error("{}", self.said())]
     Failed(String),
 }
 
 impl KeyringError {
+    /// The words of this error (error_words.rs) and the values of their `{name}`s.
+    pub fn words(&self) -> (crate::error_words::Words, Vec<(&'static str, String)>) {
+        use crate::error_words as w;
+        match self {
+            KeyringError::Locked => (w::KEYRING_LOCKED, Vec::new()),
+            KeyringError::Unavailable(reason) => (w::KEYRING_UNAVAILABLE, vec![("reason", reason.clone())]),
+            KeyringError::Failed(reason) => (w::KEYRING_FAILED, vec![("reason", reason.clone())]),
+        }
+    }
+
+    fn said(&self) -> String {
+        let (words, params) = self.words();
+        words.fill(&params)
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             KeyringError::Locked => "keyring_locked",

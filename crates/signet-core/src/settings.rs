@@ -92,22 +92,53 @@ pub fn set_notifications(store: &Store, on: bool) -> Result<()> {
     store.set_app_setting(NOTIFICATIONS, if on { "on" } else { "off" })
 }
 
-/// The languages the desk is written in; the first is the default.
+/// The languages the desk is written in; the first is the fallback.
 pub const LANGUAGES: [&str; 2] = ["en", "pt-BR"];
+/// The choice (the default) that follows the computer's language.
+pub const SYSTEM_LANGUAGE: &str = "system";
 const LANGUAGE: &str = "language";
 
-/// The desk's language, as chosen in Settings (English unless chosen).
-pub fn language(store: &Store) -> Result<String> {
-    Ok(store.app_setting(LANGUAGE)?.filter(|l| LANGUAGES.contains(&l.as_str())).unwrap_or_else(|| LANGUAGES[0].to_string()))
+/// What the operator chose in Settings: a language, or "system" (the default).
+pub fn language_choice(store: &Store) -> Result<String> {
+    let known = |l: &String| l == SYSTEM_LANGUAGE || LANGUAGES.contains(&l.as_str());
+    Ok(store.app_setting(LANGUAGE)?.filter(known).unwrap_or_else(|| SYSTEM_LANGUAGE.to_string()))
 }
 
+/// The language the desk is shown in: the one chosen, else the computer's.
+pub fn language(store: &Store) -> Result<String> {
+    let choice = language_choice(store)?;
+    Ok(if choice == SYSTEM_LANGUAGE { system_language().to_string() } else { choice })
+}
+
+/// The computer's language as the desk has it: the first of LC_ALL, LC_MESSAGES and
+/// LANG that is set (the POSIX order for messages), English when it is not one of ours.
+pub fn system_language() -> &'static str {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].iter().filter_map(|v| std::env::var(v).ok()).find(|v| !v.is_empty()).unwrap_or_default();
+    language_of_locale(&locale)
+}
+
+/// `pt_BR.UTF-8` -> pt-BR. Any Portuguese gets pt-BR, the only Portuguese we have.
+pub fn language_of_locale(locale: &str) -> &'static str {
+    let lang = locale.split(['_', '-', '.', '@']).next().unwrap_or_default();
+    if lang.eq_ignore_ascii_case("pt") {
+        "pt-BR"
+    } else {
+        LANGUAGES[0]
+    }
+}
+
+/// Keeps the operator's choice ("system" or a language); answers the language the
+/// desk is now shown in.
 pub fn set_language(store: &Store, raw: &str) -> Result<String> {
-    let language = LANGUAGES
-        .iter()
-        .find(|l| l.eq_ignore_ascii_case(raw.trim()))
-        .ok_or_else(|| CoreError::invalid("language", format!("\"{raw}\" is not a language of the desk; choose {}.", LANGUAGES.join(" or "))))?;
-    store.set_app_setting(LANGUAGE, language)?;
-    Ok(language.to_string())
+    let choice = std::iter::once(&SYSTEM_LANGUAGE).chain(LANGUAGES.iter()).find(|l| l.eq_ignore_ascii_case(raw.trim())).ok_or_else(|| {
+        CoreError::invalid_as(
+            "language",
+            crate::error_words::LANGUAGE,
+            &[("value", raw.to_string()), ("choices", format!("{SYSTEM_LANGUAGE}, {}", LANGUAGES.join(" or ")))],
+        )
+    })?;
+    store.set_app_setting(LANGUAGE, choice)?;
+    language(store)
 }
 
 /// The desk-wide address the desk asks for signed updates (none: it does not ask).
@@ -128,7 +159,7 @@ pub fn set_update_address(store: &Store, raw: &str, loopback_http: bool) -> Resu
     }
     let address = crate::validate::base_url("update_address", raw)?;
     if !loopback_http && !address.starts_with("https://") {
-        return Err(CoreError::invalid("update_address", "Use https: updates are fetched over https only, also from this machine."));
+        return Err(CoreError::invalid_as("update_address", crate::error_words::UPDATE_HTTPS, &[]));
     }
     store.set_app_setting(UPDATE_ADDRESS, &address)?;
     Ok(Some(address))
@@ -262,11 +293,11 @@ impl<'a> Settings<'a> {
             let spec = provider.field(key).ok_or_else(|| CoreError::invalid(&field, format!("{provider} has no setting called \"{key}\".")))?;
             let value = match spec.kind {
                 FieldKind::Secret | FieldKind::PrivateKeyPem => {
-                    return Err(CoreError::invalid(&field, format!("{} is a secret: save it with Set secret, which stores it in the OS keyring.", spec.label)))
+                    return Err(CoreError::invalid_as(&field, crate::error_words::SETTING_IS_SECRET, &[("what", spec.label.to_string())]))
                 }
                 _ if raw.trim().is_empty() => String::new(),
                 FieldKind::Text if !spec.choices.is_empty() && !spec.choices.contains(&raw.trim()) => {
-                    return Err(CoreError::invalid(&field, format!("Choose one of: {}.", spec.choices.join(", "))))
+                    return Err(CoreError::invalid_as(&field, crate::error_words::SETTING_CHOICES, &[("choices", spec.choices.join(", "))]))
                 }
                 _ if spec.check.is_some() => (spec.check.expect("checked"))(&field, raw)?,
                 FieldKind::Text | FieldKind::Lines => raw.trim().to_string(),
@@ -331,7 +362,7 @@ impl<'a> Settings<'a> {
     fn usable_name(&self, raw: &str) -> Result<String> {
         let name = validate::profile_name(raw)?;
         if name.eq_ignore_ascii_case(SANDBOX_PROFILE_NAME) {
-            return Err(CoreError::invalid("name", "\"Sandbox\" is the built-in profile's name; choose another."));
+            return Err(CoreError::invalid_as("name", crate::error_words::SANDBOX_NAME, &[]));
         }
         Ok(name)
     }
@@ -353,6 +384,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in(dir.path()).unwrap();
         (dir, store, MemorySecrets::default())
+    }
+
+    #[test]
+    fn the_desk_follows_the_computers_language_until_one_is_chosen() {
+        for (locale, language) in
+            [("pt_BR.UTF-8", "pt-BR"), ("pt_PT", "pt-BR"), ("pt", "pt-BR"), ("en_US.UTF-8", "en"), ("C.UTF-8", "en"), ("", "en"), ("de_DE@euro", "en")]
+        {
+            assert_eq!(language_of_locale(locale), language, "{locale}");
+        }
+        let (_dir, store, _) = fixture();
+        assert_eq!(language_choice(&store).unwrap(), "system");
+        assert_eq!(language(&store).unwrap(), system_language());
+        assert_eq!(set_language(&store, "PT-br").unwrap(), "pt-BR");
+        assert_eq!((language_choice(&store).unwrap(), language(&store).unwrap()), ("pt-BR".into(), "pt-BR".into()));
+        assert_eq!(set_language(&store, "system").unwrap(), system_language());
+        assert_eq!(language_choice(&store).unwrap(), "system");
+        let e = set_language(&store, "fr").unwrap_err().body();
+        assert_eq!((e.field.as_deref(), e.id.as_deref()), (Some("language"), Some("settings.language")));
     }
 
     fn invalid_field(e: CoreError) -> String {

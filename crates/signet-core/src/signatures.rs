@@ -53,10 +53,10 @@ pub struct CaptureSent {
 fn label(raw: &str) -> Result<String> {
     let label = raw.trim();
     if label.chars().count() > LABEL_MAX {
-        return Err(CoreError::invalid("label", format!("Keep the label to {LABEL_MAX} characters or fewer.")));
+        return Err(CoreError::invalid_as("label", crate::error_words::LABEL_LONG, &[("max", LABEL_MAX.to_string())]));
     }
     if label.chars().any(char::is_control) {
-        return Err(CoreError::invalid("label", "The label cannot contain line breaks or control characters."));
+        return Err(CoreError::invalid_as("label", crate::error_words::LABEL_CONTROL, &[]));
     }
     Ok(label.to_string())
 }
@@ -107,9 +107,9 @@ pub const CAPTURE_KIND: &str = "signature.capture";
 pub fn spi_errors(spi_request_uuid: &str) -> Vec<crate::error::ErrorBody> {
     let spi = spi_request_uuid.trim();
     let problem = if spi.is_empty() {
-        Some(CoreError::invalid("spi_request_uuid", "Enter the spiRequestUUID from myKaarma."))
+        Some(CoreError::invalid_as("spi_request_uuid", crate::error_words::SPI_EMPTY, &[]))
     } else if validate::uuid("spi_request_uuid", spi).is_err() {
-        Some(CoreError::invalid("spi_request_uuid", format!("\"{spi}\" is not a spiRequestUUID; one looks like 5a1c3e2b-8d7f-4e6a-9b0c-1d2e3f4a5b6c.")))
+        Some(CoreError::invalid_as("spi_request_uuid", crate::error_words::SPI, &[("value", spi.to_string())]))
     } else {
         None
     };

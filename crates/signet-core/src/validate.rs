@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 
 use crate::error::{CoreError, Result};
+use crate::error_words as w;
 
 pub const PROFILE_NAME_MAX: usize = 60;
 
@@ -14,22 +15,23 @@ pub const PROFILE_NAME_MAX: usize = 60;
 pub fn postgres_url(field: &str, raw: &str) -> Result<String> {
     let raw = raw.trim();
     let example = "postgresql://db.example.com:5432/signet";
-    let url = url::Url::parse(raw).map_err(|e| CoreError::invalid(field, format!("\"{raw}\" is not an address ({e}); write it as {example}.")))?;
+    let url = url::Url::parse(raw)
+        .map_err(|e| CoreError::invalid_as(field, w::POSTGRES_PARSE, &[("value", raw.into()), ("reason", e.to_string()), ("example", example.into())]))?;
     if !matches!(url.scheme(), "postgresql" | "postgres") {
-        return Err(CoreError::invalid(field, format!("The team store's address starts with postgresql://, e.g. {example}.")));
+        return Err(CoreError::invalid_as(field, w::POSTGRES_SCHEME, &[("example", example.into())]));
     }
     if url.host_str().unwrap_or_default().is_empty() {
-        return Err(CoreError::invalid(field, format!("The address has no host name; write it as {example}.")));
+        return Err(CoreError::invalid_as(field, w::POSTGRES_HOST, &[("example", example.into())]));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(CoreError::invalid(field, "Remove the user and password from the address: the database role and its password have fields of their own."));
+        return Err(CoreError::invalid_as(field, w::POSTGRES_CREDENTIALS, &[]));
     }
     let database = url.path().trim_start_matches('/');
     if database.is_empty() || database.contains('/') {
-        return Err(CoreError::invalid(field, format!("Name the database after the host, e.g. {example}.")));
+        return Err(CoreError::invalid_as(field, w::POSTGRES_DATABASE, &[("example", example.into())]));
     }
     if url.query().is_some() {
-        return Err(CoreError::invalid(field, "Leave out ?options: TLS is always on, except on this computer."));
+        return Err(CoreError::invalid_as(field, w::POSTGRES_QUERY, &[]));
     }
     Ok(raw.to_string())
 }
@@ -45,9 +47,9 @@ pub fn pem_certificates(field: &str, raw: &str) -> Result<Vec<rustls::pki_types:
     use rustls::pki_types::{pem::PemObject, CertificateDer};
     let certs: Vec<_> = CertificateDer::pem_slice_iter(raw.trim().as_bytes())
         .collect::<std::result::Result<_, _>>()
-        .map_err(|e| CoreError::invalid(field, format!("This is not a PEM certificate ({e}); paste the -----BEGIN CERTIFICATE----- block.")))?;
+        .map_err(|e| CoreError::invalid_as(field, w::PEM_PARSE, &[("reason", e.to_string())]))?;
     if certs.is_empty() {
-        return Err(CoreError::invalid(field, "Paste the certificate itself: the -----BEGIN CERTIFICATE----- block."));
+        return Err(CoreError::invalid_as(field, w::PEM_EMPTY, &[]));
     }
     Ok(certs)
 }
@@ -55,30 +57,24 @@ pub fn pem_certificates(field: &str, raw: &str) -> Result<Vec<rustls::pki_types:
 pub fn base_url(field: &str, raw: &str) -> Result<String> {
     let raw = raw.trim();
     if raw.is_empty() {
-        return Err(CoreError::invalid(field, "Enter the provider's base URL, for example https://api.provider.com."));
+        return Err(CoreError::invalid_as(field, w::BASE_URL_EMPTY, &[]));
     }
-    let url =
-        url::Url::parse(raw).map_err(|e| CoreError::invalid(field, format!("\"{raw}\" is not a URL ({e}); write it in full, starting with https://.")))?;
+    let url = url::Url::parse(raw).map_err(|e| CoreError::invalid_as(field, w::BASE_URL_PARSE, &[("value", raw.into()), ("reason", e.to_string())]))?;
     let host = url.host_str().unwrap_or_default();
     if host.is_empty() {
-        return Err(CoreError::invalid(field, "The URL has no host name; write it as https://host/path."));
+        return Err(CoreError::invalid_as(field, w::BASE_URL_HOST, &[]));
     }
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
-        "http" => {
-            return Err(CoreError::invalid(
-                field,
-                format!("Use https: plain http is allowed only for this machine (localhost, 127.0.0.1, ::1), not for {host}."),
-            ))
-        }
-        other => return Err(CoreError::invalid(field, format!("\"{other}\" URLs are not supported; use https://."))),
+        "http" => return Err(CoreError::invalid_as(field, w::BASE_URL_HTTP, &[("host", host.into())])),
+        other => return Err(CoreError::invalid_as(field, w::BASE_URL_SCHEME, &[("scheme", other.into())])),
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(CoreError::invalid(field, "Remove the user name and password from the URL; credentials belong in their own fields."));
+        return Err(CoreError::invalid_as(field, w::BASE_URL_CREDENTIALS, &[]));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(CoreError::invalid(field, "Remove the ?query or #fragment: a base URL is a scheme, a host and an optional path."));
+        return Err(CoreError::invalid_as(field, w::BASE_URL_QUERY, &[]));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
@@ -96,13 +92,13 @@ fn is_loopback(url: &url::Url) -> bool {
 pub fn profile_name(raw: &str) -> Result<String> {
     let name = raw.trim();
     if name.is_empty() {
-        return Err(CoreError::invalid("name", "Give the profile a name, for example \"Production\"."));
+        return Err(CoreError::invalid_as("name", w::PROFILE_NAME_EMPTY, &[]));
     }
     if name.chars().count() > PROFILE_NAME_MAX {
-        return Err(CoreError::invalid("name", format!("Keep the name to {PROFILE_NAME_MAX} characters or fewer.")));
+        return Err(CoreError::invalid_as("name", w::PROFILE_NAME_LONG, &[("max", PROFILE_NAME_MAX.to_string())]));
     }
     if name.chars().any(char::is_control) {
-        return Err(CoreError::invalid("name", "The name cannot contain line breaks or control characters."));
+        return Err(CoreError::invalid_as("name", w::PROFILE_NAME_CONTROL, &[]));
     }
     Ok(name.to_string())
 }
@@ -111,13 +107,13 @@ pub fn profile_name(raw: &str) -> Result<String> {
 pub fn one_line_secret(field: &str, raw: &str) -> Result<String> {
     let value = raw.trim();
     if value.is_empty() {
-        return Err(CoreError::invalid(field, "The value is empty; paste the credential, or use Delete to remove it."));
+        return Err(CoreError::invalid_as(field, w::SECRET_EMPTY, &[]));
     }
     if value.contains(['\n', '\r']) {
-        return Err(CoreError::invalid(field, "The value spans several lines; paste it as a single line."));
+        return Err(CoreError::invalid_as(field, w::SECRET_LINES, &[]));
     }
     if value.len() > 4096 {
-        return Err(CoreError::invalid(field, "The value is longer than 4096 characters; check that you pasted the right thing."));
+        return Err(CoreError::invalid_as(field, w::SECRET_LONG, &[]));
     }
     Ok(value.to_string())
 }
@@ -128,17 +124,14 @@ pub fn p521_private_key_pem(field: &str, raw: &str) -> Result<String> {
     use p521::pkcs8::DecodePrivateKey;
     let pem = raw.trim();
     if !pem.starts_with("-----BEGIN") {
-        return Err(CoreError::invalid(field, "Paste the key in PEM form, starting with -----BEGIN PRIVATE KEY-----."));
+        return Err(CoreError::invalid_as(field, w::KEY_NOT_PEM, &[]));
     }
     if pem.contains("PUBLIC KEY") {
-        return Err(CoreError::invalid(field, "This is a public key; the private key (BEGIN PRIVATE KEY) goes here."));
+        return Err(CoreError::invalid_as(field, w::KEY_PUBLIC, &[]));
     }
     let ok = p521::SecretKey::from_pkcs8_pem(pem).is_ok() || p521::SecretKey::from_sec1_pem(pem).is_ok();
     if !ok {
-        return Err(CoreError::invalid(
-            field,
-            "This is not a P-521 (ES512) private key in PEM form. Create one with: openssl ecparam -name secp521r1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt",
-        ));
+        return Err(CoreError::invalid_as(field, w::KEY_NOT_P521, &[]));
     }
     Ok(format!("{pem}\n"))
 }
@@ -148,10 +141,9 @@ pub fn p521_public_key_pem(field: &str, raw: &str) -> Result<String> {
     use p521::pkcs8::DecodePublicKey;
     let pem = raw.trim();
     if pem.contains("PRIVATE KEY") {
-        return Err(CoreError::invalid(field, "This is a private key; only QI Tech's public key (BEGIN PUBLIC KEY) goes here."));
+        return Err(CoreError::invalid_as(field, w::KEY_PRIVATE, &[]));
     }
-    p521::PublicKey::from_public_key_pem(pem)
-        .map_err(|_| CoreError::invalid(field, "This is not a P-521 public key in PEM form (-----BEGIN PUBLIC KEY-----)."))?;
+    p521::PublicKey::from_public_key_pem(pem).map_err(|_| CoreError::invalid_as(field, w::KEY_NOT_PUBLIC, &[]))?;
     Ok(format!("{pem}\n"))
 }
 
@@ -233,11 +225,11 @@ mod tests {
 pub fn cpf(field: &str, raw: &str) -> Result<String> {
     let digits: String = raw.chars().filter(|c| !matches!(c, '.' | '-' | ' ')).collect();
     if digits.len() != 11 || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(CoreError::invalid(field, "A CPF has 11 digits, for example 123.456.789-09."));
+        return Err(CoreError::invalid_as(field, w::CPF_DIGITS, &[]));
     }
     let d: Vec<u32> = digits.chars().map(|c| c.to_digit(10).expect("checked digits")).collect();
     if d.iter().all(|&x| x == d[0]) {
-        return Err(CoreError::invalid(field, "A CPF cannot be one digit repeated; check the number."));
+        return Err(CoreError::invalid_as(field, w::CPF_REPEATED, &[]));
     }
     let check = |len: usize| {
         let sum: u32 = d[..len].iter().zip((2..=len as u32 + 1).rev()).map(|(x, w)| x * w).sum();
@@ -247,7 +239,7 @@ pub fn cpf(field: &str, raw: &str) -> Result<String> {
         }
     };
     if check(9) != d[9] || check(10) != d[10] {
-        return Err(CoreError::invalid(field, "This CPF's check digits do not match; check the number for a typo."));
+        return Err(CoreError::invalid_as(field, w::CPF_CHECK, &[]));
     }
     Ok(digits)
 }
@@ -256,8 +248,11 @@ pub fn cpf(field: &str, raw: &str) -> Result<String> {
 pub fn phone_part(field: &str, raw: &str, min: usize, max: usize, example: &str) -> Result<String> {
     let v = raw.trim();
     if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit()) || v.len() < min || v.len() > max {
-        let size = if min == max { format!("exactly {min}") } else { format!("{min} to {max}") };
-        return Err(CoreError::invalid(field, format!("Use {size} digits and nothing else, for example {example}.")));
+        return Err(if min == max {
+            CoreError::invalid_as(field, w::PHONE_EXACT, &[("count", min.to_string()), ("example", example.into())])
+        } else {
+            CoreError::invalid_as(field, w::PHONE_RANGE, &[("min", min.to_string()), ("max", max.to_string()), ("example", example.into())])
+        });
     }
     Ok(v.to_string())
 }
@@ -267,7 +262,7 @@ pub fn uuid(field: &str, raw: &str) -> Result<String> {
     let v = raw.trim();
     match ::uuid::Uuid::try_parse(v) {
         Ok(u) if v.len() == 36 => Ok(u.hyphenated().to_string()),
-        _ => Err(CoreError::invalid(field, format!("\"{v}\" is not a UUID; it looks like 3f2b8c1e-6d4a-4b7e-9c0d-1a2b3c4d5e6f."))),
+        _ => Err(CoreError::invalid_as(field, w::UUID, &[("value", v.into())])),
     }
 }
 
@@ -307,8 +302,8 @@ pub fn document_url(field: &str, raw: &str) -> Result<String> {
     match url::Url::parse(v) {
         Ok(u) if u.scheme() == "https" && u.host_str().is_some_and(|h| !h.is_empty()) => Ok(u.to_string()),
         Ok(u) if u.scheme() == "http" && is_loopback(&u) => Ok(u.to_string()),
-        Ok(u) if u.scheme() == "http" => Err(CoreError::invalid(field, "Use an https:// link: the provider fetches the document over the internet.")),
-        _ => Err(CoreError::invalid(field, format!("\"{v}\" is not a link; give the document's https:// address."))),
+        Ok(u) if u.scheme() == "http" => Err(CoreError::invalid_as(field, w::DOCUMENT_URL_HTTP, &[])),
+        _ => Err(CoreError::invalid_as(field, w::DOCUMENT_URL, &[("value", v.into())])),
     }
 }
 
@@ -332,7 +327,7 @@ mod document_url_tests {
 pub fn required(field: &str, raw: &str) -> Result<String> {
     let v = raw.trim();
     if v.is_empty() {
-        return Err(CoreError::invalid(field, format!("Fill in the {}.", field.replace('_', " "))));
+        return Err(CoreError::invalid_as(field, w::REQUIRED, &[("what", field.replace('_', " "))]));
     }
     Ok(v.to_string())
 }
@@ -347,7 +342,7 @@ pub fn email(field: &str, raw: &str) -> Result<String> {
         None => false,
     };
     if !ok {
-        return Err(CoreError::invalid(field, format!("\"{v}\" is not an email address; it looks like name@example.com.")));
+        return Err(CoreError::invalid_as(field, w::EMAIL, &[("value", v.into())]));
     }
     Ok(v.to_string())
 }

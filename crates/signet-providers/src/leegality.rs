@@ -136,10 +136,15 @@ pub struct InviteeState {
     /// `state()` in words, filled in when read (for the desk).
     #[serde(skip_deserializing)]
     pub summary: String,
+    /// `stage()`, filled in when read: the desk words it in its language.
+    #[serde(skip_deserializing)]
+    pub stage: String,
 }
 
 impl InviteeState {
-    pub fn state(&self) -> &'static str {
+    /// Where the invitee is: signed, rejected, expired, waiting (for their
+    /// signature) or turn (waiting for their turn in the signing order).
+    pub fn stage(&self) -> &'static str {
         if self.signed {
             "signed"
         } else if self.rejected {
@@ -147,9 +152,18 @@ impl InviteeState {
         } else if self.expired {
             "expired"
         } else if self.active {
-            "waiting for signature"
+            "waiting"
         } else {
-            "waiting for their turn"
+            "turn"
+        }
+    }
+
+    /// `stage()` in English words.
+    pub fn state(&self) -> &'static str {
+        match self.stage() {
+            "waiting" => "waiting for signature",
+            "turn" => "waiting for their turn",
+            done => done,
         }
     }
 }
@@ -241,6 +255,7 @@ impl Leegality {
         let mut status = open_envelope::<DocumentStatus>(&resp)?.0;
         for r in &mut status.requests {
             r.summary = r.state().to_string();
+            r.stage = r.stage().to_string();
         }
         status.all_signed = status.completed();
         Ok(status)

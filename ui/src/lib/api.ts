@@ -51,13 +51,13 @@ import type { TeamQuery } from "./bindings/TeamQuery";
 import type { TeamPage } from "./bindings/TeamPage";
 import type { TeamDirectory } from "./bindings/TeamDirectory";
 import type { ArchiveReport } from "./bindings/ArchiveReport";
-import { CommandError, asErrorBody } from "./errors";
+import { CommandError, asErrorBody, localized } from "./errors";
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (thrown) {
-    throw new CommandError(asErrorBody(thrown));
+    throw new CommandError(localized(asErrorBody(thrown)));
   }
 }
 
@@ -82,7 +82,7 @@ export const api = {
     call<null>("delete_secret", { profileId, provider, field }),
   listDepartments: () => call<Department[]>("list_departments"),
   /** Refused with code "duplicate" (earlier operation in detail) unless `again`. */
-  paymentCheckForm: (department: string, request: PaymentRequest) => call<ErrorBody[]>("payment_check_form", { department, request }),
+  paymentCheckForm: (department: string, request: PaymentRequest) => call<ErrorBody[]>("payment_check_form", { department, request }).then((found) => found.map(localized)),
   sendPaymentRequest: (department: string, request: PaymentRequest, choice: SendChoice) =>
     call<PaymentSentView>("send_payment_request", { department, request, choice }),
   paymentHistory: (invoice: string) => call<OperationRecord[]>("payment_history", { invoice }),
@@ -97,14 +97,14 @@ export const api = {
   cancelWaitingOperation: (key: string) => call<OperationRecord>("cancel_waiting_operation", { key }),
   listTrackedSignatures: () => call<TrackedSignature[]>("list_tracked_signatures"),
   /** Follows a signature request and asks myKaarma for it at once. */
-  signatureCheckForm: (spiRequestUuid: string) => call<ErrorBody[]>("signature_check_form", { spiRequestUuid }),
+  signatureCheckForm: (spiRequestUuid: string) => call<ErrorBody[]>("signature_check_form", { spiRequestUuid }).then((found) => found.map(localized)),
   trackSignature: (spiRequestUuid: string, label: string) => call<TrackedSignature>("track_signature", { spiRequestUuid, label }),
   untrackSignature: (spiRequestUuid: string) => call<null>("untrack_signature", { spiRequestUuid }),
   refreshSignature: (spiRequestUuid: string) => call<TrackedSignature>("refresh_signature", { spiRequestUuid }),
   captureSignature: (spiRequestUuid: string, url: string, choice?: SendChoice) => call<CaptureSent>("capture_signature", { spiRequestUuid, url, choice }),
   /** Opens a native dialog in Rust and extracts the text; null if cancelled. */
   optinChooseContract: () => call<Contract | null>("optin_choose_contract"),
-  optinCheckForm: (debt: string, signer: SignerInput, location: [string, string] | null) => call<ErrorBody[]>("optin_check_form", { debt, signer, location }),
+  optinCheckForm: (debt: string, signer: SignerInput, location: [string, string] | null) => call<ErrorBody[]>("optin_check_form", { debt, signer, location }).then((found) => found.map(localized)),
   optinOpenSigner: (debt: string, signer: SignerInput, geolocation: Geolocation | null) =>
     call<string>("optin_open_signer", { debt, signer, geolocation }),
   optinStatus: () => call<OptinStatus | null>("optin_status"),

@@ -1,4 +1,5 @@
 import type { ErrorBody } from "./bindings/ErrorBody";
+import { translated } from "./i18n.svelte";
 
 /** An IPC command failed; `body` is the `{code, message, field?}` the Rust side sent. */
 export class CommandError extends Error {
@@ -14,6 +15,12 @@ export class CommandError extends Error {
   get field(): string | undefined {
     return this.body.field;
   }
+}
+
+/** The error in the desk's language: Rust's words by their id when translated,
+ *  else Rust's English message. */
+export function localized(body: ErrorBody): ErrorBody {
+  return body.id ? { ...body, message: translated(`error.${body.id}`, body.message, body.params ?? {}) } : body;
 }
 
 /** Whatever a rejected invoke throws, turned into our error shape. */

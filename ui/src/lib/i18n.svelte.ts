@@ -19,13 +19,21 @@ const MESSAGES: Record<Language, Partial<Record<MessageKey, string>>> = { en, "p
 const FROM_RUST: Record<Language, Record<string, string>> = { en: {}, "pt-BR": { ...catalogPtBR, ...errorsPtBR } };
 
 let current = $state<Language>("en");
+/** What Settings has: "system" (follow the computer) or a language. */
+let choice = $state<string>("system");
 
 export function language(): Language {
   return current;
 }
 
-export function setLanguage(lang: string) {
+export function languageChoice(): string {
+  return choice;
+}
+
+/** Shows the desk in `lang` (as Rust worked it out from `chosen`). */
+export function setLanguage(lang: string, chosen: string = lang) {
   current = lang === "pt-BR" ? "pt-BR" : "en";
+  choice = chosen;
   document.documentElement.lang = current;
 }
 
@@ -42,12 +50,28 @@ export function t(key: MessageKey | string, params: Params = {}): string {
   const forms = MESSAGES[current];
   let chosen = key;
   if (typeof params.count === "number") {
-    const plural = `${key}_${new Intl.PluralRules(current).select(params.count)}`;
+    // None of something reads as many in both languages ("0 pedidos", "0 requests"),
+    // though CLDR puts Portuguese 0 with 1.
+    const form = params.count === 0 ? "other" : pluralRules(current).select(params.count);
+    const plural = `${key}_${form}`;
     if (plural in en) chosen = plural;
     else if (`${key}_other` in en) chosen = `${key}_other`;
   }
   const template = forms[chosen as MessageKey] ?? en[chosen as MessageKey] ?? chosen;
   return fill(template, params);
+}
+
+/** The words under `key`, or `fallback` (e.g. an id Rust sent that has no words
+ *  here yet) when there are none. */
+export function tOr(key: string, fallback: string, params: Params = {}): string {
+  return key in en ? t(key, params) : fallback;
+}
+
+const rules = new Map<Language, Intl.PluralRules>();
+function pluralRules(lang: Language): Intl.PluralRules {
+  let r = rules.get(lang);
+  if (!r) rules.set(lang, (r = new Intl.PluralRules(lang)));
+  return r;
 }
 
 /** Words that come from Rust in English (a catalog label, an error message): the

@@ -16,7 +16,7 @@ const field = (isSet: boolean | null): FieldView => ({
 });
 
 const base = { profileId: "p1", provider: "dollarpe" as const, onchanged: async () => {} };
-const unlocked = { state: "available" as const, message: "ok" };
+const unlocked = { state: "available" as const, message: "ok", id: "keyring.available", params: {} };
 
 afterEach(cleanup);
 
@@ -41,7 +41,7 @@ describe("SecretField", () => {
     const { container } = render(SecretField, {
       ...base,
       field: field(null),
-      keyring: { state: "locked", message: "The OS keyring is locked." },
+      keyring: { state: "locked", message: "The OS keyring is locked.", id: "keyring.locked", params: {} },
     });
     expect(container.querySelector("[data-state='unknown']")).not.toBeNull();
     expect(screen.getByText(/the keyring is locked/)).toBeTruthy();

@@ -61,10 +61,7 @@ impl Geolocation {
     /// A place on Earth: latitude -90 to 90, longitude -180 to 180, both finite.
     pub fn check(&self) -> crate::error::Result<()> {
         if !(-90.0..=90.0).contains(&self.latitude) || !(-180.0..=180.0).contains(&self.longitude) {
-            return Err(crate::error::CoreError::invalid(
-                "geolocation",
-                "Latitude runs from -90 to 90 and longitude from -180 to 180, e.g. -23.5614 and -46.6559.",
-            ));
+            return Err(crate::error::CoreError::invalid_as("geolocation", crate::error_words::LOCATION_BOUNDS, &[]));
         }
         Ok(())
     }

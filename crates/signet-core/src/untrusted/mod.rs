@@ -182,9 +182,7 @@ pub fn program() -> Result<PathBuf> {
 /// The refusal for `field` when the file `name` could not be read safely.
 pub fn refusal(field: &str, name: &str, failure: Failure) -> CoreError {
     match failure {
-        Failure::Refused(why) => CoreError::invalid(field, format!("{name}: {why}")),
-        Failure::Unsafe(why) => {
-            CoreError::invalid(field, format!("{name} could not be read safely: {why}. Nothing was sent; ask the customer for another copy."))
-        }
+        Failure::Refused(why) => CoreError::invalid_as(field, crate::error_words::FILE_REFUSED, &[("name", name.to_string()), ("reason", why.to_string())]),
+        Failure::Unsafe(why) => CoreError::invalid_as(field, crate::error_words::FILE_UNSAFE, &[("name", name.to_string()), ("reason", why.to_string())]),
     }
 }

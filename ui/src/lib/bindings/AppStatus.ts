@@ -10,9 +10,13 @@ import type { TeamStatus } from "./TeamStatus";
  */
 export type AppStatus = { version: string, 
 /**
- * The language the desk is shown in (Settings): "en" or "pt-BR".
+ * The language the desk is shown in: "en" or "pt-BR".
  */
-language: string, activeProfile: ProfileSummary, keyring: KeyringStatus, dataDir: string, logDir: string, 
+language: string, 
+/**
+ * What Settings has: "system" (follow the computer, the default) or a language.
+ */
+languageChoice: string, activeProfile: ProfileSummary, keyring: KeyringStatus, dataDir: string, logDir: string, 
 /**
  * Where the built-in Sandbox serves every provider (http://127.0.0.1:PORT).
  */

@@ -7,4 +7,12 @@ export type ErrorBody = { code: string, message: string, field?: string,
 /**
  * Structured context, e.g. the earlier operation behind a `duplicate`.
  */
-detail?: unknown, };
+detail?: unknown, 
+/**
+ * The id of the words said (error_words.rs), for the window to translate.
+ */
+id?: string, 
+/**
+ * The values of those words' `{name}`s.
+ */
+params?: { [key in string]: string }, };

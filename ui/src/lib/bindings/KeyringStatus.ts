@@ -5,4 +5,8 @@ export type KeyringStatus = { state: KeyringState,
 /**
  * Plain words for the status bar and settings page: what is wrong and what to do.
  */
-message: string, };
+message: string, 
+/**
+ * Those words' id and values, for the window to say them in its language.
+ */
+id: string, params: { [key in string]: string }, };

@@ -7,4 +7,8 @@ export type LeegalityRequest = { name: string, email: string | null, phone: stri
 /**
  * `state()` in words, filled in when read (for the desk).
  */
-summary: string, };
+summary: string, 
+/**
+ * `stage()`, filled in when read: the desk words it in its language.
+ */
+stage: string, };

@@ -68,7 +68,8 @@ export const en = {
   "prefs.notifications": "Desktop notifications",
   "prefs.notifications.hint": "While Signet's window is in the background: a followed signature signed, a KYC verified or rejected, a bulk run finished or stopped, an operation needing attention.",
   "prefs.language": "Language",
-  "prefs.language.hint": "The screens translated so far follow this choice; the others stay in English until their translation is done.",
+  "prefs.language.system": "Same as this computer",
+  "prefs.language.hint": "\"Same as this computer\" follows the language the computer is set to.",
 
   "updates.title": "Updates",
   "updates.hint": "Signet asks this address (usually IT's internal server) for a newer version. A package is installed only if it is signed with Signet's release key for the version offered.",
