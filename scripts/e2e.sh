@@ -33,6 +33,10 @@ if [ -z "${SIGNET_E2E_INSIDE:-}" ]; then
   # No portals and no accessibility bus: the bus below activates nothing, and GTK
   # is told not to look for them.
   export GTK_USE_PORTAL=0 GDK_DEBUG=no-portals NO_AT_BRIDGE=1
+  # The desk follows the computer's language by default and the suite reads English:
+  # a fixed English locale, whatever this machine has (a test asks for Portuguese).
+  unset LC_ALL LC_MESSAGES LANGUAGE
+  export LANG=C.UTF-8
   status=0
   first=1
   for size in ${SIGNET_E2E_WINDOWS:-default 1024x640}; do
