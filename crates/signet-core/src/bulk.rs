@@ -34,8 +34,13 @@ pub struct ParsedRow {
     pub row_no: u64,
     pub department: String,
     pub request: PaymentRequest,
-    /// Why this row will not be sent; it names the column and the fix.
+    /// Why this row will not be sent; it names the column and the fix (English, as
+    /// kept with the run and written to its results).
     pub problem: Option<String>,
+    /// The same problem for the window, which words it in the desk's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub problem_said: Option<crate::error::ErrorBody>,
 }
 
 /// Reads `department,invoice,options` (header names case-insensitive; `invoice_guid`
@@ -72,22 +77,22 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<ParsedRow>> {
         let invoice = record.get(inv_col).unwrap_or_default().to_string();
         let (mut request, mut problem) = match parse_options(opt_col.and_then(|c| record.get(c)).unwrap_or_default()) {
             Ok(r) => (r, None),
-            Err(p) => (PaymentRequest::default(), Some(p)),
+            Err(e) => (PaymentRequest::default(), Some(e)),
         };
         request.invoice_guid = invoice.clone();
         if problem.is_none() {
             match payments::check(&department, &request) {
                 Ok((d, r)) => {
                     if let Some(first) = seen.insert(r.invoice_guid.clone(), row_no) {
-                        problem = Some(format!("invoice: this invoice is also on line {first}; keep one of them."));
+                        problem = Some(CoreError::invalid_as("invoice", crate::error_words::CSV_REPEATED, &[("line", first.to_string())]));
                     }
-                    rows.push(ParsedRow { row_no, department: d, request: r, problem });
+                    rows.push(ParsedRow::new(row_no, d, r, problem));
                     continue;
                 }
-                Err(e) => problem = Some(describe(&e)),
+                Err(e) => problem = Some(e),
             }
         }
-        rows.push(ParsedRow { row_no, department, request, problem });
+        rows.push(ParsedRow::new(row_no, department, request, problem));
     }
     if rows.is_empty() {
         return Err(CoreError::invalid_as("file", crate::error_words::CSV_EMPTY, &[]));
@@ -118,15 +123,19 @@ impl LineCounter {
     }
 }
 
-fn describe(e: &CoreError) -> String {
-    let body = e.body();
-    match body.field {
-        Some(f) => format!("{f}: {}", body.message),
-        None => body.message,
+impl ParsedRow {
+    fn new(row_no: u64, department: String, request: PaymentRequest, problem: Option<CoreError>) -> ParsedRow {
+        let said = problem.map(|e| e.body());
+        // "column: what is wrong", the column being the file's own header.
+        let problem = said.as_ref().map(|b| match &b.field {
+            Some(f) => format!("{f}: {}", b.message),
+            None => b.message.clone(),
+        });
+        ParsedRow { row_no, department, request, problem, problem_said: said }
     }
 }
 
-fn parse_options(raw: &str) -> std::result::Result<PaymentRequest, String> {
+fn parse_options(raw: &str) -> Result<PaymentRequest> {
     let mut r = PaymentRequest::default();
     for word in raw.split([' ', ';', '|', '+']).map(str::trim).filter(|w| !w.is_empty()) {
         match word.to_ascii_lowercase().as_str() {
@@ -135,7 +144,7 @@ fn parse_options(raw: &str) -> std::result::Result<PaymentRequest, String> {
             "esign" | "e-sign" | "esign_required" => r.esign_required = true,
             "attach" | "attach_invoice" => r.attach_invoice = true,
             "without_kpay" | "no_kpay" => r.send_without_kpay = true,
-            other => return Err(format!("options: \"{other}\" is not an option; use text, email, esign, attach or without_kpay.")),
+            other => return Err(CoreError::invalid_as("options", crate::error_words::CSV_OPTION, &[("value", other.to_string())])),
         }
     }
     Ok(r)

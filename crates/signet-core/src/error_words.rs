@@ -92,6 +92,8 @@ error_words! {
     CSV_UNREADABLE = "bulk.unreadable": "The file could not be read: {reason}";
     CSV_TOO_MANY = "bulk.too_many": "The file has more than {max} rows; split it.";
     CSV_EMPTY = "bulk.empty": "The file has no rows below its header.";
+    CSV_REPEATED = "bulk.repeated": "this invoice is also on line {line}; keep one of them.";
+    CSV_OPTION = "bulk.option": "\"{value}\" is not an option; use text, email, esign, attach or without_kpay.";
     CONCURRENCY = "bulk.concurrency": "Send 1 to {max} rows at a time (not {value}).";
     KYC_TYPE = "kyc.type": "DollarPe does not take \"{value}\" for this customer; choose one of: {offered}.";
     KYC_BACK = "kyc.back": "A {document} needs its back as well: add the back image.";

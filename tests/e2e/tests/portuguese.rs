@@ -92,7 +92,18 @@ async fn photograph(c: &Client, env: &Env, screen: &str) {
 async fn an_operator_whose_computer_speaks_portuguese_finds_no_english_on_any_screen() {
     let env = Env::from_vars();
     let dictionary = dictionary();
-    let driver = Driver::start(&[("LANG", "pt_BR.UTF-8")]);
+    // A bulk file with a row of each problem, for the preview's words.
+    let dir = std::env::temp_dir().join(format!("signet-e2e-pt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("lote-de-segunda.csv");
+    let department = "3b0f6a52-1c4e-4d8a-9b7e-5f2a6c8d1e01";
+    let rows = [
+        format!("{department},9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e41,text email"),
+        format!("{department},9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e42,fax"),
+        format!("{department},9d4e2f10-7a3b-4c5d-8e6f-0a1b2c3d4e41,email"),
+    ];
+    std::fs::write(&csv, format!("department,invoice,options\n{}\n", rows.join("\n"))).unwrap();
+    let driver = Driver::start(&[("LANG", "pt_BR.UTF-8"), ("SIGNET_TEST_PICK_FILE", csv.to_str().unwrap())]);
     let c = driver.open_desk(&env).await;
     use_sandbox(&c).await;
     // Earlier tests may have chosen a language: back to the default, the computer's.
@@ -120,7 +131,11 @@ async fn an_operator_whose_computer_speaks_portuguese_finds_no_english_on_any_sc
     // The states in between an operator reaches.
     click(&c, "[data-testid='nav-payments']").await;
     click(&c, "[data-testid='mode-bulk']").await;
-    walk("payments, bulk", english_on(&c, &dictionary).await);
+    click(&c, "[data-testid='bulk-choose']").await;
+    let problems = c.find_all(Locator::Css("[data-testid='bulk-problem']")).await.unwrap();
+    assert_eq!(problems.len(), 2, "a row with an unknown option and one repeating an invoice");
+    assert!(problems[0].text().await.unwrap().contains("não é uma opção"));
+    walk("payments, a bulk file's preview", english_on(&c, &dictionary).await);
     photograph(&c, &env, "payments-bulk").await;
     click(&c, "[data-testid='mode-one']").await;
     type_into(&c, "[data-testid='invoice']", "12345").await;
@@ -146,4 +161,5 @@ async fn an_operator_whose_computer_speaks_portuguese_finds_no_english_on_any_sc
     assert!(found.is_empty(), "English left on the Portuguese desk:\n{}", found.join("\n"));
     assert_eq!(c.execute("return document.documentElement.lang", vec![]).await.unwrap(), json!("pt-BR"));
     c.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
 }

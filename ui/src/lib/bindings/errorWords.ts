@@ -60,6 +60,8 @@ export const errorWords: Record<string, string> = {
   "bulk.unreadable": "The file could not be read: {reason}",
   "bulk.too_many": "The file has more than {max} rows; split it.",
   "bulk.empty": "The file has no rows below its header.",
+  "bulk.repeated": "this invoice is also on line {line}; keep one of them.",
+  "bulk.option": "\"{value}\" is not an option; use text, email, esign, attach or without_kpay.",
   "bulk.concurrency": "Send 1 to {max} rows at a time (not {value}).",
   "kyc.type": "DollarPe does not take \"{value}\" for this customer; choose one of: {offered}.",
   "kyc.back": "A {document} needs its back as well: add the back image.",

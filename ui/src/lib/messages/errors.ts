@@ -62,6 +62,8 @@ export const ptBR: Record<string, string> = {
   "error.bulk.unreadable": "Não foi possível ler o arquivo: {reason}",
   "error.bulk.too_many": "O arquivo tem mais de {max} linhas; divida-o.",
   "error.bulk.empty": "O arquivo não tem linhas abaixo do cabeçalho.",
+  "error.bulk.repeated": "esta fatura também está na linha {line}; mantenha só uma delas.",
+  "error.bulk.option": "\"{value}\" não é uma opção; use text, email, esign, attach ou without_kpay.",
   "error.bulk.concurrency": "Envie de 1 a {max} linhas por vez (não {value}).",
   "error.kyc.type": "A DollarPe não aceita \"{value}\" para este cliente; escolha um destes: {offered}.",
   "error.kyc.back": "Um {document} precisa também do verso: acrescente a imagem do verso.",
