@@ -211,13 +211,24 @@ fn map_keyring_error(e: keyring::Error) -> KeyringError {
 }
 
 /// Linux: ask the Secret Service for its default collection and whether it is locked.
+/// Two plain D-Bus calls, without opening a Secret Service session: GNOME Keyring's
+/// session negotiation is where it aborts under load (see KEYRING_TURN), and this
+/// check runs before every secret read, so it no longer negotiates one of its own.
 #[cfg(target_os = "linux")]
 fn platform_check() -> Result<(), KeyringError> {
-    use dbus_secret_service::{EncryptionType, SecretService};
-    let service =
-        SecretService::connect(EncryptionType::Plain).map_err(|e| KeyringError::Unavailable(format!("no Secret Service on the session bus ({e})")))?;
-    let collection = service.get_default_collection().map_err(|e| KeyringError::Unavailable(format!("the Secret Service has no default keyring ({e})")))?;
-    match collection.is_locked() {
+    use dbus::blocking::stdintf::org_freedesktop_dbus::Properties;
+    const SERVICE: &str = "org.freedesktop.secrets";
+    let wait = std::time::Duration::from_secs(2);
+    let unreachable = |e: dbus::Error| KeyringError::Unavailable(format!("no Secret Service on the session bus ({e})"));
+    let bus = dbus::blocking::Connection::new_session().map_err(unreachable)?;
+    let (default,): (dbus::Path<'static>,) = bus
+        .with_proxy(SERVICE, "/org/freedesktop/secrets", wait)
+        .method_call("org.freedesktop.Secret.Service", "ReadAlias", ("default",))
+        .map_err(unreachable)?;
+    if &*default == "/" {
+        return Err(KeyringError::Unavailable("the Secret Service has no default keyring".into()));
+    }
+    match bus.with_proxy(SERVICE, default, wait).get::<bool>("org.freedesktop.Secret.Collection", "Locked") {
         Ok(false) => Ok(()),
         Ok(true) => Err(KeyringError::Locked),
         Err(e) => Err(KeyringError::Unavailable(e.to_string())),

@@ -41,11 +41,12 @@ pub struct Driver {
 impl Driver {
     /// `env` is added to what the desks it starts inherit.
     pub fn start(env: &[(&str, &str)]) -> Driver {
-        let port = free_port();
+        let port = driver_port(&[]);
+        let native = driver_port(&[port]);
         // Its own process group, so WebKitWebDriver and the desk go with it on drop.
         use std::os::unix::process::CommandExt;
         let child = Command::new("tauri-driver")
-            .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .envs(env.iter().copied())
             .process_group(0)
             .stdout(Stdio::null())
@@ -120,6 +121,18 @@ async fn resize(c: &Client, width: u32, height: u32) {
         assert!(Instant::now() < deadline, "the window did not take the size {width}x{height}: inner size {}", inner().await);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A free port for tauri-driver and WebKitWebDriver, below Linux's ephemeral range
+/// (32768 and up). WebKitWebDriver binds its port only when a session starts, and a
+/// port from the ephemeral range could by then be taken by anything that binds port
+/// 0 (the desk's Sandbox, a test server), which failed a run once.
+fn driver_port(taken: &[u16]) -> u16 {
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() ^ std::process::id();
+    (0..1000u32)
+        .map(|i| 20_000 + ((seed.wrapping_mul(2_654_435_761).wrapping_add(i.wrapping_mul(7_919))) % 12_000) as u16)
+        .find(|&port| !taken.contains(&port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok())
+        .expect("a free port between 20000 and 32000")
 }
 
 pub fn free_port() -> u16 {
