@@ -116,9 +116,10 @@ fn desktop_notifications_are_on_until_turned_off_and_stay_off_after_a_restart() 
 }
 
 #[test]
-fn the_desk_language_is_english_until_chosen_and_the_choice_is_kept() {
+fn the_desk_language_follows_the_computer_until_chosen_and_the_choice_is_kept() {
     let desk = Desk::start_with_sandbox(Some("http://127.0.0.1:9".into()));
-    assert_eq!(desk.ok("app_status", json!({}))["language"], "en");
+    let status = desk.ok("app_status", json!({}));
+    assert_eq!((&status["language"], &status["languageChoice"]), (&json!(signet_core::settings::system_language()), &json!("system")));
     assert_eq!(desk.err("set_language", json!({ "language": "fr" }))["field"], "language");
     assert_eq!(desk.ok("set_language", json!({ "language": "pt-br" })), "pt-BR");
     let desk = desk.restart_with_sandbox("http://127.0.0.1:9".into());

@@ -120,7 +120,8 @@ pub async fn test_connection(state: State<'_, AppState>, profile_id: String, pro
     Ok(signet_core::connection::test(&access, &desk_id).await?)
 }
 
-/// Shows the desk in `language` ("en" or "pt-BR") from now on.
+/// Keeps the operator's choice ("system", "en" or "pt-BR") and answers the language
+/// the desk is now shown in (app_status has the choice).
 #[tauri::command]
 pub async fn set_language(state: State<'_, AppState>, language: String) -> CmdResult<String> {
     state.with_store(|s| signet_core::settings::set_language(s, &language))

@@ -75,7 +75,7 @@ pub async fn initiate(
     choice: outbox::SendChoice,
 ) -> Result<(String, InitiatedContract)> {
     if !pdf.starts_with(b"%PDF-") {
-        return Err(CoreError::invalid_as("pdf", crate::error_words::NOT_PDF, &[]));
+        return Err(CoreError::invalid_as("pdf", crate::error_words::CONTRACT_NOT_PDF, &[]));
     }
     if signers.is_empty() {
         return Err(CoreError::invalid_as("signer", crate::error_words::ADD_SIGNER, &[]));

@@ -14,12 +14,27 @@ pub struct Words {
 }
 
 impl Words {
-    /// The English text with each `{name}` replaced by its value.
+    /// The English text with each `{name}` replaced by its value, in one pass, so a
+    /// value that itself holds `{...}` (typed by the operator) is shown as typed.
     pub fn fill(&self, params: &[(&'static str, String)]) -> String {
-        let mut text = self.english.to_string();
-        for (name, value) in params {
-            text = text.replace(&format!("{{{name}}}"), value);
+        let mut text = String::with_capacity(self.english.len());
+        let mut rest = self.english;
+        while let Some(open) = rest.find('{') {
+            text.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after.find('}').and_then(|close| params.iter().find(|(name, _)| *name == &after[..close]).map(|(_, v)| (close, v)));
+            match value {
+                Some((close, v)) => {
+                    text.push_str(v);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    text.push('{');
+                    rest = after;
+                }
+            }
         }
+        text.push_str(rest);
         text
     }
 }
@@ -121,7 +136,8 @@ error_words! {
     CONTRACT_SCAN = "contract.scan": "{name} has no text that can be extracted (it looks like a scan or an image). Load the original PDF the contract was made as, or its text.";
     CONTRACT_NO_TEXT = "contract.no_text": "{name} holds almost no text; nothing would be signed.";
     CONTRACT_BAD_PDF = "contract.bad_pdf": "{name} cannot be read as a PDF ({reason}). Save it again from the program that made it.";
-    NOT_PDF = "pdf.not_pdf": "The file is not a PDF.";
+    CONTRACT_NOT_PDF = "signzy.not_pdf": "The contract file is not a PDF.";
+    DOCUMENT_NOT_PDF = "leegality.not_pdf": "The document is not a PDF.";
     ADD_SIGNER = "signzy.add_signer": "Add at least one signer.";
     LEEGALITY_WORKFLOW = "leegality.workflow": "Set the Leegality workflow (profileId) in Settings, Leegality.";
     LEEGALITY_TOO_BIG = "leegality.too_big": "The PDF is {size} MB; Leegality takes at most 15 MB.";
@@ -156,6 +172,49 @@ mod tests {
         let ids: BTreeSet<_> = ALL.iter().map(|w| w.id).collect();
         assert_eq!(ids.len(), ALL.len(), "an error id is used twice");
         assert_eq!(PHONE_EXACT.fill(&[("count", "3".into()), ("example", "055".into())]), "Use exactly 3 digits and nothing else, for example 055.");
+        // A value is shown as typed, even one that looks like a placeholder.
+        assert_eq!(
+            BASE_URL_PARSE.fill(&[("value", "{reason}".into()), ("reason", "no scheme".into())]),
+            "\"{reason}\" is not a URL (no scheme); write it in full, starting with https://."
+        );
+    }
+
+    /// Every placeholder of every template is one the code fills: a name misspelt at
+    /// a call site would leave `{name}` in the English, so the names are listed here.
+    #[test]
+    fn placeholders_are_the_ones_filled() {
+        let known = [
+            "what",
+            "value",
+            "count",
+            "example",
+            "min",
+            "max",
+            "reason",
+            "host",
+            "scheme",
+            "line",
+            "offered",
+            "document",
+            "pattern",
+            "choices",
+            "name",
+            "size",
+            "kind",
+            "width",
+            "height",
+            "min_width",
+            "min_height",
+        ];
+        for w in ALL {
+            let mut rest = w.english;
+            while let Some(open) = rest.find('{') {
+                let close = rest[open..].find('}').map(|c| open + c).unwrap_or(rest.len());
+                let name = &rest[open + 1..close];
+                assert!(known.contains(&name), "{}: unknown placeholder {{{name}}}", w.id);
+                rest = &rest[close.min(rest.len())..];
+            }
+        }
     }
 
     /// Writes the list for the window (like ts-rs does for the IPC types; CI checks

@@ -84,7 +84,7 @@ pub async fn initiate(
     let workflow = validate::required("leegality.profile_id", workflow)
         .map_err(|_| CoreError::invalid_as("leegality.profile_id", crate::error_words::LEEGALITY_WORKFLOW, &[]))?;
     if !pdf.starts_with(b"%PDF-") {
-        return Err(CoreError::invalid_as("pdf", crate::error_words::NOT_PDF, &[]));
+        return Err(CoreError::invalid_as("pdf", crate::error_words::DOCUMENT_NOT_PDF, &[]));
     }
     if pdf.len() > MAX_PDF_BYTES {
         return Err(CoreError::invalid_as("pdf", crate::error_words::LEEGALITY_TOO_BIG, &[("size", format!("{:.1}", pdf.len() as f64 / 1_048_576.0))]));

@@ -9,37 +9,46 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use signet_e2e::*;
 
-/// The English words and their Portuguese, from the UI's message modules: the
-/// `"key": "text",` lines of each `en` object and of each Portuguese one.
+/// The English words and their Portuguese: the `"key": "text",` lines of each `en`
+/// object and each Portuguese one in the UI's message modules, and the English Rust
+/// sends (error words, the provider catalog; generated into the UI's bindings, their
+/// Portuguese keyed `error.<id>` and `catalog.…`).
 fn dictionary() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/messages");
+    let ui = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib");
     let mut english = std::collections::BTreeMap::new();
     let mut portuguese = std::collections::BTreeMap::new();
-    for entry in std::fs::read_dir(&dir).expect("the UI's messages") {
-        let path = entry.unwrap().path();
+    let mut files: Vec<_> = std::fs::read_dir(ui.join("messages")).expect("the UI's messages").map(|e| e.unwrap().path()).collect();
+    files.extend([ui.join("bindings/errorWords.ts"), ui.join("bindings/catalogWords.ts")]);
+    for path in files {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         if !name.ends_with(".ts") || name.ends_with(".test.ts") {
             continue;
         }
         let source = std::fs::read_to_string(&path).unwrap();
         let mut into = None;
+        let mut prefix = "";
         for line in source.lines() {
-            if line.starts_with("export const en ") {
-                into = Some(&mut english);
+            if line.starts_with("export const en ") || line.starts_with("export const catalogWords") {
+                (into, prefix) = (Some(&mut english), "");
+            } else if line.starts_with("export const errorWords") {
+                (into, prefix) = (Some(&mut english), "error.");
             } else if line.starts_with("export const ptBR") {
-                into = Some(&mut portuguese);
+                (into, prefix) = (Some(&mut portuguese), "");
             } else if line.starts_with("};") {
                 into = None;
+            } else if line.trim().starts_with("...") || line.trim().starts_with("//") {
+                // A module spread into en/ptBR (read on its own), or a comment.
             } else if let (Some(map), Some(pair)) = (into.as_mut(), line.trim().strip_suffix(',')) {
-                if let Ok(Value::Object(o)) = serde_json::from_str::<Value>(&format!("{{{pair}}}")) {
-                    for (k, v) in o {
-                        map.insert(k, v.as_str().unwrap_or_default().to_string());
-                    }
+                let Ok(Value::Object(o)) = serde_json::from_str::<Value>(&format!("{{{pair}}}")) else {
+                    panic!("{}: a message line that does not read as JSON: {line}", path.display());
+                };
+                for (k, v) in o {
+                    map.insert(format!("{prefix}{k}"), v.as_str().unwrap_or_default().to_string());
                 }
             }
         }
     }
-    assert!(english.len() > 300, "only {} English messages were read from {}", english.len(), dir.display());
+    assert!(english.len() > 300, "only {} English messages were read from {}", english.len(), ui.display());
     english.into_iter().map(|(k, en)| (en, portuguese.get(&k).cloned().unwrap_or_default())).collect()
 }
 
@@ -132,6 +141,7 @@ async fn an_operator_whose_computer_speaks_portuguese_finds_no_english_on_any_sc
     click(&c, "[data-testid='nav-payments']").await;
     click(&c, "[data-testid='mode-bulk']").await;
     click(&c, "[data-testid='bulk-choose']").await;
+    wait_for(&c, "[data-testid='bulk-preview']").await;
     let problems = c.find_all(Locator::Css("[data-testid='bulk-problem']")).await.unwrap();
     assert_eq!(problems.len(), 2, "a row with an unknown option and one repeating an invoice");
     assert!(problems[0].text().await.unwrap().contains("não é uma opção"));
