@@ -173,20 +173,37 @@ pub async fn wait_for(c: &Client, css: &str) {
 
 /// Clicks a button, link, checkbox or option.
 pub async fn click(c: &Client, css: &str) {
-    let el = in_view(c, css).await;
-    if let Err(e) = el.click().await {
+    if let Err(e) = in_view_then(c, css, |el| async move { el.click().await }).await {
         fail(c, css, &format!("click refused: {e}")).await;
     }
 }
 
 /// Replaces what a text field holds with `value`, typed as keys.
 pub async fn type_into(c: &Client, css: &str, value: &str) {
-    let el = in_view(c, css).await;
-    if let Err(e) = el.clear().await {
+    if let Err(e) = in_view_then(c, css, |el| async move { el.clear().await }).await {
         fail(c, css, &format!("could not be cleared: {e}")).await;
     }
-    if let Err(e) = el.send_keys(value).await {
+    if let Err(e) = in_view_then(c, css, |el| async move { el.send_keys(value).await }).await {
         fail(c, css, &format!("typing refused: {e}")).await;
+    }
+}
+
+/// Brings `css` into view and acts on it. WebDriver refuses an action on an element
+/// that has moved out of view meanwhile (a list above it loaded after the scroll,
+/// as on a small window), and a refused action did nothing, so it is tried again
+/// from the scroll, a few times.
+async fn in_view_then<F, Fut>(c: &Client, css: &str, act: F) -> Result<(), fantoccini::error::CmdError>
+where
+    F: Fn(Element) -> Fut,
+    Fut: std::future::Future<Output = Result<(), fantoccini::error::CmdError>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match act(in_view(c, css).await).await {
+            Err(_) if tries < 3 => tokio::time::sleep(Duration::from_millis(300)).await,
+            done => return done,
+        }
     }
 }
 
