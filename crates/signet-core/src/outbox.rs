@@ -14,7 +14,7 @@ use crate::group_commit::GroupCommit;
 use crate::store::StoredOverride;
 use crate::store::{OperationRecord, OperationStatus, Store};
 use crate::team::claims::{Claim, Mode};
-use crate::team::{BusinessKey, ClaimHolder};
+use crate::team::{BusinessKey, ClaimHolder, Team};
 
 /// What an operation is, before it is sent.
 pub struct NewOperation<'a> {
@@ -142,24 +142,64 @@ async fn check_team(
         None => lock(db)?.team_for(op.profile_id),
     };
     let (Some(claim), Some(team)) = (&op.claim, team) else { return Ok(Ok(TeamCheck::Clear)) };
-    let mode = if claim.again { Mode::Next { offline: false } } else { Mode::First };
     // A bulk row's usual claim goes with the rows claiming beside it; anything but a
     // plain grant is then settled by the claim on its own, below.
-    if let (Some(group), Mode::First) = (group, mode) {
+    if let (Some(group), false) = (group, claim.again) {
         if group.claim_first(claim, key).await {
             return Ok(Ok(TeamCheck::Clear));
         }
     }
+    claim_alone(db, &team, claim, op.unchecked, key, on_unreachable).await
+}
+
+/// The claim on its own: finds the holder, applies the takeover rule, or says what
+/// to do while the team store cannot be reached.
+async fn claim_alone(
+    db: &Mutex<Store>,
+    team: &Team,
+    claim: &BusinessKey,
+    unchecked: bool,
+    key: &str,
+    on_unreachable: OnUnreachable,
+) -> Result<std::result::Result<TeamCheck, ClaimHolder>> {
+    let mode = if claim.again { Mode::Next { offline: false } } else { Mode::First };
     let known = |k: &str| lock(db).ok().and_then(|s| s.operation(k).ok().flatten()).is_some();
     match team.claim(claim, key, mode, if claim.again { "sent again on purpose" } else { "" }, known).await {
         Ok(Claim::Granted) => Ok(Ok(TeamCheck::Clear)),
         Ok(Claim::Held(holder)) => Ok(Err(holder)),
-        Err(CoreError::TeamUnreachable(why)) if op.unchecked => Ok(Ok(TeamCheck::Unchecked(why))),
+        Err(CoreError::TeamUnreachable(why)) if unchecked => Ok(Ok(TeamCheck::Unchecked(why))),
         Err(CoreError::TeamUnreachable(why)) if on_unreachable == OnUnreachable::Wait => Ok(Ok(TeamCheck::Wait(why))),
         Err(CoreError::TeamUnreachable(why)) => Err(CoreError::TeamUnreachable(format!(
             "The team store cannot be reached ({why}), so Signet cannot check that no other desk already sent this. Nothing was sent. Try again when it is back, or send it without the check (recorded, and shown to the team)."
         ))),
         Err(e) => Err(e),
+    }
+}
+
+/// Writes down what the team store said, in the transaction that records the
+/// operation or (for a bulk row whose first claim was not granted) right after it.
+fn record_team_check(store: &Store, key: &str, check: &std::result::Result<TeamCheck, ClaimHolder>, claim: Option<&BusinessKey>) -> Result<()> {
+    match check {
+        // Held by another desk: recorded as not sent (a bulk row shows why).
+        Err(holder) => {
+            let response = serde_json::to_value(CoreError::ClaimedElsewhere(Box::new(holder.clone())).body()).unwrap_or_default();
+            store.finish_operation(key, OperationStatus::Failed, &response, &now())
+        }
+        Ok(TeamCheck::Wait(why)) => {
+            let response = serde_json::json!({ "code": "team_unreachable", "message": why });
+            store.wait_operation(key, &response, &now(), &retry_time(2))
+        }
+        Ok(TeamCheck::Unchecked(why)) => {
+            let claim = claim.expect("an unchecked send has a key");
+            store.record_team_override(&StoredOverride {
+                operation_key: key.to_string(),
+                scope: claim.scope.clone(),
+                business_key: claim.key.clone(),
+                at: now(),
+                note: why.clone(),
+            })
+        }
+        Ok(TeamCheck::Clear) => Ok(()),
     }
 }
 
@@ -177,7 +217,6 @@ where
     Fut: Future<Output = std::result::Result<T, ProviderError>>,
 {
     let key = uuid::Uuid::new_v4().to_string();
-    let team = check_team(db, group, &op, &key, on_unreachable).await?;
     let at = now();
     let claim_json = op.claim.as_ref().map(|c| serde_json::to_string(c).expect("a business key serializes"));
     let record = OperationRecord {
@@ -186,7 +225,7 @@ where
         kind: op.kind.into(),
         profile_id: op.profile_id.into(),
         subject: op.subject.into(),
-        request: op.request,
+        request: op.request.clone(),
         status: OperationStatus::Pending,
         response: None,
         created_at: at.clone(),
@@ -195,47 +234,57 @@ where
         retry_at: None,
         checkable_with: None,
     };
-    let subject = op.subject.to_string();
-    let (recorded_key, recorded_team, recorded_claim) = (key.clone(), team.clone(), op.claim.clone());
-    write_durably(db, group, move |store| {
-        let key = &recorded_key;
-        store.insert_operation(&record)?;
-        if let Some(claim) = &claim_json {
-            store.set_operation_claim(key, claim)?;
+    let recorded_key = key.clone();
+    let record_with = move |check: std::result::Result<TeamCheck, ClaimHolder>, claim: Option<BusinessKey>| {
+        move |store: &Store| {
+            store.insert_operation(&record)?;
+            if let Some(claim) = &claim_json {
+                store.set_operation_claim(&recorded_key, claim)?;
+            }
+            link(store, &recorded_key)?;
+            record_team_check(store, &recorded_key, &check, claim.as_ref())
         }
-        link(store, key)?;
-        match &recorded_team {
-            // Held by another desk: recorded as not sent (a bulk row shows why).
-            Err(holder) => {
-                let response = serde_json::to_value(CoreError::ClaimedElsewhere(Box::new(holder.clone())).body()).unwrap_or_default();
-                store.finish_operation(key, OperationStatus::Failed, &response, &now())?;
+    };
+    let team = match (group, group.and_then(GroupCommit::team), &op.claim) {
+        // A bulk row in team mode: its usual first claim and its record go at the
+        // same time, since each waits on its own database's commit. The row is sent
+        // only once both are done; a claim not granted is then settled on its own
+        // and written down after the record (a crash in between leaves the record
+        // pending, so it is reported unknown, never sent blindly).
+        (Some(group), Some(team_store), Some(claim)) if !claim.again => {
+            let (granted, recorded) = futures::join!(group.claim_first(claim, &key), group.write(record_with(Ok(TeamCheck::Clear), None)));
+            recorded?;
+            let team = if granted { Ok(Ok(TeamCheck::Clear)) } else { claim_alone(db, &team_store, claim, op.unchecked, &key, on_unreachable).await };
+            let team = match team {
+                Ok(team) => team,
+                Err(e) => {
+                    // No claim, so nothing was sent: the row goes back to waiting for
+                    // its turn, as if it had never been recorded.
+                    let unsent = key.clone();
+                    group.write(move |s| s.forget_unsent_operation(&unsent)).await?;
+                    return Err(e);
+                }
+            };
+            if !matches!(team, Ok(TeamCheck::Clear)) {
+                let (settled_key, check, claim) = (key.clone(), team.clone(), op.claim.clone());
+                group.write(move |s| record_team_check(s, &settled_key, &check, claim.as_ref())).await?;
             }
-            Ok(TeamCheck::Wait(why)) => {
-                let response = serde_json::json!({ "code": "team_unreachable", "message": why });
-                store.wait_operation(key, &response, &now(), &retry_time(2))?;
-            }
-            Ok(TeamCheck::Unchecked(why)) => {
-                let claim = recorded_claim.as_ref().expect("an unchecked send has a key");
-                store.record_team_override(&StoredOverride {
-                    operation_key: key.clone(),
-                    scope: claim.scope.clone(),
-                    business_key: claim.key.clone(),
-                    at: now(),
-                    note: why.clone(),
-                })?;
-            }
-            Ok(TeamCheck::Clear) => {}
+            team
         }
-        Ok(())
-    })
-    .await?;
+        _ => {
+            let team = check_team(db, group, &op, &key, on_unreachable).await?;
+            write_durably(db, group, record_with(team.clone(), op.claim.clone())).await?;
+            team
+        }
+    };
     match team {
         Err(holder) => return Err(CoreError::ClaimedElsewhere(Box::new(holder))),
         Ok(TeamCheck::Wait(why)) => {
             return Err(CoreError::Waiting {
                 operation_key: key.clone(),
                 message: format!(
-                    "The team store cannot be reached ({why}), so Signet cannot yet check that no other desk sent {subject}. Nothing was sent; it waits and goes by itself once the team store is back (Activity lists it as waiting)."
+                    "The team store cannot be reached ({why}), so Signet cannot yet check that no other desk sent {}. Nothing was sent; it waits and goes by itself once the team store is back (Activity lists it as waiting).",
+                    op.subject
                 ),
             })
         }

@@ -116,6 +116,19 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a pending operation that was recorded but never sent (a bulk row's
+    /// team claim could not be made): its bulk row, if any, goes back to "not sent
+    /// yet" so a resumed run sends it, and nothing of it is left to replicate.
+    pub fn forget_unsent_operation(&self, key: &str) -> Result<()> {
+        let pending = self.conn().query_row("SELECT count(*) FROM operations WHERE key = ?1 AND status = 'pending'", [key], |r| r.get::<_, i64>(0))?;
+        if pending == 1 {
+            self.conn().execute("UPDATE bulk_rows SET operation_key = NULL WHERE operation_key = ?1", [key])?;
+            self.conn().execute("DELETE FROM team_queue WHERE entity = 'operation' AND key = ?1", [key])?;
+            self.conn().execute("DELETE FROM operations WHERE key = ?1", [key])?;
+        }
+        Ok(())
+    }
+
     pub fn finish_operation(&self, key: &str, status: OperationStatus, response: &serde_json::Value, at: &str) -> Result<()> {
         self.conn().prepare_cached("UPDATE operations SET status = ?2, response = ?3, updated_at = ?4, retry_at = NULL WHERE key = ?1")?.execute(params![
             key,
