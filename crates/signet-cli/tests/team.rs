@@ -88,6 +88,21 @@ fn received(sb: &Sandbox, invoice: &str) -> usize {
         .count()
 }
 
+/// The team store's operations: how many were sent, whether each is there once, and
+/// how many of the rest are anything but "never sent" (a claim not made, so nothing left).
+const OPERATIONS_ACCOUNTED: &str = "SELECT count(*) FILTER (WHERE status = 'sent'), count(DISTINCT key) = count(*),
+    count(*) FILTER (WHERE status <> 'sent' AND response->>'code' IS DISTINCT FROM 'never_sent') FROM signet.operations";
+
+/// `received` for every invoice at once, in one pass over the journal.
+fn received_per_invoice(sb: &Sandbox) -> std::collections::HashMap<String, usize> {
+    let mut seen = std::collections::HashMap::new();
+    for e in sb.journal().iter().filter(|e| e.method == "POST" && e.path.ends_with("/payment-requests") && e.status.is_none_or(|s| s < 300)) {
+        let body: Value = serde_json::from_str(&e.body).unwrap_or_default();
+        *seen.entry(body["invoiceGuid"].as_str().unwrap_or_default().to_string()).or_insert(0) += 1;
+    }
+    seen
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn twenty_desks_racing_for_the_same_two_hundred_invoices_send_each_once() {
     let pg = TestPg::start();
@@ -172,7 +187,9 @@ async fn postgresql_killed_in_the_middle_of_a_bulk_run_loses_and_doubles_nothing
     let counts: Vec<usize> = invoices.iter().map(|inv| received(&sb, inv)).collect();
     assert!(counts.iter().all(|&n| n == 1), "each invoice exactly once: {:?}", counts.iter().enumerate().filter(|(_, &n)| n != 1).collect::<Vec<_>>());
     ok(signet(dir.path(), &env, &["team", "sync"]));
-    assert_eq!(pg.psql("signet", "SELECT count(*) FILTER (WHERE status = 'sent'), count(DISTINCT key) FROM signet.operations"), "300|300");
+    // Every invoice's send, once; besides them only rows recorded while the store
+    // died and never sent (their claims were not made), each saying so.
+    assert_eq!(pg.psql("signet", OPERATIONS_ACCOUNTED), "300|t|0");
     // One claim per invoice, except where PostgreSQL died after committing a claim
     // but before the desk heard of it: that operation was never recorded (so never
     // sent), and the resumed run took the key over with a second attempt, saying so.
@@ -222,8 +239,73 @@ async fn a_desk_offline_for_a_thousand_sends_catches_up_even_when_killed_mid_rep
     let finished = ok(signet(dir.path(), &env, &["team", "sync"]));
     assert_eq!(finished["remaining"], 0, "{finished}");
     println!("catch-up killed after {partial} operations, then finished");
-    assert_eq!(pg.psql("signet", "SELECT count(*), count(DISTINCT key), count(*) FILTER (WHERE status = 'sent') FROM signet.operations"), "1000|1000|1000");
+    // The refused run's rows in flight are there too, as never sent.
+    assert_eq!(pg.psql("signet", OPERATIONS_ACCOUNTED), "1000|t|0");
     // Each unchecked send is shown to the team as such.
     assert_eq!(pg.psql("signet", "SELECT count(*) FROM signet.claims WHERE offline_override"), "1000");
     assert!(invoices.iter().all(|inv| received(&sb, inv) == 1));
+}
+
+/// A team-mode bulk run killed with SIGKILL again and again (a row's claim and its
+/// record are in flight together at most moments), then run to the end: every
+/// invoice reaches the Sandbox at most once, every row is accounted for, rows left
+/// unknown are at most those in flight at each kill, and the team store holds one
+/// claim per invoice, apart from takeovers it names.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_bulk_run_killed_again_and_again_sends_each_invoice_at_most_once() {
+    // More rows than the kill loop can send (at most 12 x 480 ms at 400 rows/s).
+    const ROWS: usize = 3000;
+    const KILLS: u64 = 12;
+    let pg = TestPg::start();
+    let team_url = team_store(&pg, &["caio".to_string()], "Branch C");
+    let sb = Sandbox::start(SandboxConfig { faults: Faults { latency_ms: 10, ..Faults::default() }, ..Default::default() }).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let env = desk(dir.path(), &team_url, &sb.base_url(), "caio");
+    let invoices: Vec<String> = (0..ROWS).map(|i| format!("7d000000-0000-4000-8000-{i:012}")).collect();
+    let file = csv(dir.path(), &invoices);
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_signet"))
+            .args(["payment-request", "bulk", file.to_str().unwrap(), "--concurrency", "4", "--json"])
+            .env("SIGNET_DATA_DIR", dir.path())
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/signet-test-bus")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut kills = 0;
+    for i in 0..KILLS {
+        let mut child = run();
+        // Spread over the run: 150 to 480 ms after the start, once it is sending.
+        std::thread::sleep(Duration::from_millis(150 + (i * 97) % 330));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+        let twice: Vec<(String, usize)> = received_per_invoice(&sb).into_iter().filter(|(_, n)| *n > 1).collect();
+        assert!(twice.is_empty(), "sent twice after kill {i}: {twice:?}");
+    }
+    let last = signet(dir.path(), &env, &["payment-request", "bulk", file.to_str().unwrap(), "--concurrency", "4"]);
+    let done = json(&last);
+    assert_eq!(done["finished"], true, "{done}");
+    // Exit 4 says some rows are unknown and need checking.
+    assert_eq!(last.status.code(), Some(if done["unknown"] == 0 { 0 } else { 4 }), "{done}");
+    let (sent, unknown) = (done["sent"].as_u64().unwrap(), done["unknown"].as_u64().unwrap());
+    assert_eq!(sent + unknown, ROWS as u64, "every row accounted for: {done}");
+    assert!(unknown <= 4 * kills, "at most the rows in flight at each of {kills} kills: {done}");
+    let received = received_per_invoice(&sb);
+    let received_once = received.values().filter(|&&n| n == 1).count() as u64;
+    assert!(received.values().all(|&n| n == 1), "an invoice was sent twice");
+    assert!(received.keys().all(|inv| invoices.contains(inv)), "an invoice not in the file was sent");
+    assert!(sent <= received_once && received_once <= sent + unknown, "received {received_once}: {done}");
+    // Each invoice is claimed once, unless a claim was made for a row that was never
+    // recorded (killed in between), which the resumed run took over and said so.
+    assert_eq!(
+        pg.psql("signet", "SELECT count(DISTINCT business_key), count(*) FILTER (WHERE attempt > 1 AND note NOT LIKE 'taken over:%') FROM signet.claims"),
+        format!("{ROWS}|0")
+    );
+    println!("team bulk kill loop: {KILLS} runs, {kills} killed; {received_once} invoices received once, {unknown} unknown");
 }

@@ -163,7 +163,8 @@ async fn claim_alone(
     on_unreachable: OnUnreachable,
 ) -> Result<std::result::Result<TeamCheck, ClaimHolder>> {
     let mode = if claim.again { Mode::Next { offline: false } } else { Mode::First };
-    let known = |k: &str| lock(db).ok().and_then(|s| s.operation(k).ok().flatten()).is_some();
+    // An operation of ours failed as never sent does not hold its claim.
+    let known = |k: &str| lock(db).ok().and_then(|s| s.operation(k).ok().flatten()).is_some_and(|op| !op.never_sent());
     match team.claim(claim, key, mode, if claim.again { "sent again on purpose" } else { "" }, known).await {
         Ok(Claim::Granted) => Ok(Ok(TeamCheck::Clear)),
         Ok(Claim::Held(holder)) => Ok(Err(holder)),
@@ -258,16 +259,24 @@ where
             let team = match team {
                 Ok(team) => team,
                 Err(e) => {
-                    // No claim, so nothing was sent: the row goes back to waiting for
-                    // its turn, as if it had never been recorded.
-                    let unsent = key.clone();
-                    group.write(move |s| s.forget_unsent_operation(&unsent)).await?;
+                    // No claim, so nothing was sent: recorded as such, and the row goes
+                    // back to waiting for its turn. A failure to write that is logged;
+                    // the operator needs the claim's error.
+                    let (unsent, why) = (key.clone(), e.to_string());
+                    if let Err(w) = group.write(move |s| s.mark_never_sent(&unsent, &why, &now()).map(drop)).await {
+                        tracing::error!(operation = %key, "could not record that it was never sent: {w}");
+                    }
                     return Err(e);
                 }
             };
             if !matches!(team, Ok(TeamCheck::Clear)) {
                 let (settled_key, check, claim) = (key.clone(), team.clone(), op.claim.clone());
-                group.write(move |s| record_team_check(s, &settled_key, &check, claim.as_ref())).await?;
+                match group.write(move |s| record_team_check(s, &settled_key, &check, claim.as_ref())).await {
+                    // Held elsewhere: not sent either way, and the operator needs to know by whom.
+                    Err(w) if team.is_err() => tracing::error!(operation = %key, "could not record that another desk holds it: {w}"),
+                    // An override not on record is not sent.
+                    written => written?,
+                }
             }
             team
         }

@@ -313,3 +313,93 @@ async fn a_newer_schema_and_an_untrusted_certificate_are_refused_with_what_to_do
     let e = over_tls(&ca_cert.pem()).identity().await.unwrap_err();
     assert!(e.to_string().contains("newer Signet") && e.to_string().contains("Update Signet"), "{e}");
 }
+
+/// A desk stopped while a bulk row's claim was in flight (the claim and the row's
+/// record are made together) leaves the row recorded and, after the restart,
+/// unknown. Resuming asks the team store: a row no claim carries never left and is
+/// sent now, once; a claimed row may have left and stays unknown; a row sent without
+/// the check on the operator's word (no claim at all) stays unknown too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_bulk_run_stopped_between_claim_and_record_sends_only_the_rows_never_claimed() {
+    use signet_core::bulk::{self, Control};
+    use signet_core::store::StoredOverride;
+    use signet_core::team::claims::{Claim, Mode};
+    use signet_core::team::BusinessKey;
+
+    let pg = TestPg::start();
+    team_store(&pg).await;
+    let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let kpay = signet_core::clients::kpay(&signet_sandbox::provider_access(ProviderId::Mykaarma, &sb.base_url()), quick()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    let team = team::activate(&mut store, PROFILE, Some(Ok(access(&pg, "ana")))).unwrap().expect("in team mode");
+    let dept = demo::DEPARTMENT_SERVICE;
+    let invoices = ["7f000000-0000-4000-8000-000000000001", "7f000000-0000-4000-8000-000000000002", "7f000000-0000-4000-8000-000000000003"];
+    let csv = format!("department,invoice,options\n{}", invoices.iter().map(|i| format!("{dept},{i},email\n")).collect::<String>());
+    let parsed = bulk::parse_csv(csv.as_bytes()).unwrap();
+    let (run_id, _) = bulk::open_run(&store, PROFILE, "stopped.csv", csv.as_bytes(), &parsed).unwrap();
+
+    // What the stopped desk left: each row recorded (pending, with the key it
+    // claims) and linked; the second row's claim reached the team store, the third
+    // row went without the check.
+    let mut keys = Vec::new();
+    for (row, invoice) in parsed.iter().zip(invoices) {
+        let key = uuid::Uuid::new_v4().to_string();
+        let claim = BusinessKey::new(payments::CLAIM_SCOPE, &payments::claim_key(dept, invoice), false);
+        let at = outbox::now();
+        store
+            .atomically(|s| {
+                s.insert_operation(&OperationRecord {
+                    key: key.clone(),
+                    area: payments::AREA.into(),
+                    kind: payments::SEND_KIND.into(),
+                    profile_id: PROFILE.into(),
+                    subject: invoice.into(),
+                    request: serde_json::json!({ "departmentUuid": dept, "body": request(invoice), "bulkRun": run_id, "row": row.row_no }),
+                    status: OperationStatus::Pending,
+                    response: None,
+                    created_at: at.clone(),
+                    updated_at: at.clone(),
+                    attempts: 1,
+                    retry_at: None,
+                    checkable_with: None,
+                })?;
+                s.set_operation_claim(&key, &serde_json::to_string(&claim).unwrap())?;
+                assert!(s.link_bulk_row(&run_id, row.row_no, &key)?);
+                Ok(())
+            })
+            .unwrap();
+        keys.push((key, claim));
+    }
+    let granted = team.claim(&keys[1].1, &keys[1].0, Mode::First, "", |_| true).await.unwrap();
+    assert!(matches!(granted, Claim::Granted));
+    store
+        .record_team_override(&StoredOverride {
+            operation_key: keys[2].0.clone(),
+            scope: keys[2].1.scope.clone(),
+            business_key: keys[2].1.key.clone(),
+            at: outbox::now(),
+            note: "the team store was down".into(),
+        })
+        .unwrap();
+    // The restart: the process that recorded them is gone.
+    let file = dir.path().join(signet_core::store::DATABASE_FILE);
+    rusqlite::Connection::open(&file).unwrap().execute("UPDATE operations SET owner_pid = NULL", []).unwrap();
+    assert_eq!(outbox::recover_interrupted(&store).unwrap(), 3);
+
+    let db = Arc::new(Mutex::new(store));
+    let done = bulk::execute(&db, &kpay, PROFILE, &run_id, 2, &Control::default(), |_| {}).await.unwrap();
+    assert_eq!((done.sent, done.unknown, done.failed, done.finished()), (1, 2, 0, true), "{done:?}");
+    assert_eq!(invoices.map(|i| received(&sb, i)), [1, 0, 0], "only the row never claimed was sent");
+    let store = db.lock().unwrap();
+    let first = store.operation(&keys[0].0).unwrap().unwrap();
+    assert!(first.never_sent(), "{first:?}");
+    assert_eq!(first.response_code(), Some("never_sent"));
+    for (key, _) in &keys[1..] {
+        assert_eq!(store.operation(key).unwrap().unwrap().status, OperationStatus::Unknown);
+    }
+    // The row's new operation took the invoice's claim over from the one never sent.
+    let claims =
+        pg.psql("signet", &format!("SELECT attempt, note LIKE 'taken over:%' FROM signet.claims WHERE business_key LIKE '%{}' ORDER BY attempt", invoices[0]));
+    assert_eq!(claims, "1|f", "the first claim was never made, so the new one is the first");
+}

@@ -24,6 +24,10 @@ pub enum OperationStatus {
     Waiting,
 }
 
+/// The response code of an operation failed because it certainly never left this
+/// desk (see `Store::mark_never_sent`).
+pub const NEVER_SENT: &str = "never_sent";
+
 impl OperationStatus {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -68,6 +72,18 @@ pub struct OperationRecord {
     pub retry_at: Option<String>,
     /// The provider that can be asked whether it arrived, if its outcome is unknown.
     pub checkable_with: Option<String>,
+}
+
+impl OperationRecord {
+    /// The code its recorded response carries (`interrupted`, `never_sent`, a provider's).
+    pub fn response_code(&self) -> Option<&str> {
+        self.response.as_ref()?.get("code")?.as_str()
+    }
+
+    /// Failed because it certainly never left this desk.
+    pub fn never_sent(&self) -> bool {
+        self.status == OperationStatus::Failed && self.response_code() == Some(NEVER_SENT)
+    }
 }
 
 const COLUMNS: &str = "key, area, kind, profile_id, subject, request, status, response, created_at, updated_at, attempts, retry_at";
@@ -116,17 +132,20 @@ impl Store {
         Ok(())
     }
 
-    /// Removes a pending operation that was recorded but never sent (a bulk row's
-    /// team claim could not be made): its bulk row, if any, goes back to "not sent
-    /// yet" so a resumed run sends it, and nothing of it is left to replicate.
-    pub fn forget_unsent_operation(&self, key: &str) -> Result<()> {
-        let pending = self.conn().query_row("SELECT count(*) FROM operations WHERE key = ?1 AND status = 'pending'", [key], |r| r.get::<_, i64>(0))?;
-        if pending == 1 {
-            self.conn().execute("UPDATE bulk_rows SET operation_key = NULL WHERE operation_key = ?1", [key])?;
-            self.conn().execute("DELETE FROM team_queue WHERE entity = 'operation' AND key = ?1", [key])?;
-            self.conn().execute("DELETE FROM operations WHERE key = ?1", [key])?;
+    /// Fails a pending or unknown operation that certainly never reached the
+    /// provider (its team claim was never granted, and a send waits for it), saying
+    /// why; its bulk row, if any, goes back to "not sent yet" so a resumed run sends
+    /// it. The record stays, so the team's history shows it too. Run it inside a
+    /// transaction. False if the operation was neither pending nor unknown.
+    pub fn mark_never_sent(&self, key: &str, message: &str, at: &str) -> Result<bool> {
+        let Some(op) = self.operation(key)? else { return Ok(false) };
+        if !matches!(op.status, OperationStatus::Pending | OperationStatus::Unknown) {
+            return Ok(false);
         }
-        Ok(())
+        let response = serde_json::json!({ "code": NEVER_SENT, "message": message, "previous": op.response });
+        self.finish_operation(key, OperationStatus::Failed, &response, at)?;
+        self.conn().prepare_cached("UPDATE bulk_rows SET operation_key = NULL WHERE operation_key = ?1")?.execute([key])?;
+        Ok(true)
     }
 
     pub fn finish_operation(&self, key: &str, status: OperationStatus, response: &serde_json::Value, at: &str) -> Result<()> {
