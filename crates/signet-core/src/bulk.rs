@@ -280,9 +280,6 @@ pub async fn execute(
     check_concurrency(concurrency)?;
     // The rows in flight share their durable commits (see group_commit).
     let group = GroupCommit::new(db.clone(), profile_id)?;
-    if let Some(team) = group.team() {
-        settle_rows_never_claimed(db, &team, run_id).await?;
-    }
     let rows = lock(db)?.bulk_rows(run_id)?;
     let todo: Vec<StoredBulkRow> = rows.into_iter().filter(|r| r.problem.is_none() && r.operation_key.is_none()).collect();
     let started = Instant::now();
@@ -388,45 +385,6 @@ pub async fn execute(
     }
     report(true)?;
     Ok(p)
-}
-
-/// In team mode a row's claim and its record are made at the same time, so a desk
-/// stopped in between leaves the row recorded, and unknown after the restart. The
-/// row is sent only once its claim is granted, so if no claim in the team store
-/// carries its operation it never left: it is recorded as never sent and goes back
-/// to "not sent yet". A row sent without the check on the operator's word has no
-/// claim and is left alone. If the team store cannot be asked, such rows stay unknown.
-async fn settle_rows_never_claimed(db: &Arc<Mutex<Store>>, team: &crate::team::Team, run_id: &str) -> Result<()> {
-    let interrupted: Vec<(crate::team::BusinessKey, String)> = {
-        let store = lock(db)?;
-        let mut found = Vec::new();
-        for key in store.bulk_rows(run_id)?.into_iter().filter(|r| r.status.as_deref() == Some("unknown")).filter_map(|r| r.operation_key) {
-            let interrupted = store.operation(&key)?.is_some_and(|op| op.response_code() == Some("interrupted"));
-            let claim = store.operation_claim(&key)?.and_then(|c| serde_json::from_str(&c).ok());
-            // Sent without the check, on the operator's word: no claim was ever asked for.
-            let overridden = store.team_override(&key)?.is_some();
-            if let (true, false, Some(claim)) = (interrupted, overridden, claim) {
-                found.push((claim, key));
-            }
-        }
-        found
-    };
-    if interrupted.is_empty() {
-        return Ok(());
-    }
-    let claimed = match team.claimed_operations(&interrupted).await {
-        Ok(claimed) => claimed,
-        Err(e) => {
-            tracing::warn!(rows = interrupted.len(), "cannot ask the team store which interrupted rows were claimed; they stay unknown: {e}");
-            return Ok(());
-        }
-    };
-    let never: Vec<&String> = interrupted.iter().map(|(_, key)| key).filter(|key| !claimed.contains(*key)).collect();
-    let at = outbox::now();
-    let why = "Signet stopped before this row's team claim was made, so it was never sent; the run sends it when resumed.";
-    lock(db)?.atomically(|s| never.iter().try_for_each(|key| s.mark_never_sent(key, why, &at).map(drop)))?;
-    tracing::info!(rows = never.len(), of = interrupted.len(), "interrupted rows that were never claimed go back to not sent yet");
-    Ok(())
 }
 
 /// The run's outcome per row, as CSV: row, invoice, outcome, links, error, operation.

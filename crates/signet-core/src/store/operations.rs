@@ -132,14 +132,14 @@ impl Store {
         Ok(())
     }
 
-    /// Fails a pending or unknown operation that certainly never reached the
-    /// provider (its team claim was never granted, and a send waits for it), saying
-    /// why; its bulk row, if any, goes back to "not sent yet" so a resumed run sends
-    /// it. The record stays, so the team's history shows it too. Run it inside a
-    /// transaction. False if the operation was neither pending nor unknown.
+    /// Fails a pending operation that certainly never reached the provider (its
+    /// team claim failed, and a send waits for it), saying why; its bulk row, if
+    /// any, goes back to "not sent yet" so a resumed run sends it. The record stays,
+    /// so the team's history shows it too. Run it inside a transaction. False if the
+    /// operation was not pending.
     pub fn mark_never_sent(&self, key: &str, message: &str, at: &str) -> Result<bool> {
         let Some(op) = self.operation(key)? else { return Ok(false) };
-        if !matches!(op.status, OperationStatus::Pending | OperationStatus::Unknown) {
+        if op.status != OperationStatus::Pending {
             return Ok(false);
         }
         let response = serde_json::json!({ "code": NEVER_SENT, "message": message, "previous": op.response });

@@ -101,32 +101,6 @@ impl Team {
         result
     }
 
-    /// Of these operations (each with the business key it claimed), the ones a claim
-    /// in the team store carries. A bulk row is sent only once its claim is granted,
-    /// so an operation no claim carries never left its desk.
-    pub async fn claimed_operations(&self, ops: &[(BusinessKey, String)]) -> Result<std::collections::HashSet<String>> {
-        let result = self.claimed_operations_once(ops).await;
-        if matches!(result, Err(CoreError::TeamUnreachable(_))) {
-            self.forget().await;
-        }
-        result
-    }
-
-    async fn claimed_operations_once(&self, ops: &[(BusinessKey, String)]) -> Result<std::collections::HashSet<String>> {
-        let (client, _) = self.connected().await?;
-        let scopes: Vec<&str> = ops.iter().map(|(k, _)| k.scope.as_str()).collect();
-        let business_keys: Vec<&str> = ops.iter().map(|(k, _)| k.key.as_str()).collect();
-        // By (scope, business key), which the unique constraint indexes.
-        let rows = client
-            .query_typed(
-                "SELECT c.operation_key FROM signet.claims c JOIN unnest($1::text[], $2::text[]) AS t(s, k) ON c.scope = t.s AND c.business_key = t.k",
-                &[(&scopes, Type::TEXT_ARRAY), (&business_keys, Type::TEXT_ARRAY)],
-            )
-            .await
-            .map_err(|e| db_error("the team store could not be asked about the claims", e))?;
-        Ok(rows.iter().map(|r| r.get::<_, String>(0)).filter(|k| ops.iter().any(|(_, op)| op == k)).collect())
-    }
-
     async fn claim_first_many_once(&self, keys: &[(BusinessKey, String)]) -> Result<Vec<bool>> {
         let (client, me) = self.connected().await?;
         let desk = uuid::Uuid::parse_str(&me.desk_id).map_err(|e| CoreError::Conflict(format!("this desk's id is not a UUID: {e}")))?;
