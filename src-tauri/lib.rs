@@ -9,6 +9,7 @@ mod instance;
 pub mod logging;
 mod notify;
 mod state;
+mod webkit_tuning;
 
 pub use error::IpcError;
 pub use state::{AppPaths, AppState};
@@ -226,6 +227,7 @@ fn refuse_to_start(app: &tauri::AppHandle, problem: String) {
 
 pub fn run() {
     commands::status::STARTED.get_or_init(std::time::Instant::now);
+    webkit_tuning::apply();
     builder(tauri::Builder::default())
         .setup(|app| {
             let paths = AppPaths::resolve(app.handle())?;
