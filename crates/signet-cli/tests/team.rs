@@ -70,6 +70,21 @@ fn desk(dir: &Path, team_url: &str, sandbox: &str, role: &str) -> Vec<(&'static 
     env
 }
 
+/// `signet payment-request bulk FILE --json` started and left running, its output
+/// going to `output()` (piped to read it, or null).
+fn bulk_in_background(data: &Path, env: &[(&str, String)], file: &Path, concurrency: &str, output: fn() -> Stdio) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_signet"))
+        .args(["payment-request", "bulk", file.to_str().unwrap(), "--concurrency", concurrency, "--json"])
+        .env("SIGNET_DATA_DIR", data)
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/signet-test-bus")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(output())
+        .stderr(output())
+        .spawn()
+        .unwrap()
+}
+
 fn csv(dir: &Path, invoices: &[String]) -> PathBuf {
     let path = dir.join("invoices.csv");
     let mut file = String::from("department,invoice,options\n");
@@ -157,16 +172,7 @@ async fn postgresql_killed_in_the_middle_of_a_bulk_run_loses_and_doubles_nothing
     let invoices: Vec<String> = (0..300).map(|i| format!("7b000000-0000-4000-8000-{i:012}")).collect();
     let file = csv(dir.path(), &invoices);
 
-    let run = Command::new(env!("CARGO_BIN_EXE_signet"))
-        .args(["payment-request", "bulk", file.to_str().unwrap(), "--concurrency", "2", "--json"])
-        .env("SIGNET_DATA_DIR", dir.path())
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/signet-test-bus")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let run = bulk_in_background(dir.path(), &env, &file, "2", Stdio::piped);
     // Let some rows go, then kill the team store as a crash would.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while invoices.iter().filter(|inv| received(&sb, inv) > 0).count() < 40 {
@@ -263,18 +269,7 @@ async fn a_team_bulk_run_killed_again_and_again_sends_each_invoice_at_most_once(
     let env = desk(dir.path(), &team_url, &sb.base_url(), "caio");
     let invoices: Vec<String> = (0..ROWS).map(|i| format!("7d000000-0000-4000-8000-{i:012}")).collect();
     let file = csv(dir.path(), &invoices);
-    let run = || {
-        Command::new(env!("CARGO_BIN_EXE_signet"))
-            .args(["payment-request", "bulk", file.to_str().unwrap(), "--concurrency", "4", "--json"])
-            .env("SIGNET_DATA_DIR", dir.path())
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/signet-test-bus")
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
-    };
+    let run = || bulk_in_background(dir.path(), &env, &file, "4", Stdio::null);
     let mut kills = 0;
     for i in 0..KILLS {
         let mut child = run();
