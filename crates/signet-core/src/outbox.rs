@@ -238,10 +238,7 @@ where
     let recorded_key = key.clone();
     let record_with = move |check: std::result::Result<TeamCheck, ClaimHolder>, claim: Option<BusinessKey>| {
         move |store: &Store| {
-            store.insert_operation(&record)?;
-            if let Some(claim) = &claim_json {
-                store.set_operation_claim(&recorded_key, claim)?;
-            }
+            store.insert_claiming_operation(&record, claim_json.as_deref())?;
             link(store, &recorded_key)?;
             record_team_check(store, &recorded_key, &check, claim.as_ref())
         }

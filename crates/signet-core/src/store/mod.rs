@@ -40,6 +40,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0008_team_replication.sql")),
         M::up(include_str!("../../migrations/0009_evidence_archive.sql")),
         M::up(include_str!("../../migrations/0010_kyc_status.sql")),
+        M::up(include_str!("../../migrations/0011_search_indexed_at_commit.sql")),
     ])
 }
 
@@ -106,6 +107,7 @@ impl Store {
         // desk and a CLI writing at once queue instead of failing half-way.
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
         let out = f(self)?;
+        self.index_for_search()?;
         tx.commit()?;
         Ok(out)
     }
@@ -197,13 +199,23 @@ mod tests {
             keys.sort();
             keys
         };
-        assert_eq!(keys("1048"), ["k-alpha"]);
-        assert_eq!(keys("ro-104"), ["k-alpha"], "case does not matter");
-        assert_eq!(keys("SIGNZY"), ["k-beta"], "the kind is searched");
-        assert_eq!(keys("k-gam"), ["k-gamma"], "the key is searched");
-        assert_eq!(keys("\"Março\""), ["k-beta"], "quotes are searched for, not read as syntax");
-        assert_eq!(keys("ab"), ["k-gamma"], "two letters, below the index's reach, still match");
-        assert!(keys("nothing like it").is_empty());
+        let count = |table: &str| -> i64 { store.conn().query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap() };
+        // Written outside a transaction of ours, they wait for the index and are found
+        // all the same; the next transaction indexes them, and each is found once.
+        assert_eq!(count("operations_unindexed"), 3);
+        for waiting in [true, false] {
+            if !waiting {
+                store.atomically(|_| Ok(())).unwrap();
+                assert_eq!((count("operations_unindexed"), count("operations_search")), (0, 3));
+            }
+            assert_eq!(keys("1048"), ["k-alpha"]);
+            assert_eq!(keys("ro-104"), ["k-alpha"], "case does not matter");
+            assert_eq!(keys("SIGNZY"), ["k-beta"], "the kind is searched");
+            assert_eq!(keys("k-gam"), ["k-gamma"], "the key is searched");
+            assert_eq!(keys("\"Março\""), ["k-beta"], "quotes are searched for, not read as syntax");
+            assert_eq!(keys("ab"), ["k-gamma"], "two letters, below the index's reach, still match");
+            assert!(keys("nothing like it").is_empty());
+        }
     }
 
     #[test]

@@ -173,12 +173,6 @@ impl Store {
             .optional()?)
     }
 
-    pub fn set_operation_claim(&self, key: &str, claim: &str) -> Result<()> {
-        // Cached: every row of a bulk run sets one.
-        self.conn().prepare_cached("UPDATE operations SET claim = ?2 WHERE key = ?1")?.execute([key, claim])?;
-        Ok(())
-    }
-
     pub fn operation_claim(&self, key: &str) -> Result<Option<String>> {
         Ok(self.conn().query_row("SELECT claim FROM operations WHERE key = ?1", [key], |r| r.get::<_, Option<String>>(0)).optional()?.flatten())
     }
