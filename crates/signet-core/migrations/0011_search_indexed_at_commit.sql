@@ -1,11 +1,11 @@
--- Activity's search index (0007) is now filled once per transaction, just before it
+-- Activity's search index (0007) is now filled in batches, just before a transaction
 -- commits (Store::atomically), instead of by the insert trigger. Filled by the
 -- trigger, the index held the new operation in memory, and the next statement of the
 -- same transaction that opened a statement savepoint (any UPDATE with a trigger or a
 -- foreign key, such as linking a bulk row) made SQLite write it out as a segment of
 -- its own and merge segments: once per row, about a quarter of a bulk run's CPU.
 -- New operations wait in this list until then; a search also looks at the list, so
--- an operation written outside such a transaction is still found.
+-- every committed operation is found, indexed or not.
 CREATE TABLE operations_unindexed (key TEXT PRIMARY KEY) WITHOUT ROWID;
 
 DROP TRIGGER operations_search_insert;

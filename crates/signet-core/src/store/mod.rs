@@ -200,13 +200,36 @@ mod tests {
             keys
         };
         let count = |table: &str| -> i64 { store.conn().query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap() };
-        // Written outside a transaction of ours, they wait for the index and are found
-        // all the same; the next transaction indexes them, and each is found once.
-        assert_eq!(count("operations_unindexed"), 3);
+        // Few operations wait in the list and are found there; once a batch has
+        // gathered, a transaction indexes them all, and each is found once.
         for waiting in [true, false] {
             if !waiting {
+                store
+                    .atomically(|s| {
+                        for i in 0..operations::SEARCH_BATCH {
+                            s.insert_operation(&OperationRecord {
+                                key: format!("filler-{i}"),
+                                area: "a".into(),
+                                kind: "payment_request.send".into(),
+                                profile_id: "p".into(),
+                                subject: format!("INV-{i:05}"),
+                                request: serde_json::json!({}),
+                                status: OperationStatus::Sent,
+                                response: None,
+                                created_at: "2025-01-01T00:00:00Z".into(),
+                                updated_at: "t".into(),
+                                attempts: 1,
+                                retry_at: None,
+                                checkable_with: None,
+                            })?;
+                        }
+                        Ok(())
+                    })
+                    .unwrap();
+                assert_eq!((count("operations_unindexed"), count("operations_search")), (0, operations::SEARCH_BATCH + 3));
+            } else {
                 store.atomically(|_| Ok(())).unwrap();
-                assert_eq!((count("operations_unindexed"), count("operations_search")), (0, 3));
+                assert_eq!((count("operations_unindexed"), count("operations_search")), (3, 0), "fewer than a batch wait");
             }
             assert_eq!(keys("1048"), ["k-alpha"]);
             assert_eq!(keys("ro-104"), ["k-alpha"], "case does not matter");

@@ -86,6 +86,9 @@ impl OperationRecord {
     }
 }
 
+/// How many new operations wait to be added to the search index together.
+pub(crate) const SEARCH_BATCH: i64 = 256;
+
 const COLUMNS: &str = "key, area, kind, profile_id, subject, request, status, response, created_at, updated_at, attempts, retry_at";
 
 fn record(r: &Row<'_>) -> rusqlite::Result<OperationRecord> {
@@ -141,12 +144,15 @@ impl Store {
         Ok(())
     }
 
-    /// Adds the operations written in this transaction to Activity's search index,
-    /// in one statement, just before the transaction commits (migration 0011 says
-    /// why not in the insert trigger). Nothing to add costs one lookup.
+    /// Adds the operations waiting in the list to Activity's search index, in one
+    /// statement, once there are `SEARCH_BATCH` of them, just before the transaction
+    /// commits (migration 0011 says why not in the insert trigger). Until then a
+    /// search matches them in the list directly; indexing a few at every commit
+    /// cost a segment write and its merges per commit.
     pub(crate) fn index_for_search(&self) -> Result<()> {
-        let waiting: bool = self.conn().prepare_cached("SELECT EXISTS (SELECT 1 FROM operations_unindexed)")?.query_row([], |r| r.get(0))?;
-        if waiting {
+        let waiting: i64 =
+            self.conn().prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM operations_unindexed LIMIT ?1)")?.query_row([SEARCH_BATCH], |r| r.get(0))?;
+        if waiting >= SEARCH_BATCH {
             // CROSS JOIN keeps the short list the outer loop: left to itself, SQLite's
             // planner walked every operation instead (a bulk run slowed as it grew).
             self.conn()
