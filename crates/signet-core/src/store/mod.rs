@@ -171,26 +171,25 @@ mod tests {
     fn activity_search_finds_any_part_of_a_subject_kind_or_key_whatever_its_length_or_case() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in(dir.path()).unwrap();
+        let sent = |key: &str, subject: &str, kind: &str| OperationRecord {
+            key: key.into(),
+            area: "a".into(),
+            kind: kind.into(),
+            profile_id: "p".into(),
+            subject: subject.into(),
+            request: serde_json::json!({}),
+            status: OperationStatus::Sent,
+            response: None,
+            created_at: format!("2026-01-01T00:00:0{}Z", key.len()),
+            updated_at: "t".into(),
+            attempts: 1,
+            retry_at: None,
+            checkable_with: None,
+        };
         for (key, subject, kind) in
             [("k-alpha", "RO-10482", "payment_request.send"), ("k-beta", "Contrato \"Março\"", "signzy.initiate"), ("k-gamma", "ab", "kyc.update")]
         {
-            store
-                .insert_operation(&OperationRecord {
-                    key: key.into(),
-                    area: "a".into(),
-                    kind: kind.into(),
-                    profile_id: "p".into(),
-                    subject: subject.into(),
-                    request: serde_json::json!({}),
-                    status: OperationStatus::Sent,
-                    response: None,
-                    created_at: format!("2026-01-01T00:00:0{}Z", key.len()),
-                    updated_at: "t".into(),
-                    attempts: 1,
-                    retry_at: None,
-                    checkable_with: None,
-                })
-                .unwrap();
+            store.insert_operation(&sent(key, subject, kind)).unwrap();
         }
         let keys = |text: &str| {
             let page = store.operations_page(&OperationQuery { text: Some(text.into()), limit: 10, ..Default::default() }).unwrap();
@@ -207,21 +206,7 @@ mod tests {
                 store
                     .atomically(|s| {
                         for i in 0..operations::SEARCH_BATCH {
-                            s.insert_operation(&OperationRecord {
-                                key: format!("filler-{i}"),
-                                area: "a".into(),
-                                kind: "payment_request.send".into(),
-                                profile_id: "p".into(),
-                                subject: format!("INV-{i:05}"),
-                                request: serde_json::json!({}),
-                                status: OperationStatus::Sent,
-                                response: None,
-                                created_at: "2025-01-01T00:00:00Z".into(),
-                                updated_at: "t".into(),
-                                attempts: 1,
-                                retry_at: None,
-                                checkable_with: None,
-                            })?;
+                            s.insert_operation(&sent(&format!("filler-{i}"), &format!("INV-{i:05}"), "payment_request.send"))?;
                         }
                         Ok(())
                     })
