@@ -1,5 +1,5 @@
--- Activity's search index (0007) is now filled in batches, just before a transaction
--- commits (Store::atomically), instead of by the insert trigger. Filled by the
+-- Activity's search index (0007) is now filled just before a transaction commits
+-- (Store::atomically; a bulk run's commits in batches), instead of by the insert trigger. Filled by the
 -- trigger, the index held the new operation in memory, and the next statement of the
 -- same transaction that opened a statement savepoint (any UPDATE with a trigger or a
 -- foreign key, such as linking a bulk row) made SQLite write it out as a segment of

@@ -369,9 +369,12 @@ pub async fn execute(
             let _ = report(control.is_paused() || control.is_cancelled());
         })
         .await;
-    // The last rows' answers.
+    // The last rows' answers, and the rows still waiting for the search index.
     if let Err(e) = group.flush().await {
         tracing::error!("could not record the last answers of the run: {e}");
+    }
+    if let Err(e) = lock(db)?.atomically(|_| Ok(())) {
+        tracing::warn!("the run's last operations wait for the search index: {e}");
     }
     tracing::info!(rows = done_now.load(Ordering::SeqCst), durable_commits = group.commits(), "bulk rows handled");
 

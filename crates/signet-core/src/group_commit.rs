@@ -181,7 +181,7 @@ fn commit(db: &Mutex<Store>, batch: Vec<(Write, oneshot::Sender<Result<()>>)>) {
             return;
         }
     };
-    let together = store.atomically(|s| batch.iter().try_for_each(|(write, _)| write(s)));
+    let together = store.atomically_in_bulk(|s| batch.iter().try_for_each(|(write, _)| write(s)));
     match together {
         Ok(()) => {
             for (_, tx) in batch {
@@ -191,7 +191,7 @@ fn commit(db: &Mutex<Store>, batch: Vec<(Write, oneshot::Sender<Result<()>>)>) {
         // Nothing of the group was kept: each write alone, for its own answer.
         Err(_) => {
             for (write, tx) in batch {
-                let _ = tx.send(store.atomically(|s| write(s)));
+                let _ = tx.send(store.atomically_in_bulk(|s| write(s)));
             }
         }
     }

@@ -99,6 +99,16 @@ impl Store {
 
     /// Runs `f` in one transaction: all of its writes land, or none.
     pub fn atomically<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        self.atomically_indexing(1, f)
+    }
+
+    /// As `atomically`, for a bulk run's grouped writes: the new operations join
+    /// Activity's search index only once `SEARCH_BATCH` of them wait.
+    pub(crate) fn atomically_in_bulk<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        self.atomically_indexing(operations::SEARCH_BATCH, f)
+    }
+
+    fn atomically_indexing<T>(&self, search_batch: i64, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
         // Inside an outer transaction, this part commits or rolls back with it.
         if !self.conn.is_autocommit() {
             return f(self);
@@ -107,7 +117,7 @@ impl Store {
         // desk and a CLI writing at once queue instead of failing half-way.
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
         let out = f(self)?;
-        self.index_for_search()?;
+        self.index_for_search(search_batch)?;
         tx.commit()?;
         Ok(out)
     }
@@ -199,12 +209,16 @@ mod tests {
             keys
         };
         let count = |table: &str| -> i64 { store.conn().query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap() };
-        // Few operations wait in the list and are found there; once a batch has
-        // gathered, a transaction indexes them all, and each is found once.
+        // In a bulk run's commits, fewer than a batch wait in the list and are found
+        // there, as the index would find them; a batch is indexed all at once, and
+        // each operation is found once.
         for waiting in [true, false] {
-            if !waiting {
+            if waiting {
+                store.atomically_in_bulk(|_| Ok(())).unwrap();
+                assert_eq!((count("operations_unindexed"), count("operations_search")), (3, 0), "fewer than a batch wait");
+            } else {
                 store
-                    .atomically(|s| {
+                    .atomically_in_bulk(|s| {
                         for i in 0..operations::SEARCH_BATCH {
                             s.insert_operation(&sent(&format!("filler-{i}"), &format!("INV-{i:05}"), "payment_request.send"))?;
                         }
@@ -212,18 +226,22 @@ mod tests {
                     })
                     .unwrap();
                 assert_eq!((count("operations_unindexed"), count("operations_search")), (0, operations::SEARCH_BATCH + 3));
-            } else {
-                store.atomically(|_| Ok(())).unwrap();
-                assert_eq!((count("operations_unindexed"), count("operations_search")), (3, 0), "fewer than a batch wait");
             }
             assert_eq!(keys("1048"), ["k-alpha"]);
             assert_eq!(keys("ro-104"), ["k-alpha"], "case does not matter");
             assert_eq!(keys("SIGNZY"), ["k-beta"], "the kind is searched");
             assert_eq!(keys("k-gam"), ["k-gamma"], "the key is searched");
+            assert_eq!(keys("10482 payment_req"), ["k-alpha"], "across subject and kind, underscore included");
             assert_eq!(keys("\"Março\""), ["k-beta"], "quotes are searched for, not read as syntax");
             assert_eq!(keys("ab"), ["k-gamma"], "two letters, below the index's reach, still match");
             assert!(keys("nothing like it").is_empty());
+            assert!(keys("___").is_empty() && keys("%%%").is_empty() && keys("%").is_empty(), "wildcards are text");
         }
+        // Any other transaction indexes whatever waits.
+        store.insert_operation(&sent("k-delta", "RO-20000", "kyc.update")).unwrap();
+        store.atomically(|_| Ok(())).unwrap();
+        assert_eq!((count("operations_unindexed"), count("operations_search")), (0, operations::SEARCH_BATCH + 4));
+        assert_eq!(keys("RO-2000"), ["k-delta"]);
     }
 
     #[test]

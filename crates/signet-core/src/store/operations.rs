@@ -86,7 +86,9 @@ impl OperationRecord {
     }
 }
 
-/// How many new operations wait to be added to the search index together.
+/// How many new operations of a bulk run wait to be added to the search index
+/// together: indexing the few rows of every grouped commit cost a segment write and
+/// its merges per commit.
 pub(crate) const SEARCH_BATCH: i64 = 256;
 
 const COLUMNS: &str = "key, area, kind, profile_id, subject, request, status, response, created_at, updated_at, attempts, retry_at";
@@ -145,14 +147,13 @@ impl Store {
     }
 
     /// Adds the operations waiting in the list to Activity's search index, in one
-    /// statement, once there are `SEARCH_BATCH` of them, just before the transaction
-    /// commits (migration 0011 says why not in the insert trigger). Until then a
-    /// search matches them in the list directly; indexing a few at every commit
-    /// cost a segment write and its merges per commit.
-    pub(crate) fn index_for_search(&self) -> Result<()> {
+    /// statement, once at least `at_least` wait, just before the transaction commits
+    /// (migration 0011 says why not in the insert trigger). Until then a search
+    /// matches them in the list directly.
+    pub(crate) fn index_for_search(&self, at_least: i64) -> Result<()> {
         let waiting: i64 =
-            self.conn().prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM operations_unindexed LIMIT ?1)")?.query_row([SEARCH_BATCH], |r| r.get(0))?;
-        if waiting >= SEARCH_BATCH {
+            self.conn().prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM operations_unindexed LIMIT ?1)")?.query_row([at_least], |r| r.get(0))?;
+        if waiting >= at_least.max(1) {
             // CROSS JOIN keeps the short list the outer loop: left to itself, SQLite's
             // planner walked every operation instead (a bulk run slowed as it grew).
             self.conn()
@@ -309,18 +310,20 @@ impl Store {
         if let Some(status) = q.status {
             bind("status = {0}", vec![status.as_str().into()]);
         }
-        let anywhere = |t: &str| format!("%{}%", t.replace(['%', '_'], ""));
+        // LIKE's wildcards in the text are searched for, not obeyed.
+        let anywhere = |t: &str| format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         match q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             // Three characters or more go through the trigram index (migration
             // 0007); shorter ones, which it cannot match, are a scan. Operations not
-            // in the index yet (migration 0011) are few, and matched directly.
+            // in the index yet (migration 0011) are matched in the list directly,
+            // against the same text the index holds.
             Some(t) if t.chars().count() >= 3 => bind(
                 "(key IN (SELECT key FROM operations_search WHERE operations_search MATCH {0}) \
                  OR key IN (SELECT u.key FROM operations_unindexed u CROSS JOIN operations o ON o.key = u.key \
-                 WHERE o.subject LIKE {1} OR o.kind LIKE {1} OR o.key LIKE {1}))",
+                 WHERE (o.subject || ' ' || o.kind || ' ' || o.key) LIKE {1} ESCAPE '\\'))",
                 vec![format!("\"{}\"", t.replace('"', "\"\"")), anywhere(t)],
             ),
-            Some(t) => bind("(subject LIKE {0} OR kind LIKE {0} OR key LIKE {0})", vec![anywhere(t)]),
+            Some(t) => bind("(subject LIKE {0} ESCAPE '\\' OR kind LIKE {0} ESCAPE '\\' OR key LIKE {0} ESCAPE '\\')", vec![anywhere(t)]),
             None => {}
         }
         let filter = if conditions.is_empty() { "1".to_string() } else { conditions.join(" AND ") };
