@@ -5,7 +5,8 @@
 //!
 //! Not a criterion benchmark: a run is seconds long and the figure is a rate. The
 //! Sandbox runs in a child process (this binary with `--serve`), so neither its
-//! journal nor its CPU is counted as ours. `cargo bench -p signet-core --bench bulk`.
+//! journal nor its CPU is counted as ours. `cargo bench -p signet-core --bench bulk`;
+//! add `-- --case 20:16:2400:5` to run one case (latency, concurrency, rows) five times.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -32,6 +33,24 @@ fn main() {
         let rows: usize = rows.parse().unwrap();
         runtime.block_on(signet_run(&url, rows, 16));
         println!("{}", peak_rss_kib());
+        return;
+    }
+
+    if let Some(case) = arg("--case") {
+        // One case again and again, to see the spread between runs of the same code:
+        // `--case LATENCY_MS:CONCURRENCY:ROWS:REPEATS`.
+        let [latency_ms, concurrency, rows, repeats]: [usize; 4] =
+            case.split(':').map(|n| n.parse().expect("--case takes four numbers")).collect::<Vec<_>>().try_into().expect("--case takes four numbers");
+        let (mut sandbox, url) = spawn_sandbox(latency_ms as u64);
+        runtime.block_on(bare_run(&url, 50, concurrency));
+        runtime.block_on(signet_run(&url, 50, concurrency));
+        for _ in 0..repeats {
+            let bare = runtime.block_on(bare_run(&url, rows, concurrency));
+            let ours = runtime.block_on(signet_run(&url, rows, concurrency));
+            println!("{latency_ms:>8}ms {concurrency:>11} {rows:>6} {bare:>14.0} {ours:>14.0} {:>7.3}", ours / bare);
+        }
+        sandbox.kill().unwrap();
+        sandbox.wait().unwrap();
         return;
     }
 

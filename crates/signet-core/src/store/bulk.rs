@@ -39,10 +39,14 @@ impl Store {
     }
 
     pub fn insert_bulk_row(&self, run_id: &str, row_no: u64, department: &str, request: &str, problem: Option<&str>) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO bulk_rows (run_id, row_no, department, request, problem) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![run_id, row_no as i64, department, request, problem],
-        )?;
+        // Cached: a run's rows are recorded one after another, up to 100,000 of them.
+        self.conn().prepare_cached("INSERT INTO bulk_rows (run_id, row_no, department, request, problem) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![
+            run_id,
+            row_no as i64,
+            department,
+            request,
+            problem
+        ])?;
         Ok(())
     }
 

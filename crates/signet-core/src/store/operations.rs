@@ -245,8 +245,9 @@ impl Store {
 
     /// An area's operations about one subject, newest first.
     pub fn operations_about(&self, area: &str, subject: &str) -> Result<Vec<OperationRecord>> {
+        // Cached: opening a bulk run asks this once per row.
         let mut stmt =
-            self.conn().prepare(&format!("SELECT {COLUMNS} FROM operations WHERE area = ?1 AND subject = ?2 ORDER BY created_at DESC, rowid DESC"))?;
+            self.conn().prepare_cached(&format!("SELECT {COLUMNS} FROM operations WHERE area = ?1 AND subject = ?2 ORDER BY created_at DESC, rowid DESC"))?;
         let rows = stmt.query_map([area, subject], record)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
