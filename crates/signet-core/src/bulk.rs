@@ -266,8 +266,9 @@ pub fn check_concurrency(concurrency: usize) -> Result<()> {
 }
 
 /// Sends every row not yet sent, `concurrency` at a time. Rows already tied to an
-/// operation (whatever its outcome) are never sent again. Cancelling stops new rows
-/// and lets those in flight finish; the run stays open to be resumed.
+/// operation (whatever its outcome) are never sent again. Cancelling or pausing
+/// stops new rows from being recorded; those in flight, and the few recorded ahead
+/// of their turn, go and finish. A cancelled run stays open to be resumed.
 pub async fn execute(
     db: &Arc<Mutex<Store>>,
     client: &Kpay,
@@ -312,10 +313,29 @@ pub async fn execute(
     let storage_failure: Mutex<Option<CoreError>> = Mutex::new(None);
     let stopped = || storage_failure.lock().map(|f| f.is_some()).unwrap_or(true);
 
+    // A single-desk run records its next rows ahead, so a row whose turn comes goes
+    // at once (see send_journal); a team run's rows claim and record just before.
+    let journal_file = match group.team() {
+        None => crate::send_journal::Journal::open(&*lock(db)?, run_id),
+        Some(_) => None,
+    };
+    let not_sent = |e: CoreError, row_no: u64| {
+        tracing::info!(row = row_no, code = e.code(), "bulk row not sent as plain success");
+        if e.stops_long_work() {
+            if let Ok(mut first) = storage_failure.lock() {
+                first.get_or_insert(e);
+            }
+        }
+    };
+    let unchecked = || control.unchecked.load(Ordering::SeqCst);
+
     // The rows are moved into their tasks; everything else is shared by reference.
-    let (report, done_now, storage_failure, stopped, group) = (&report, &done_now, &storage_failure, &stopped, &group);
-    futures::stream::iter(todo)
-        .for_each_concurrent(concurrency, |row| async move {
+    let (report, done_now, stopped, group, journal, not_sent, unchecked) = (&report, &done_now, &stopped, &group, journal_file.as_ref(), &not_sent, &unchecked);
+    // First each row is made ready in file order, up to `concurrency` ahead of the
+    // rows being sent: `None` if it is not to go now, `Some(Err(()))` if it could
+    // not be recorded (already said), else the row with its key if recorded ahead.
+    let ready = futures::stream::iter(todo)
+        .map(|row| async move {
             // While paused, the answers of the rows that were in flight go to disk
             // now (there is no next row for them to go with).
             while control.is_paused() && !control.is_cancelled() {
@@ -326,41 +346,40 @@ pub async fn execute(
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             if control.is_cancelled() || stopped() {
-                return;
+                return None;
             }
-            let Ok(request) = serde_json::from_str::<PaymentRequest>(&row.request) else { return };
-            let op = NewOperation {
-                area: payments::AREA,
-                kind: payments::SEND_KIND,
-                profile_id,
-                subject: &request.invoice_guid,
-                request: serde_json::json!({ "departmentUuid": row.department, "body": request, "bulkRun": run_id, "row": row.row_no }),
-                claim: None,
-                unchecked: false,
-            }
-            .claiming(
-                payments::CLAIM_SCOPE,
-                &payments::claim_key(&row.department, &request.invoice_guid),
-                outbox::SendChoice { again: false, unchecked: control.unchecked.load(Ordering::SeqCst) },
-            );
-            let (dept, req) = (&row.department, &request);
-            // Linking fails only if the row was taken meanwhile (another process resumed
-            // the same run): then this process does not send it.
-            let (linked_run, row_no) = (run_id.to_string(), row.row_no);
-            let link = move |s: &Store, key: &str| {
-                if s.link_bulk_row(&linked_run, row_no, key)? {
-                    Ok(())
-                } else {
-                    Err(CoreError::Conflict(format!("row {row_no} is already being sent")))
+            let request = serde_json::from_str::<PaymentRequest>(&row.request).ok()?;
+            let Some(journal) = journal else { return Some(Ok((row, request, None))) };
+            match outbox::reserve_linked(group, journal, row_operation(profile_id, run_id, &row, &request, unchecked()), row_link(run_id, row.row_no)).await {
+                Ok(key) => Some(Ok((row, request, Some(key)))),
+                Err(e) => {
+                    not_sent(e, row.row_no);
+                    Some(Err(()))
                 }
-            };
-            let outcome = outbox::run_linked(db, group, op, link, |key| async move { client.send_payment_request(dept, req, &key).await }).await;
-            if let Err(e) = outcome {
-                tracing::info!(row = row.row_no, code = e.code(), "bulk row not sent as plain success");
-                if e.stops_long_work() {
-                    if let Ok(mut first) = storage_failure.lock() {
-                        first.get_or_insert(e);
+            }
+        })
+        .buffered(if journal.is_some() { concurrency } else { 1 });
+    ready
+        .for_each_concurrent(concurrency, |ready| async move {
+            let Some(ready) = ready else { return };
+            if let Ok((row, request, reserved)) = ready {
+                let (dept, req) = (&row.department, &request);
+                let send = |key: String| async move { client.send_payment_request(dept, req, &key).await };
+                let outcome = match (reserved, journal) {
+                    // Recorded ahead, but the run stopped meanwhile: it does not go.
+                    (Some(key), Some(_)) if stopped() => {
+                        outbox::release_reserved(group, &key, "The run stopped (the disk could not be written) before this row was sent; it was not sent.")
+                            .await;
+                        return;
                     }
+                    (Some(key), Some(journal)) => outbox::send_reserved(db, group, journal, &key, send).await.map(drop),
+                    _ => {
+                        let op = row_operation(profile_id, run_id, &row, &request, unchecked());
+                        outbox::run_linked(db, group, op, row_link(run_id, row.row_no), send).await.map(drop)
+                    }
+                };
+                if let Err(e) = outcome {
+                    not_sent(e, row.row_no);
                 }
             }
             done_now.fetch_add(1, Ordering::SeqCst);
@@ -370,7 +389,8 @@ pub async fn execute(
         })
         .await;
     // The last rows' answers, and the rows still waiting for the search index.
-    if let Err(e) = group.flush().await {
+    let flushed = group.flush().await;
+    if let Err(e) = &flushed {
         tracing::error!("could not record the last answers of the run: {e}");
     }
     if let Err(e) = lock(db)?.atomically(|_| Ok(())) {
@@ -378,7 +398,13 @@ pub async fn execute(
     }
     tracing::info!(rows = done_now.load(Ordering::SeqCst), durable_commits = group.commits(), "bulk rows handled");
 
-    if let Some(e) = storage_failure.lock().ok().and_then(|mut f| f.take()) {
+    // Every row this run recorded has its outcome on disk now, unless a write
+    // failed: then the journal stays for the next start to settle them by.
+    let failure = storage_failure.lock().ok().and_then(|mut f| f.take());
+    if let (Some(journal), true, None) = (journal_file, flushed.is_ok(), &failure) {
+        journal.close();
+    }
+    if let Some(e) = failure {
         let _ = report(true);
         return Err(e);
     }
@@ -388,6 +414,34 @@ pub async fn execute(
     }
     report(true)?;
     Ok(p)
+}
+
+/// The operation that sends `row` of run `run_id`, with its team claim.
+fn row_operation<'a>(profile_id: &'a str, run_id: &str, row: &StoredBulkRow, request: &'a PaymentRequest, unchecked: bool) -> NewOperation<'a> {
+    NewOperation {
+        area: payments::AREA,
+        kind: payments::SEND_KIND,
+        profile_id,
+        subject: &request.invoice_guid,
+        request: serde_json::json!({ "departmentUuid": row.department, "body": request, "bulkRun": run_id, "row": row.row_no }),
+        claim: None,
+        unchecked: false,
+    }
+    .claiming(payments::CLAIM_SCOPE, &payments::claim_key(&row.department, &request.invoice_guid), outbox::SendChoice { again: false, unchecked })
+}
+
+/// Ties the row to its operation as it is recorded. Linking fails only if the row
+/// was taken meanwhile (another process resumed the same run): then this process
+/// does not send it.
+fn row_link(run_id: &str, row_no: u64) -> impl Fn(&Store, &str) -> Result<()> + Send + 'static {
+    let run_id = run_id.to_string();
+    move |s: &Store, key: &str| {
+        if s.link_bulk_row(&run_id, row_no, key)? {
+            Ok(())
+        } else {
+            Err(CoreError::Conflict(format!("row {row_no} is already being sent")))
+        }
+    }
 }
 
 /// The run's outcome per row, as CSV: row, invoice, outcome, links, error, operation.

@@ -77,9 +77,11 @@ impl GroupCommit {
     }
 
     /// Queues `write` for the next commit without waiting for it. For a bulk row's
-    /// answer: the row's slot goes straight on to record its next row, and that
-    /// record's commit carries this answer with it, so a slot never holds more than
-    /// one row whose outcome is not yet on disk. `write` reports its own failure.
+    /// answer: the commit of the next row's record carries it. Where rows are
+    /// recorded just before they go, a slot so never holds more than one row whose
+    /// outcome is not on disk; where they are recorded ahead, the run's sending
+    /// journal holds the answer meanwhile (see send_journal). `write` reports its
+    /// own failure.
     pub fn enqueue(&self, write: impl Fn(&Store) -> Result<()> + Send + 'static) {
         let (tx, _) = oneshot::channel();
         self.inner.queue().push((Box::new(write), tx));

@@ -24,6 +24,7 @@ pub mod paths;
 pub mod payments;
 pub mod retry;
 pub mod secrets;
+pub mod send_journal;
 pub mod settings;
 pub mod signatures;
 pub mod signed_documents;

@@ -11,6 +11,7 @@ use signet_providers::ProviderError;
 
 use crate::error::{CoreError, Result};
 use crate::group_commit::GroupCommit;
+use crate::send_journal::{Fate, Journal, Journals};
 use crate::store::StoredOverride;
 use crate::store::{OperationRecord, OperationStatus, Store};
 use crate::team::claims::{Claim, Mode};
@@ -204,6 +205,78 @@ fn record_team_check(store: &Store, key: &str, check: &std::result::Result<TeamC
     }
 }
 
+/// `op` as it is recorded before it is sent, with its claim (JSON) if it has one.
+fn pending_record(op: &NewOperation<'_>, key: &str) -> (OperationRecord, Option<String>) {
+    let at = now();
+    let claim_json = op.claim.as_ref().map(|c| serde_json::to_string(c).expect("a business key serializes"));
+    let record = OperationRecord {
+        key: key.to_string(),
+        area: op.area.into(),
+        kind: op.kind.into(),
+        profile_id: op.profile_id.into(),
+        subject: op.subject.into(),
+        request: op.request.clone(),
+        status: OperationStatus::Pending,
+        response: None,
+        created_at: at.clone(),
+        updated_at: at,
+        attempts: 1,
+        retry_at: None,
+        checkable_with: None,
+    };
+    (record, claim_json)
+}
+
+/// Records a bulk row ahead of its turn (single-desk runs only: a team row's claim
+/// must be settled just before it goes), tied to its row by `link`, named in the
+/// run's sending journal first. Returns its operation key once the record is
+/// durable; `send_reserved` sends it later without waiting for the disk.
+pub async fn reserve_linked(
+    group: &GroupCommit,
+    journal: &Journal,
+    op: NewOperation<'_>,
+    link: impl Fn(&Store, &str) -> Result<()> + Send + 'static,
+) -> Result<String> {
+    let key = uuid::Uuid::new_v4().to_string();
+    let (record, claim_json) = pending_record(&op, &key);
+    journal.recording(&key)?;
+    let linked = key.clone();
+    group
+        .write(move |s| {
+            s.insert_claiming_operation(&record, claim_json.as_deref())?;
+            link(s, &linked)
+        })
+        .await?;
+    Ok(key)
+}
+
+/// Sends a row recorded by `reserve_linked`; its answer is journaled at once and
+/// committed with the next rows' records. If the journal cannot be written the row
+/// is not sent, and is recorded as never sent so a resumed run sends it.
+pub async fn send_reserved<T, F, Fut>(db: &Mutex<Store>, group: &GroupCommit, journal: &Journal, key: &str, send: F) -> Result<T>
+where
+    T: Serialize,
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = std::result::Result<T, ProviderError>>,
+{
+    if let Err(e) = journal.sending(key) {
+        release_reserved(group, key, &e.to_string()).await;
+        return Err(e);
+    }
+    tracing::info!(operation = %key, "operation recorded ahead; sending");
+    send_recorded(db, Some(group), Some(journal), key, 1, OnUnreachable::Fail, send).await
+}
+
+/// A row recorded ahead that will not be sent now (its run stopped on a storage
+/// failure): recorded as never sent, its row back to "not sent yet". If even that
+/// cannot be written, the next start settles it from the journal.
+pub async fn release_reserved(group: &GroupCommit, key: &str, why: &str) {
+    let (unsent, why) = (key.to_string(), why.to_string());
+    if let Err(e) = group.write(move |s| s.mark_never_sent(&unsent, &why, &now()).map(drop)).await {
+        tracing::error!(operation = %key, "could not record that it was never sent: {e}");
+    }
+}
+
 async fn run_inner<T, F, Fut>(
     db: &Mutex<Store>,
     group: Option<&GroupCommit>,
@@ -218,23 +291,7 @@ where
     Fut: Future<Output = std::result::Result<T, ProviderError>>,
 {
     let key = uuid::Uuid::new_v4().to_string();
-    let at = now();
-    let claim_json = op.claim.as_ref().map(|c| serde_json::to_string(c).expect("a business key serializes"));
-    let record = OperationRecord {
-        key: key.clone(),
-        area: op.area.into(),
-        kind: op.kind.into(),
-        profile_id: op.profile_id.into(),
-        subject: op.subject.into(),
-        request: op.request.clone(),
-        status: OperationStatus::Pending,
-        response: None,
-        created_at: at.clone(),
-        updated_at: at,
-        attempts: 1,
-        retry_at: None,
-        checkable_with: None,
-    };
+    let (record, claim_json) = pending_record(&op, &key);
     let recorded_key = key.clone();
     let record_with = move |check: std::result::Result<TeamCheck, ClaimHolder>, claim: Option<BusinessKey>| {
         move |store: &Store| {
@@ -298,7 +355,7 @@ where
         Ok(TeamCheck::Clear) => {}
     }
     tracing::info!(operation = %key, kind = op.kind, "operation recorded; sending");
-    let answer = send_recorded(db, group, &key, 1, on_unreachable, send).await?;
+    let answer = send_recorded(db, group, None, &key, 1, on_unreachable, send).await?;
     Ok((key, answer))
 }
 
@@ -308,7 +365,15 @@ fn retry_time(attempt: u32) -> String {
 }
 
 /// Sends a recorded (pending) operation and records what came of it.
-async fn send_recorded<T, F, Fut>(db: &Mutex<Store>, group: Option<&GroupCommit>, key: &str, attempts: u32, on_unreachable: OnUnreachable, send: F) -> Result<T>
+async fn send_recorded<T, F, Fut>(
+    db: &Mutex<Store>,
+    group: Option<&GroupCommit>,
+    journal: Option<&Journal>,
+    key: &str,
+    attempts: u32,
+    on_unreachable: OnUnreachable,
+    send: F,
+) -> Result<T>
 where
     T: Serialize,
     F: FnOnce(String) -> Fut,
@@ -328,6 +393,9 @@ where
             }
         }
     };
+    if let (Some(journal), None) = (journal, &waiting_until) {
+        journal.answered(key, status, &response);
+    }
     let written_key = key.to_string();
     let write = move |s: &Store| {
         let written = match &waiting_until {
@@ -452,7 +520,7 @@ where
         }
     }
     tracing::info!(operation = %op.key, attempt = op.attempts + 1, "sending a waiting operation again");
-    send_recorded(db, None, &op.key, op.attempts + 1, OnUnreachable::Wait, send).await.map(Some)
+    send_recorded(db, None, None, &op.key, op.attempts + 1, OnUnreachable::Wait, send).await.map(Some)
 }
 
 /// The operator's "don't send it" for a waiting operation: failed, with a note.
@@ -554,12 +622,20 @@ const LONGEST_FLIGHT: time::Duration = time::Duration::minutes(10);
 /// Marks as unknown every pending operation whose sender is gone: it died (crash,
 /// kill, power loss) between recording and finishing, so the request may or may not
 /// have reached the provider. Returns how many were marked. Run at start-up.
+///
+/// A bulk row recorded ahead is settled from its run's sending journal when its
+/// sender is gone and the machine has not restarted since: never sent (its row
+/// goes back to "not sent yet"), or answered (the answer is recorded).
 pub fn recover_interrupted(store: &Store) -> Result<usize> {
     let cutoff = time::OffsetDateTime::now_utc() - LONGEST_FLIGHT;
     let mut marked = 0;
+    let mut journals = Journals::new(store);
     for (key, owner, updated_at) in store.pending_operations()? {
         let stale = time::OffsetDateTime::parse(&updated_at, &time::format_description::well_known::Rfc3339).map(|t| t < cutoff).unwrap_or(true);
         let sender_alive = owner.is_some_and(|pid| pid == std::process::id() || process_alive(pid));
+        if !sender_alive && settle_from_journal(store, &mut journals, &key, owner)? {
+            continue;
+        }
         if stale || !sender_alive {
             let note = serde_json::json!({
                 "code": "interrupted",
@@ -570,7 +646,29 @@ pub fn recover_interrupted(store: &Store) -> Result<usize> {
             marked += 1;
         }
     }
+    journals.remove_finished(|pid| pid == std::process::id() || process_alive(pid));
     Ok(marked)
+}
+
+/// Settles an interrupted bulk row by what its journal says; false if it says nothing.
+fn settle_from_journal(store: &Store, journals: &mut Journals, key: &str, owner: Option<u32>) -> Result<bool> {
+    let Some(owner) = owner else { return Ok(false) };
+    let Some(run_id) = store.bulk_run_of(key)? else { return Ok(false) };
+    match journals.fate(&run_id, owner, key) {
+        Some(Fate::NotSent) => {
+            store.atomically(|s| {
+                s.mark_never_sent(key, "Signet stopped after recording this row and before sending it: it was not sent. Resuming the run sends it.", &now())
+            })?;
+            tracing::info!(operation = %key, "interrupted before it was sent; its row goes back to not sent yet");
+            Ok(true)
+        }
+        Some(Fate::Answered(status, response)) => {
+            store.finish_operation(key, status, &response, &now())?;
+            tracing::info!(operation = %key, ?status, "interrupted after its answer came; the answer is recorded from the journal");
+            Ok(true)
+        }
+        Some(Fate::InFlight) | None => Ok(false),
+    }
 }
 
 #[cfg(unix)]
@@ -727,5 +825,64 @@ mod recovery_tests {
         assert_eq!(dead.response.unwrap()["code"], "interrupted");
         let counts = store.operation_counts().unwrap();
         assert!(counts.contains(&(OperationStatus::Unknown, 1)) && counts.contains(&(OperationStatus::Pending, 1)), "{counts:?}");
+    }
+}
+
+#[cfg(test)]
+mod journal_recovery_tests {
+    use super::*;
+    use crate::send_journal::{boot_id, file_name, folder};
+
+    #[test]
+    fn rows_recorded_ahead_are_settled_by_their_journal_once_their_sender_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).unwrap();
+        let boot = boot_id().expect("Linux names its boot");
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        store.insert_bulk_run("run", "sandbox", "file.csv", "sha", &now()).unwrap();
+        let keys = ["ahead", "flying", "answered", "unjournaled", "before-a-restart"];
+        for (row, key) in keys.iter().enumerate() {
+            store.insert_bulk_row("run", row as u64 + 2, "dept", "{}", None).unwrap();
+            let (record, _) = pending_record(
+                &NewOperation {
+                    area: "payments",
+                    kind: "payment_request.send",
+                    profile_id: "sandbox",
+                    subject: key,
+                    request: serde_json::json!({}),
+                    claim: None,
+                    unchecked: false,
+                },
+                key,
+            );
+            store.insert_operation(&record).unwrap();
+            assert!(store.link_bulk_row("run", row as u64 + 2, key).unwrap());
+        }
+        store.conn().execute("UPDATE operations SET owner_pid = ?1", [dead]).unwrap();
+        let journals = folder(&store);
+        std::fs::create_dir_all(&journals).unwrap();
+        std::fs::write(
+            journals.join(file_name("run", dead, &boot)),
+            "r ahead\nr flying\nr answered\ns flying\ns answered\na answered sent {\"paymentLink\":\"https://pay/3\"}\n",
+        )
+        .unwrap();
+        // The same words written in another boot say nothing: a power cut may have lost some.
+        std::fs::write(journals.join(file_name("run", dead, "0000-other-boot")), "r before-a-restart\n").unwrap();
+
+        assert_eq!(recover_interrupted(&store).unwrap(), 3, "in flight, not journaled, and of another boot: unknown");
+        let status = |key: &str| store.operation(key).unwrap().unwrap();
+        assert!(status("ahead").never_sent(), "{:?}", status("ahead"));
+        let answered = status("answered");
+        assert_eq!((answered.status, answered.response.unwrap()["paymentLink"].as_str()), (OperationStatus::Sent, Some("https://pay/3")));
+        for key in ["flying", "unjournaled", "before-a-restart"] {
+            assert_eq!(status(key).status, OperationStatus::Unknown, "{key}");
+        }
+        // The row never sent goes back to "not sent yet"; the others keep their operation.
+        let rows = store.bulk_rows("run").unwrap();
+        let linked: Vec<_> = rows.iter().map(|r| r.operation_key.as_deref()).collect();
+        assert_eq!(linked, vec![None, Some("flying"), Some("answered"), Some("unjournaled"), Some("before-a-restart")]);
+        assert_eq!(std::fs::read_dir(&journals).unwrap().count(), 0, "the journals of gone processes and other boots are removed");
     }
 }

@@ -39,14 +39,15 @@ impl OperationStatus {
         }
     }
 
+    /// The status `as_str` names; `None` for any other word.
+    pub fn from_word(s: &str) -> Option<OperationStatus> {
+        [OperationStatus::Pending, OperationStatus::Sent, OperationStatus::Failed, OperationStatus::Unknown, OperationStatus::Waiting]
+            .into_iter()
+            .find(|status| status.as_str() == s)
+    }
+
     fn parse(s: &str) -> OperationStatus {
-        match s {
-            "sent" => OperationStatus::Sent,
-            "failed" => OperationStatus::Failed,
-            "unknown" => OperationStatus::Unknown,
-            "waiting" => OperationStatus::Waiting,
-            _ => OperationStatus::Pending,
-        }
+        OperationStatus::from_word(s).unwrap_or(OperationStatus::Pending)
     }
 }
 
