@@ -281,6 +281,9 @@ pub async fn execute(
     check_concurrency(concurrency)?;
     // The rows in flight share their durable commits (see group_commit).
     let group = GroupCommit::new(db.clone(), profile_id)?;
+    // Rows an earlier sending of this process left recorded ahead (it stopped on a
+    // failed write) are settled first, so those never sent go now.
+    outbox::settle_from_journals(&*lock(db)?)?;
     let rows = lock(db)?.bulk_rows(run_id)?;
     let todo: Vec<StoredBulkRow> = rows.into_iter().filter(|r| r.problem.is_none() && r.operation_key.is_none()).collect();
     let started = Instant::now();
@@ -398,10 +401,10 @@ pub async fn execute(
     }
     tracing::info!(rows = done_now.load(Ordering::SeqCst), durable_commits = group.commits(), "bulk rows handled");
 
-    // Every row this run recorded has its outcome on disk now, unless a write
-    // failed: then the journal stays for the next start to settle them by.
+    // Every row this sending recorded has its outcome on disk now, unless a write
+    // failed: then the journal stays, to settle them by at the next sending or start.
     let failure = storage_failure.lock().ok().and_then(|mut f| f.take());
-    if let (Some(journal), true, None) = (journal_file, flushed.is_ok(), &failure) {
+    if let (Some(journal), true, None, 0) = (journal_file, flushed.is_ok(), &failure, group.failed_writes()) {
         journal.close();
     }
     if let Some(e) = failure {

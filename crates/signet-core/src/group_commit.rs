@@ -41,6 +41,9 @@ struct Inner {
     queue: Mutex<Vec<(Write, oneshot::Sender<Result<()>>)>>,
     committing: AtomicBool,
     commits: AtomicU64,
+    /// Writes that failed, waited for or not (an answer queued by `enqueue` has no
+    /// one to tell).
+    failed: AtomicU64,
     /// Team mode: the rows' first claims, sent to the team store together in the
     /// same way (one statement, one commit there, while the next ones queue).
     claims: Mutex<Vec<FirstClaim>>,
@@ -57,6 +60,7 @@ impl GroupCommit {
                 queue: Mutex::default(),
                 committing: AtomicBool::new(false),
                 commits: AtomicU64::new(0),
+                failed: AtomicU64::new(0),
                 claims: Mutex::default(),
                 claiming: AtomicBool::new(false),
             }),
@@ -111,6 +115,11 @@ impl GroupCommit {
         rx.await.unwrap_or(false)
     }
 
+    /// How many writes have failed so far.
+    pub fn failed_writes(&self) -> u64 {
+        self.inner.failed.load(Ordering::Relaxed)
+    }
+
     /// How many transactions the writes so far took (fewer than the writes is the point).
     pub fn commits(&self) -> u64 {
         self.inner.commits.load(Ordering::Relaxed)
@@ -138,7 +147,8 @@ impl Inner {
                 if batch.is_empty() {
                     break;
                 }
-                commit(&self.db, batch);
+                let failed = commit(&self.db, batch);
+                self.failed.fetch_add(failed, Ordering::Relaxed);
                 self.commits.fetch_add(1, Ordering::Relaxed);
             }
             self.committing.store(false, Ordering::Release);
@@ -173,14 +183,16 @@ impl Inner {
     }
 }
 
-fn commit(db: &Mutex<Store>, batch: Vec<(Write, oneshot::Sender<Result<()>>)>) {
+/// Commits `batch`; returns how many of its writes failed.
+fn commit(db: &Mutex<Store>, batch: Vec<(Write, oneshot::Sender<Result<()>>)>) -> u64 {
     let store = match lock(db) {
         Ok(store) => store,
         Err(_) => {
+            let failed = batch.len() as u64;
             for (_, tx) in batch {
                 let _ = tx.send(Err(CoreError::Conflict("the database lock was poisoned by an earlier failure; restart Signet".into())));
             }
-            return;
+            return failed;
         }
     };
     let together = store.atomically_in_bulk(|s| batch.iter().try_for_each(|(write, _)| write(s)));
@@ -189,12 +201,17 @@ fn commit(db: &Mutex<Store>, batch: Vec<(Write, oneshot::Sender<Result<()>>)>) {
             for (_, tx) in batch {
                 let _ = tx.send(Ok(()));
             }
+            0
         }
         // Nothing of the group was kept: each write alone, for its own answer.
         Err(_) => {
+            let mut failed = 0;
             for (write, tx) in batch {
-                let _ = tx.send(store.atomically_in_bulk(|s| write(s)));
+                let written = store.atomically_in_bulk(|s| write(s));
+                failed += u64::from(written.is_err());
+                let _ = tx.send(written);
             }
+            failed
         }
     }
 }

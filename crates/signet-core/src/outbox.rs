@@ -11,7 +11,7 @@ use signet_providers::ProviderError;
 
 use crate::error::{CoreError, Result};
 use crate::group_commit::GroupCommit;
-use crate::send_journal::{Fate, Journal, Journals};
+use crate::send_journal::{Fate, Journal, LeftJournals};
 use crate::store::StoredOverride;
 use crate::store::{OperationRecord, OperationStatus, Store};
 use crate::team::claims::{Claim, Mode};
@@ -623,52 +623,63 @@ const LONGEST_FLIGHT: time::Duration = time::Duration::minutes(10);
 /// kill, power loss) between recording and finishing, so the request may or may not
 /// have reached the provider. Returns how many were marked. Run at start-up.
 ///
-/// A bulk row recorded ahead is settled from its run's sending journal when its
-/// sender is gone and the machine has not restarted since: never sent (its row
-/// goes back to "not sent yet"), or answered (the answer is recorded).
+/// Bulk rows recorded ahead are first settled by their sending journals.
 pub fn recover_interrupted(store: &Store) -> Result<usize> {
+    let mut marked = settle_from_journals(store)?;
     let cutoff = time::OffsetDateTime::now_utc() - LONGEST_FLIGHT;
-    let mut marked = 0;
-    let mut journals = Journals::new(store);
     for (key, owner, updated_at) in store.pending_operations()? {
         let stale = time::OffsetDateTime::parse(&updated_at, &time::format_description::well_known::Rfc3339).map(|t| t < cutoff).unwrap_or(true);
         let sender_alive = owner.is_some_and(|pid| pid == std::process::id() || process_alive(pid));
-        if !sender_alive && settle_from_journal(store, &mut journals, &key, owner)? {
-            continue;
-        }
         if stale || !sender_alive {
-            let note = serde_json::json!({
-                "code": "interrupted",
-                "message": "Signet stopped while this was being sent. It may or may not have reached the provider: check before sending it again.",
-            });
-            store.finish_operation(&key, OperationStatus::Unknown, &note, &now())?;
+            store.finish_operation(&key, OperationStatus::Unknown, &interrupted_note(), &now())?;
             tracing::warn!(operation = %key, "interrupted operation marked unknown");
             marked += 1;
         }
     }
-    journals.remove_finished(|pid| pid == std::process::id() || process_alive(pid));
     Ok(marked)
 }
 
-/// Settles an interrupted bulk row by what its journal says; false if it says nothing.
-fn settle_from_journal(store: &Store, journals: &mut Journals, key: &str, owner: Option<u32>) -> Result<bool> {
-    let Some(owner) = owner else { return Ok(false) };
-    let Some(run_id) = store.bulk_run_of(key)? else { return Ok(false) };
-    match journals.fate(&run_id, owner, key) {
-        Some(Fate::NotSent) => {
-            store.atomically(|s| {
-                s.mark_never_sent(key, "Signet stopped after recording this row and before sending it: it was not sent. Resuming the run sends it.", &now())
-            })?;
-            tracing::info!(operation = %key, "interrupted before it was sent; its row goes back to not sent yet");
-            Ok(true)
+fn interrupted_note() -> serde_json::Value {
+    serde_json::json!({
+        "code": "interrupted",
+        "message": "Signet stopped while this was being sent. It may or may not have reached the provider: check before sending it again.",
+    })
+}
+
+/// Settles the pending bulk rows of sendings that ended without finishing (killed,
+/// or stopped by a failed write) by what their journals say, then removes those
+/// journals: never sent (the row goes back to "not sent yet"), answered (the answer
+/// is recorded), or sent with no answer (unknown). Only journals of this boot whose
+/// writer is gone are read. Returns how many were marked unknown.
+pub fn settle_from_journals(store: &Store) -> Result<usize> {
+    let left = LeftJournals::read(store);
+    let mut unknown = 0;
+    for (key, _, _) in store.pending_operations()? {
+        match left.fate(&key) {
+            Some(Fate::NotSent) => {
+                store.atomically(|s| {
+                    s.mark_never_sent(
+                        &key,
+                        "Signet stopped after recording this row and before sending it: it was not sent. Resuming the run sends it.",
+                        &now(),
+                    )
+                })?;
+                tracing::info!(operation = %key, "interrupted before it was sent; its row goes back to not sent yet");
+            }
+            Some(Fate::Answered(status, response)) => {
+                store.finish_operation(&key, *status, response, &now())?;
+                tracing::info!(operation = %key, ?status, "interrupted after its answer came; the answer is recorded from the journal");
+            }
+            Some(Fate::InFlight) => {
+                store.finish_operation(&key, OperationStatus::Unknown, &interrupted_note(), &now())?;
+                tracing::warn!(operation = %key, "interrupted operation marked unknown");
+                unknown += 1;
+            }
+            None => {}
         }
-        Some(Fate::Answered(status, response)) => {
-            store.finish_operation(key, status, &response, &now())?;
-            tracing::info!(operation = %key, ?status, "interrupted after its answer came; the answer is recorded from the journal");
-            Ok(true)
-        }
-        Some(Fate::InFlight) | None => Ok(false),
     }
+    left.remove();
+    Ok(unknown)
 }
 
 #[cfg(unix)]
@@ -828,61 +839,70 @@ mod recovery_tests {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 mod journal_recovery_tests {
     use super::*;
-    use crate::send_journal::{boot_id, file_name, folder};
+    use crate::send_journal::{boot_id, folder};
+
+    fn key(n: u32) -> String {
+        format!("00000000-0000-4000-8000-{n:012}")
+    }
 
     #[test]
-    fn rows_recorded_ahead_are_settled_by_their_journal_once_their_sender_is_gone() {
+    fn rows_recorded_ahead_are_settled_by_the_journals_no_sending_still_writes() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in(dir.path()).unwrap();
         let boot = boot_id().expect("Linux names its boot");
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let dead = child.id();
-        child.wait().unwrap();
         store.insert_bulk_run("run", "sandbox", "file.csv", "sha", &now()).unwrap();
-        let keys = ["ahead", "flying", "answered", "unjournaled", "before-a-restart"];
-        for (row, key) in keys.iter().enumerate() {
-            store.insert_bulk_row("run", row as u64 + 2, "dept", "{}", None).unwrap();
-            let (record, _) = pending_record(
-                &NewOperation {
-                    area: "payments",
-                    kind: "payment_request.send",
-                    profile_id: "sandbox",
-                    subject: key,
-                    request: serde_json::json!({}),
-                    claim: None,
-                    unchecked: false,
-                },
-                key,
-            );
-            store.insert_operation(&record).unwrap();
-            assert!(store.link_bulk_row("run", row as u64 + 2, key).unwrap());
+        // 1 recorded ahead, 2 sent, 3 answered, 4 of a journal still being written,
+        // 5 of a journal from before a restart.
+        for n in 1..=5 {
+            store.insert_bulk_row("run", u64::from(n) + 1, "dept", "{}", None).unwrap();
+            let op = NewOperation {
+                area: "payments",
+                kind: "payment_request.send",
+                profile_id: "sandbox",
+                subject: "inv",
+                request: serde_json::json!({}),
+                claim: None,
+                unchecked: false,
+            };
+            store.insert_operation(&pending_record(&op, &key(n)).0).unwrap();
+            assert!(store.link_bulk_row("run", u64::from(n) + 1, &key(n)).unwrap());
         }
-        store.conn().execute("UPDATE operations SET owner_pid = ?1", [dead]).unwrap();
         let journals = folder(&store);
         std::fs::create_dir_all(&journals).unwrap();
+        let (k1, k2, k3, k4, k5) = (key(1), key(2), key(3), key(4), key(5));
         std::fs::write(
-            journals.join(file_name("run", dead, &boot)),
-            "r ahead\nr flying\nr answered\ns flying\ns answered\na answered sent {\"paymentLink\":\"https://pay/3\"}\n",
+            journals.join(format!("run.a.{boot}")),
+            format!("\nr {k1}\nr {k2}\nr {k3}\ns {k2}\ns {k3}\na {k3} sent {{\"paymentLink\":\"https://pay/3\"}}"),
         )
         .unwrap();
+        let writing = journals.join(format!("run.b.{boot}"));
+        std::fs::write(&writing, format!("\nr {k4}")).unwrap();
+        let writer = std::fs::File::open(&writing).unwrap();
+        writer.try_lock().unwrap();
         // The same words written in another boot say nothing: a power cut may have lost some.
-        std::fs::write(journals.join(file_name("run", dead, "0000-other-boot")), "r before-a-restart\n").unwrap();
+        std::fs::write(journals.join("run.c.0000-other-boot"), format!("\nr {k5}")).unwrap();
 
-        assert_eq!(recover_interrupted(&store).unwrap(), 3, "in flight, not journaled, and of another boot: unknown");
-        let status = |key: &str| store.operation(key).unwrap().unwrap();
-        assert!(status("ahead").never_sent(), "{:?}", status("ahead"));
-        let answered = status("answered");
+        // The sender's process id is this one's: only the journals' locks tell.
+        assert_eq!(recover_interrupted(&store).unwrap(), 1, "only the row sent without an answer is unknown");
+        let op = |key: &str| store.operation(key).unwrap().unwrap();
+        assert!(op(&k1).never_sent(), "{:?}", op(&k1));
+        assert_eq!(op(&k2).status, OperationStatus::Unknown);
+        let answered = op(&k3);
         assert_eq!((answered.status, answered.response.unwrap()["paymentLink"].as_str()), (OperationStatus::Sent, Some("https://pay/3")));
-        for key in ["flying", "unjournaled", "before-a-restart"] {
-            assert_eq!(status(key).status, OperationStatus::Unknown, "{key}");
-        }
+        assert_eq!((op(&k4).status, op(&k5).status), (OperationStatus::Pending, OperationStatus::Pending), "a live sending's rows, and a live process's");
         // The row never sent goes back to "not sent yet"; the others keep their operation.
-        let rows = store.bulk_rows("run").unwrap();
-        let linked: Vec<_> = rows.iter().map(|r| r.operation_key.as_deref()).collect();
-        assert_eq!(linked, vec![None, Some("flying"), Some("answered"), Some("unjournaled"), Some("before-a-restart")]);
-        assert_eq!(std::fs::read_dir(&journals).unwrap().count(), 0, "the journals of gone processes and other boots are removed");
+        let linked: Vec<_> = store.bulk_rows("run").unwrap().into_iter().map(|r| r.operation_key).collect();
+        assert_eq!(linked, vec![None, Some(k2), Some(k3), Some(k4.clone()), Some(k5)]);
+        let left: Vec<_> = std::fs::read_dir(&journals).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(left, vec![writing], "settled journals and other boots' are removed; the one being written stays");
+
+        // Once its writer is gone, the last journal is settled too.
+        drop(writer);
+        assert_eq!(settle_from_journals(&store).unwrap(), 0);
+        assert!(op(&k4).never_sent());
+        assert_eq!(std::fs::read_dir(&journals).unwrap().count(), 0);
     }
 }

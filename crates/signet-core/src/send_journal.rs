@@ -10,17 +10,25 @@
 //! them, so each file is named after the kernel's boot id and read only in the same
 //! boot. After a power cut every row recorded and not finished is reported unknown,
 //! as it always was.
+//!
+//! Each run's sending in each process has a file of its own, locked (`flock`) for as
+//! long as it is written: a journal whose lock can be taken has no writer left, so
+//! what it says can be acted on, whatever became of the process's id.
 
 use std::collections::HashMap;
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{CoreError, Result};
 use crate::store::{OperationStatus, Store};
 
-/// Beside the database, one file per run, process and boot.
+/// Beside the database, one file per run and sending.
 const FOLDER: &str = "sending-journal";
+/// A journal being created: locked before it takes its real name.
+const OPENING: &str = ".opening";
 
 /// This boot of the machine, as the kernel names it; `None` where there is no such
 /// name (the run then records each row just before sending it, as before).
@@ -34,28 +42,33 @@ pub(crate) fn folder(store: &Store) -> PathBuf {
     store.path().parent().unwrap_or(Path::new(".")).join(FOLDER)
 }
 
-pub(crate) fn file_name(run_id: &str, pid: u32, boot: &str) -> String {
-    format!("{run_id}.{pid}.{boot}")
-}
-
-/// The journal this process writes for one run.
+/// The journal one sending of a run writes.
 pub struct Journal {
-    file: Mutex<std::fs::File>,
+    file: Mutex<File>,
     path: PathBuf,
+    /// Set by the first write that fails: a line cut short must not be followed by
+    /// more, and a row is not sent without its line.
+    broken: AtomicBool,
 }
 
 impl Journal {
-    /// Opens (or goes on with) this process's journal of `run_id`. `None` where the
-    /// machine has no boot id or the file cannot be made: the run then records each
-    /// row just before sending it.
+    /// Starts a journal for sending `run_id`. `None` where the machine has no boot
+    /// id or the file cannot be made and locked: the run then records each row just
+    /// before sending it.
     pub fn open(store: &Store, run_id: &str) -> Option<Journal> {
         let boot = boot_id()?;
         let dir = folder(store);
-        let path = dir.join(file_name(run_id, std::process::id(), &boot));
-        let opened = std::fs::create_dir_all(&dir).and_then(|()| std::fs::OpenOptions::new().create(true).append(true).open(&path));
+        let name = format!("{run_id}.{}.{boot}", uuid::Uuid::new_v4().simple());
+        let (path, opening) = (dir.join(&name), dir.join(format!("{name}{OPENING}")));
+        let opened = std::fs::create_dir_all(&dir).and_then(|()| std::fs::OpenOptions::new().create_new(true).append(true).open(&opening)).and_then(|file| {
+            file.try_lock().map_err(std::io::Error::other)?;
+            std::fs::rename(&opening, &path)?;
+            Ok(file)
+        });
         match opened {
-            Ok(file) => Some(Journal { file: Mutex::new(file), path }),
+            Ok(file) => Some(Journal { file: Mutex::new(file), path, broken: AtomicBool::new(false) }),
             Err(e) => {
+                let _ = std::fs::remove_file(&opening);
                 tracing::warn!(path = %path.display(), "no sending journal, so each row is recorded just before it goes: {e}");
                 None
             }
@@ -63,25 +76,33 @@ impl Journal {
     }
 
     fn append(&self, line: &str) -> Result<()> {
+        let fail = |source| CoreError::Io { context: "could not write the bulk run's sending journal (is the disk full?)".into(), source };
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(fail(std::io::Error::other("an earlier write to it failed")));
+        }
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        file.write_all(line.as_bytes())
-            .map_err(|source| CoreError::Io { context: "could not write the bulk run's sending journal (is the disk full?)".into(), source })
+        // Each line starts on a new one, so nothing can run on from a line cut short.
+        file.write_all(format!("\n{line}").as_bytes()).map_err(|e| {
+            self.broken.store(true, Ordering::SeqCst);
+            fail(e)
+        })
     }
 
     /// Before the row's record is committed: it is one of ours.
     pub fn recording(&self, key: &str) -> Result<()> {
-        self.append(&format!("r {key}\n"))
+        self.append(&format!("r {key}"))
     }
 
     /// Just before the row is sent; if this fails, it is not sent.
     pub fn sending(&self, key: &str) -> Result<()> {
-        self.append(&format!("s {key}\n"))
+        self.append(&format!("s {key}"))
     }
 
     /// As soon as the answer is known, before it is committed with the next rows.
-    /// A failure only means a crash would leave the row unknown, so it is logged.
+    /// A failure only means a crash would leave the row unknown, so it is logged
+    /// (and no further row is sent with this journal).
     pub fn answered(&self, key: &str, status: OperationStatus, response: &serde_json::Value) {
-        if let Err(e) = self.append(&format!("a {key} {} {response}\n", status.as_str())) {
+        if let Err(e) = self.append(&format!("a {key} {} {response}", status.as_str())) {
             tracing::warn!(operation = %key, "{e}");
         }
     }
@@ -94,7 +115,7 @@ impl Journal {
     }
 }
 
-/// What a journal of this boot says about an operation whose sender is gone.
+/// What a journal says about an operation it recorded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fate {
     /// Recorded ahead and never sent.
@@ -105,65 +126,72 @@ pub enum Fate {
     Answered(OperationStatus, serde_json::Value),
 }
 
-/// The journals of this boot, read once each, while interrupted operations are settled.
-pub struct Journals {
-    dir: PathBuf,
-    boot: Option<String>,
-    read: HashMap<String, HashMap<String, Fate>>,
+/// The journals left by sendings that have ended (their lock is free), read
+/// together; held locked until they are removed.
+pub struct LeftJournals {
+    fates: HashMap<String, Fate>,
+    files: Vec<(PathBuf, File)>,
 }
 
-impl Journals {
-    pub fn new(store: &Store) -> Journals {
-        Journals { dir: folder(store), boot: boot_id(), read: HashMap::new() }
-    }
-
-    /// What the journal of `run_id` written by `pid` in this boot says about `key`;
-    /// `None` if there is no such journal or it does not name the key (an operation
-    /// recorded the usual way, or before a power cut): then nothing is known.
-    pub fn fate(&mut self, run_id: &str, pid: u32, key: &str) -> Option<Fate> {
-        let name = file_name(run_id, pid, self.boot.as_deref()?);
-        if !self.read.contains_key(&name) {
-            let text = std::fs::read_to_string(self.dir.join(&name)).unwrap_or_default();
-            self.read.insert(name.clone(), parse(&text));
-        }
-        self.read[&name].get(key).cloned()
-    }
-
-    /// Removes the journals no process will write again: those of another boot and
-    /// those whose process is gone (their rows were settled just before).
-    pub fn remove_finished(&self, alive: impl Fn(u32) -> bool) {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
+impl LeftJournals {
+    /// Reads the journals of this boot whose writer is gone, and takes the lock of
+    /// every file without a writer (other boots' too), to remove them afterwards.
+    pub fn read(store: &Store) -> LeftJournals {
+        let boot = boot_id();
+        let mut left = LeftJournals { fates: HashMap::new(), files: Vec::new() };
+        let Ok(entries) = std::fs::read_dir(folder(store)) else { return left };
         for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(file) = File::open(&path) else { continue };
+            if file.try_lock().is_err() {
+                continue; // still being written
+            }
             let name = entry.file_name().to_string_lossy().into_owned();
-            let mut parts = name.rsplitn(3, '.');
-            let (boot, pid) = (parts.next(), parts.next().and_then(|p| p.parse::<u32>().ok()));
-            let finished = match (boot, pid) {
-                (Some(boot), Some(pid)) => self.boot.as_deref() != Some(boot) || !alive(pid),
-                _ => false,
-            };
-            if finished {
-                let _ = std::fs::remove_file(entry.path());
+            if boot.as_deref().is_some_and(|boot| name.ends_with(&format!(".{boot}"))) {
+                // A multi-byte character cut short by the kill must not void the rest.
+                let text = std::fs::read(&path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+                left.fates.extend(parse(&text));
+            }
+            left.files.push((path, file));
+        }
+        left
+    }
+
+    /// What the journals say about `key`; `None` if none names it (an operation
+    /// recorded the usual way, by a sending still under way, or before a power cut).
+    pub fn fate(&self, key: &str) -> Option<&Fate> {
+        self.fates.get(key)
+    }
+
+    /// Removes the files read, once what they said is committed.
+    pub fn remove(self) {
+        for (path, _locked) in self.files {
+            if let Err(e) = std::fs::remove_file(&path) {
+                tracing::warn!(path = %path.display(), "could not remove a settled sending journal: {e}");
             }
         }
     }
 }
 
 /// The latest word on each key. A line cut short by the kill counts for nothing
-/// more than what was certainly written before it (an answer that does not parse
-/// leaves the row in flight).
+/// more than what was certainly written before it: a key must be a whole operation
+/// key, and an answer that does not parse leaves the row in flight.
 fn parse(text: &str) -> HashMap<String, Fate> {
     let mut fates = HashMap::new();
     for line in text.lines() {
         let mut parts = line.splitn(4, ' ');
-        match (parts.next(), parts.next(), parts.next(), parts.next()) {
-            (Some("r"), Some(key), None, None) => {
+        let (word, key, status, response) = (parts.next(), parts.next(), parts.next(), parts.next());
+        let Some(key) = key.filter(|k| uuid::Uuid::try_parse(k).is_ok_and(|u| u.hyphenated().to_string() == *k)) else { continue };
+        match (word, status, response) {
+            (Some("r"), None, None) => {
                 fates.entry(key.to_string()).or_insert(Fate::NotSent);
             }
-            (Some("s"), Some(key), None, None) => {
+            (Some("s"), None, None) => {
                 fates.insert(key.to_string(), Fate::InFlight);
             }
-            (Some("a"), Some(key), Some(status), Some(response)) => {
-                let answer = serde_json::from_str(response).ok().and_then(|r| Some(Fate::Answered(OperationStatus::from_word(status)?, r)));
+            (Some("a"), Some(status), Some(response)) => {
+                let status = OperationStatus::from_word(status).filter(|s| *s != OperationStatus::Pending);
+                let answer = status.zip(serde_json::from_str(response).ok()).map(|(status, response)| Fate::Answered(status, response));
                 fates.insert(key.to_string(), answer.unwrap_or(Fate::InFlight));
             }
             _ => {}
@@ -176,15 +204,27 @@ fn parse(text: &str) -> HashMap<String, Fate> {
 mod tests {
     use super::*;
 
+    const K: [&str; 5] = [
+        "00000000-0000-4000-8000-000000000001",
+        "00000000-0000-4000-8000-000000000002",
+        "00000000-0000-4000-8000-000000000003",
+        "00000000-0000-4000-8000-000000000004",
+        "00000000-0000-4000-8000-000000000005",
+    ];
+
     #[test]
     fn the_latest_complete_word_on_each_key_counts() {
-        let text = "r k1\nr k2\nr k3\nr k4\ns k2\ns k3\na k3 sent {\"paymentLink\":\"https://pay/3\"}\ns k4\na k4 sent {\"paymentLi";
-        let fates = parse(text);
-        assert_eq!(fates["k1"], Fate::NotSent);
-        assert_eq!(fates["k2"], Fate::InFlight);
-        assert_eq!(fates["k3"], Fate::Answered(OperationStatus::Sent, serde_json::json!({"paymentLink": "https://pay/3"})));
-        assert_eq!(fates["k4"], Fate::InFlight, "an answer cut short leaves the row in flight");
-        // A key cut short is not the key: nothing is known of it.
-        assert!(parse("r k5\ns k").get("k5") == Some(&Fate::NotSent) && !parse("r k").contains_key("k5"));
+        let [k1, k2, k3, k4, k5] = K;
+        let text =
+            format!("\nr {k1}\nr {k2}\nr {k3}\nr {k4}\ns {k2}\ns {k3}\na {k3} sent {{\"paymentLink\":\"https://pay/3\"}}\ns {k4}\na {k4} sent {{\"paymentLi");
+        let fates = parse(&text);
+        assert_eq!(fates[k1], Fate::NotSent);
+        assert_eq!(fates[k2], Fate::InFlight);
+        assert_eq!(fates[k3], Fate::Answered(OperationStatus::Sent, serde_json::json!({"paymentLink": "https://pay/3"})));
+        assert_eq!(fates[k4], Fate::InFlight, "an answer cut short leaves the row in flight");
+        // A key cut short is not the key: the row was never sent.
+        assert_eq!(parse(&format!("\nr {k5}\ns {}", &k5[..30])).get(k5), Some(&Fate::NotSent));
+        // An answer that says "pending" settles nothing.
+        assert_eq!(parse(&format!("\nr {k5}\ns {k5}\na {k5} pending {{}}"))[k5], Fate::InFlight);
     }
 }

@@ -59,11 +59,6 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// The run whose row `operation_key` is tied to, if any.
-    pub fn bulk_run_of(&self, operation_key: &str) -> Result<Option<String>> {
-        Ok(self.conn().query_row("SELECT run_id FROM bulk_rows WHERE operation_key = ?1", [operation_key], |r| r.get(0)).optional()?)
-    }
-
     pub fn set_bulk_run_state(&self, run_id: &str, state: &str, at: &str) -> Result<()> {
         self.conn().execute("UPDATE bulk_runs SET state = ?2, updated_at = ?3 WHERE id = ?1", params![run_id, state, at])?;
         Ok(())
