@@ -630,8 +630,7 @@ pub fn recover_interrupted(store: &Store) -> Result<usize> {
     for (key, owner, updated_at) in store.pending_operations()? {
         let stale = time::OffsetDateTime::parse(&updated_at, &time::format_description::well_known::Rfc3339).map(|t| t < cutoff).unwrap_or(true);
         let sender_alive = owner.is_some_and(|pid| pid == std::process::id() || process_alive(pid));
-        if stale || !sender_alive {
-            store.finish_operation(&key, OperationStatus::Unknown, &interrupted_note(), &now())?;
+        if (stale || !sender_alive) && store.finish_pending(&key, OperationStatus::Unknown, &interrupted_note(), &now())? {
             tracing::warn!(operation = %key, "interrupted operation marked unknown");
             marked += 1;
         }
@@ -655,27 +654,20 @@ pub fn settle_from_journals(store: &Store) -> Result<usize> {
     let left = LeftJournals::read(store);
     let mut unknown = 0;
     for (key, _, _) in store.pending_operations()? {
-        match left.fate(&key) {
-            Some(Fate::NotSent) => {
-                store.atomically(|s| {
-                    s.mark_never_sent(
-                        &key,
-                        "Signet stopped after recording this row and before sending it: it was not sent. Resuming the run sends it.",
-                        &now(),
-                    )
-                })?;
-                tracing::info!(operation = %key, "interrupted before it was sent; its row goes back to not sent yet");
+        let Some(fate) = left.fate(&key) else { continue };
+        let (settled, said) = match fate {
+            Fate::NotSent => {
+                let why = "Signet stopped after recording this row and before sending it: it was not sent. Resuming the run sends it.";
+                (store.atomically(|s| s.mark_never_sent(&key, why, &now()))?, "interrupted before it was sent; its row goes back to not sent yet")
             }
-            Some(Fate::Answered(status, response)) => {
-                store.finish_operation(&key, *status, response, &now())?;
-                tracing::info!(operation = %key, ?status, "interrupted after its answer came; the answer is recorded from the journal");
+            Fate::Answered(status, response) => {
+                (store.finish_pending(&key, *status, response, &now())?, "interrupted after its answer came; the answer is recorded from the journal")
             }
-            Some(Fate::InFlight) => {
-                store.finish_operation(&key, OperationStatus::Unknown, &interrupted_note(), &now())?;
-                tracing::warn!(operation = %key, "interrupted operation marked unknown");
-                unknown += 1;
-            }
-            None => {}
+            Fate::InFlight => (store.finish_pending(&key, OperationStatus::Unknown, &interrupted_note(), &now())?, "interrupted operation marked unknown"),
+        };
+        if settled {
+            tracing::info!(operation = %key, "{said}");
+            unknown += usize::from(*fate == Fate::InFlight);
         }
     }
     left.remove();
@@ -895,7 +887,7 @@ mod journal_recovery_tests {
         assert_eq!((op(&k4).status, op(&k5).status), (OperationStatus::Pending, OperationStatus::Pending), "a live sending's rows, and a live process's");
         // The row never sent goes back to "not sent yet"; the others keep their operation.
         let linked: Vec<_> = store.bulk_rows("run").unwrap().into_iter().map(|r| r.operation_key).collect();
-        assert_eq!(linked, vec![None, Some(k2), Some(k3), Some(k4.clone()), Some(k5)]);
+        assert_eq!(linked, vec![None, Some(k2), Some(k3.clone()), Some(k4.clone()), Some(k5)]);
         let left: Vec<_> = std::fs::read_dir(&journals).unwrap().map(|e| e.unwrap().path()).collect();
         assert_eq!(left, vec![writing], "settled journals and other boots' are removed; the one being written stays");
 
@@ -904,5 +896,12 @@ mod journal_recovery_tests {
         assert_eq!(settle_from_journals(&store).unwrap(), 0);
         assert!(op(&k4).never_sent());
         assert_eq!(std::fs::read_dir(&journals).unwrap().count(), 0);
+
+        // Only pending operations are settled: one already settled (by another
+        // process starting at the same moment) keeps what it was given.
+        std::fs::write(journals.join(format!("run.d.{boot}")), format!("\nr {k1}\ns {k1}\nr {k3}\ns {k3}")).unwrap();
+        assert_eq!(recover_interrupted(&store).unwrap(), 0);
+        assert!(op(&k1).never_sent());
+        assert_eq!(op(&k3).status, OperationStatus::Sent);
     }
 }

@@ -194,6 +194,17 @@ impl Store {
         Ok(())
     }
 
+    /// `finish_operation`, only if the operation is still pending: for settling an
+    /// interrupted one, which another process starting at the same moment may be
+    /// settling too. False if it was not pending.
+    pub fn finish_pending(&self, key: &str, status: OperationStatus, response: &serde_json::Value, at: &str) -> Result<bool> {
+        let changed = self.conn().execute(
+            "UPDATE operations SET status = ?2, response = ?3, updated_at = ?4, retry_at = NULL WHERE key = ?1 AND status = 'pending'",
+            params![key, status.as_str(), response.to_string(), at],
+        )?;
+        Ok(changed == 1)
+    }
+
     /// Leaves an operation that never reached the provider waiting until `retry_at`.
     pub fn wait_operation(&self, key: &str, response: &serde_json::Value, at: &str, retry_at: &str) -> Result<()> {
         self.conn().execute(
