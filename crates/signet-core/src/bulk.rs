@@ -405,7 +405,7 @@ pub async fn execute(
     // failed: then the journal stays, to settle them by at the next sending or start.
     let failure = storage_failure.lock().ok().and_then(|mut f| f.take());
     if let (Some(journal), true, None, 0) = (journal_file, flushed.is_ok(), &failure, group.failed_writes()) {
-        journal.close();
+        crate::send_journal::Journal::close(journal);
     }
     if let Some(e) = failure {
         let _ = report(true);

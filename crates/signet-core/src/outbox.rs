@@ -4,7 +4,7 @@
 //! marked unknown so nobody resends it blindly.
 
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use signet_providers::ProviderError;
@@ -233,7 +233,7 @@ fn pending_record(op: &NewOperation<'_>, key: &str) -> (OperationRecord, Option<
 /// durable; `send_reserved` sends it later without waiting for the disk.
 pub async fn reserve_linked(
     group: &GroupCommit,
-    journal: &Journal,
+    journal: &Arc<Journal>,
     op: NewOperation<'_>,
     link: impl Fn(&Store, &str) -> Result<()> + Send + 'static,
 ) -> Result<String> {
@@ -241,8 +241,12 @@ pub async fn reserve_linked(
     let (record, claim_json) = pending_record(&op, &key);
     journal.recording(&key)?;
     let linked = key.clone();
+    // The write holds the journal (and its lock) until it has committed, even if
+    // the run is dropped meanwhile.
+    let held = journal.clone();
     group
         .write(move |s| {
+            let _held = &held;
             s.insert_claiming_operation(&record, claim_json.as_deref())?;
             link(s, &linked)
         })
@@ -877,8 +881,12 @@ mod journal_recovery_tests {
         // The same words written in another boot say nothing: a power cut may have lost some.
         std::fs::write(journals.join("run.c.0000-other-boot"), format!("\nr {k5}")).unwrap();
 
+        // Another process starting at the same moment reads it too: readers share.
+        let other_reader = std::fs::File::open(journals.join(format!("run.a.{boot}"))).unwrap();
+        other_reader.try_lock_shared().unwrap();
         // The sender's process id is this one's: only the journals' locks tell.
         assert_eq!(recover_interrupted(&store).unwrap(), 1, "only the row sent without an answer is unknown");
+        drop(other_reader);
         let op = |key: &str| store.operation(key).unwrap().unwrap();
         assert!(op(&k1).never_sent(), "{:?}", op(&k1));
         assert_eq!(op(&k2).status, OperationStatus::Unknown);

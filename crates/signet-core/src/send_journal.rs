@@ -11,16 +11,18 @@
 //! boot. After a power cut every row recorded and not finished is reported unknown,
 //! as it always was.
 //!
-//! Each run's sending in each process has a file of its own, locked (`flock`) for as
-//! long as it is written: a journal whose lock can be taken has no writer left, so
-//! what it says can be acted on, whatever became of the process's id.
+//! Each run's sending in each process has a file of its own, locked (`flock`,
+//! exclusively) for as long as it is written, which includes the grouped commits of
+//! its records still queued: a journal whose lock can be shared has no writer left,
+//! so what it says can be acted on, whatever became of the process's id. Readers
+//! share the lock, so two processes starting together both read it and agree.
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::error::{CoreError, Result};
 use crate::store::{OperationStatus, Store};
@@ -54,8 +56,9 @@ pub struct Journal {
 impl Journal {
     /// Starts a journal for sending `run_id`. `None` where the machine has no boot
     /// id or the file cannot be made and locked: the run then records each row just
-    /// before sending it.
-    pub fn open(store: &Store, run_id: &str) -> Option<Journal> {
+    /// before sending it. Shared with the writes that record rows ahead, so it stays
+    /// locked until the last of them has committed.
+    pub fn open(store: &Store, run_id: &str) -> Option<Arc<Journal>> {
         let boot = boot_id()?;
         let dir = folder(store);
         let name = format!("{run_id}.{}.{boot}", uuid::Uuid::new_v4().simple());
@@ -66,7 +69,7 @@ impl Journal {
             Ok(file)
         });
         match opened {
-            Ok(file) => Some(Journal { file: Mutex::new(file), path, broken: AtomicBool::new(false) }),
+            Ok(file) => Some(Arc::new(Journal { file: Mutex::new(file), path, broken: AtomicBool::new(false) })),
             Err(e) => {
                 let _ = std::fs::remove_file(&opening);
                 tracing::warn!(path = %path.display(), "no sending journal, so each row is recorded just before it goes: {e}");
@@ -107,10 +110,12 @@ impl Journal {
         }
     }
 
-    /// Every row of this journal has its outcome committed: the file goes.
-    pub fn close(self) {
-        if let Err(e) = std::fs::remove_file(&self.path) {
-            tracing::warn!(path = %self.path.display(), "could not remove a finished sending journal: {e}");
+    /// Every row of this journal has its outcome committed: the file goes (unless a
+    /// write that records a row still holds it; then it is settled like a crash's).
+    pub fn close(journal: Arc<Journal>) {
+        let Ok(journal) = Arc::try_unwrap(journal) else { return };
+        if let Err(e) = std::fs::remove_file(&journal.path) {
+            tracing::warn!(path = %journal.path.display(), "could not remove a finished sending journal: {e}");
         }
     }
 }
@@ -134,7 +139,7 @@ pub struct LeftJournals {
 }
 
 impl LeftJournals {
-    /// Reads the journals of this boot whose writer is gone, and takes the lock of
+    /// Reads the journals of this boot whose writer is gone, sharing the lock of
     /// every file without a writer (other boots' too), to remove them afterwards.
     pub fn read(store: &Store) -> LeftJournals {
         let boot = boot_id();
@@ -142,15 +147,27 @@ impl LeftJournals {
         let Ok(entries) = std::fs::read_dir(folder(store)) else { return left };
         for entry in entries.flatten() {
             let path = entry.path();
-            let Ok(file) = File::open(&path) else { continue };
-            if file.try_lock().is_err() {
+            let Ok(mut file) = File::open(&path) else { continue };
+            if file.try_lock_shared().is_err() {
                 continue; // still being written
             }
             let name = entry.file_name().to_string_lossy().into_owned();
             if boot.as_deref().is_some_and(|boot| name.ends_with(&format!(".{boot}"))) {
+                // Read through the locked handle: another reader may remove the name.
+                let mut bytes = Vec::new();
+                if let Err(e) = file.read_to_end(&mut bytes) {
+                    tracing::warn!(path = %path.display(), "a sending journal could not be read; its rows are settled as unknown: {e}");
+                    continue;
+                }
                 // A multi-byte character cut short by the kill must not void the rest.
-                let text = std::fs::read(&path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-                left.fates.extend(parse(&text));
+                let mut fates = parse(&String::from_utf8_lossy(&bytes));
+                // A page of it the kernel failed to write out may have been dropped:
+                // then a missing "sent" line proves nothing.
+                if let Err(e) = file.sync_all() {
+                    tracing::warn!(path = %path.display(), "a sending journal had a write error; rows it shows unsent are settled as unknown: {e}");
+                    fates.values_mut().filter(|f| **f == Fate::NotSent).for_each(|f| *f = Fate::InFlight);
+                }
+                left.fates.extend(fates);
             }
             left.files.push((path, file));
         }
@@ -166,7 +183,8 @@ impl LeftJournals {
     /// Removes the files read, once what they said is committed.
     pub fn remove(self) {
         for (path, _locked) in self.files {
-            if let Err(e) = std::fs::remove_file(&path) {
+            // Another process starting at the same moment may have removed it already.
+            if let Err(e) = std::fs::remove_file(&path).or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) }) {
                 tracing::warn!(path = %path.display(), "could not remove a settled sending journal: {e}");
             }
         }
