@@ -124,7 +124,8 @@ pub trait SecretStore: Send + Sync {
     }
 }
 
-/// The real OS keyring, through the `keyring` crate with its platform stores enabled.
+/// The real OS keyring: the Secret Service on Linux (`secrets/secret_service.rs`), the
+/// `keyring` crate over the platform's own store elsewhere.
 #[derive(Debug, Default, Clone)]
 pub struct OsKeyring;
 
@@ -162,28 +163,61 @@ fn process_turn() -> Option<std::fs::File> {
     None
 }
 
+#[cfg(target_os = "linux")]
+mod secret_service;
+
+#[cfg(target_os = "linux")]
+impl SecretStore for OsKeyring {
+    fn check(&self) -> Result<(), KeyringError> {
+        let _turn = keyring_turn();
+        secret_service::check()
+    }
+
+    fn set(&self, at: &SecretRef, value: &SecretString) -> Result<(), KeyringError> {
+        let _turn = keyring_turn();
+        // Asked first so a locked keyring is refused plainly instead of popping a prompt.
+        secret_service::check()?;
+        secret_service::set(&at.account, value.expose_secret())
+    }
+
+    fn get(&self, at: &SecretRef) -> Result<Option<SecretString>, KeyringError> {
+        let _turn = keyring_turn();
+        secret_service::check()?;
+        Ok(secret_service::get(&at.account)?.map(SecretString::from))
+    }
+
+    fn delete(&self, at: &SecretRef) -> Result<bool, KeyringError> {
+        let _turn = keyring_turn();
+        secret_service::check()?;
+        secret_service::delete(&at.account)
+    }
+}
+
+/// macOS and Windows: the `keyring` crate over the platform's own store, which
+/// unlocks with the user's session.
+#[cfg(not(target_os = "linux"))]
 impl OsKeyring {
     fn entry(at: &SecretRef) -> Result<keyring::Entry, KeyringError> {
         keyring::Entry::new(KEYRING_SERVICE, &at.account()).map_err(map_keyring_error)
     }
 }
 
+#[cfg(not(target_os = "linux"))]
 impl SecretStore for OsKeyring {
     fn check(&self) -> Result<(), KeyringError> {
         let _turn = keyring_turn();
-        platform_check()
+        probe()
     }
 
     fn set(&self, at: &SecretRef, value: &SecretString) -> Result<(), KeyringError> {
         let _turn = keyring_turn();
-        // Asked first so a locked keyring is refused plainly instead of popping a prompt.
-        platform_check()?;
+        probe()?;
         Self::entry(at)?.set_password(value.expose_secret()).map_err(map_keyring_error)
     }
 
     fn get(&self, at: &SecretRef) -> Result<Option<SecretString>, KeyringError> {
         let _turn = keyring_turn();
-        platform_check()?;
+        probe()?;
         match Self::entry(at)?.get_password() {
             Ok(v) => Ok(Some(SecretString::from(v))),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -193,7 +227,7 @@ impl SecretStore for OsKeyring {
 
     fn delete(&self, at: &SecretRef) -> Result<bool, KeyringError> {
         let _turn = keyring_turn();
-        platform_check()?;
+        probe()?;
         match Self::entry(at)?.delete_credential() {
             Ok(()) => Ok(true),
             Err(keyring::Error::NoEntry) => Ok(false),
@@ -202,47 +236,21 @@ impl SecretStore for OsKeyring {
     }
 }
 
+/// A probe read tells whether the store answers at all.
+#[cfg(not(target_os = "linux"))]
+fn probe() -> Result<(), KeyringError> {
+    match keyring::Entry::new(KEYRING_SERVICE, "keyring-probe").map_err(map_keyring_error)?.get_password() {
+        Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(map_keyring_error(e)),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
 fn map_keyring_error(e: keyring::Error) -> KeyringError {
     match e {
         keyring::Error::NoStorageAccess(inner) => KeyringError::Unavailable(inner.to_string()),
         keyring::Error::PlatformFailure(inner) => KeyringError::Unavailable(inner.to_string()),
         other => KeyringError::Failed(other.to_string()),
-    }
-}
-
-/// Linux: ask the Secret Service for its default collection and whether it is locked.
-/// Two plain D-Bus calls, without opening a Secret Service session: GNOME Keyring's
-/// session negotiation is where it aborts under load (see KEYRING_TURN), and this
-/// check runs before every secret read, so it no longer negotiates one of its own.
-#[cfg(target_os = "linux")]
-fn platform_check() -> Result<(), KeyringError> {
-    use dbus::blocking::stdintf::org_freedesktop_dbus::Properties;
-    const SERVICE: &str = "org.freedesktop.secrets";
-    let wait = std::time::Duration::from_secs(2);
-    let unreachable = |e: dbus::Error| KeyringError::Unavailable(format!("no Secret Service on the session bus ({e})"));
-    let bus = dbus::blocking::Connection::new_session().map_err(unreachable)?;
-    let (default,): (dbus::Path<'static>,) = bus
-        .with_proxy(SERVICE, "/org/freedesktop/secrets", wait)
-        .method_call("org.freedesktop.Secret.Service", "ReadAlias", ("default",))
-        .map_err(unreachable)?;
-    if &*default == "/" {
-        return Err(KeyringError::Unavailable("the Secret Service has no default keyring".into()));
-    }
-    match bus.with_proxy(SERVICE, default, wait).get::<bool>("org.freedesktop.Secret.Collection", "Locked") {
-        Ok(false) => Ok(()),
-        Ok(true) => Err(KeyringError::Locked),
-        Err(e) => Err(KeyringError::Unavailable(e.to_string())),
-    }
-}
-
-/// macOS and Windows: their stores unlock with the user's session; a probe read
-/// tells whether the store answers at all.
-#[cfg(not(target_os = "linux"))]
-fn platform_check() -> Result<(), KeyringError> {
-    let probe = keyring::Entry::new(KEYRING_SERVICE, "keyring-probe").map_err(map_keyring_error)?;
-    match probe.get_password() {
-        Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(e) => Err(map_keyring_error(e)),
     }
 }
 
