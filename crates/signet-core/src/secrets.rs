@@ -195,14 +195,14 @@ impl SecretStore for OsKeyring {
 
 /// macOS and Windows: the `keyring` crate over the platform's own store, which
 /// unlocks with the user's session.
-#[cfg(not(target_os = "linux"))]
+#[cfg(any(target_os = "macos", target_os = "windows"))]
 impl OsKeyring {
     fn entry(at: &SecretRef) -> Result<keyring::Entry, KeyringError> {
         keyring::Entry::new(KEYRING_SERVICE, &at.account()).map_err(map_keyring_error)
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(any(target_os = "macos", target_os = "windows"))]
 impl SecretStore for OsKeyring {
     fn check(&self) -> Result<(), KeyringError> {
         let _turn = keyring_turn();
@@ -237,7 +237,7 @@ impl SecretStore for OsKeyring {
 }
 
 /// A probe read tells whether the store answers at all.
-#[cfg(not(target_os = "linux"))]
+#[cfg(any(target_os = "macos", target_os = "windows"))]
 fn probe() -> Result<(), KeyringError> {
     match keyring::Entry::new(KEYRING_SERVICE, "keyring-probe").map_err(map_keyring_error)?.get_password() {
         Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
@@ -245,12 +245,33 @@ fn probe() -> Result<(), KeyringError> {
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(any(target_os = "macos", target_os = "windows"))]
 fn map_keyring_error(e: keyring::Error) -> KeyringError {
     match e {
         keyring::Error::NoStorageAccess(inner) => KeyringError::Unavailable(inner.to_string()),
         keyring::Error::PlatformFailure(inner) => KeyringError::Unavailable(inner.to_string()),
         other => KeyringError::Failed(other.to_string()),
+    }
+}
+
+/// Elsewhere there is no keyring Signet knows how to use, and it says so rather than
+/// keep secrets in memory (what the `keyring` crate would do there).
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+impl SecretStore for OsKeyring {
+    fn check(&self) -> Result<(), KeyringError> {
+        Err(KeyringError::Unavailable("Signet supports the keyrings of Linux, macOS and Windows only".into()))
+    }
+
+    fn set(&self, _: &SecretRef, _: &SecretString) -> Result<(), KeyringError> {
+        self.check()
+    }
+
+    fn get(&self, _: &SecretRef) -> Result<Option<SecretString>, KeyringError> {
+        self.check().map(|()| None)
+    }
+
+    fn delete(&self, _: &SecretRef) -> Result<bool, KeyringError> {
+        self.check().map(|()| false)
     }
 }
 

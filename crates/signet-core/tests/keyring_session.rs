@@ -2,8 +2,8 @@
 //! throwaway GNOME Keyring of its own (so it runs in every `cargo test` and touches
 //! nobody's keyring):
 //! - an entry another program filed under Signet's name (`secret-tool store`, without
-//!   the `target` attribute the keyring crate adds) is read, replaced in place and
-//!   deleted;
+//!   the `target` attribute the keyring crate adds), and one filed as earlier versions
+//!   did through that crate, are read, replaced in place and deleted;
 //! - the daemon gone: a clear "unavailable", no hang; a new daemon started (as a
 //!   desktop restarts it after a crash): the next call works, without restarting Signet.
 #![cfg(target_os = "linux")]
@@ -47,16 +47,49 @@ impl Session {
 
     /// A GNOME Keyring unlocked with a throwaway password, its secrets kept under our HOME.
     fn start_keyring(&self) -> Killed {
-        let mut daemon = self
-            .command("gnome-keyring-daemon")
-            .args(["--foreground", "--unlock", "--components=secrets"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("gnome-keyring-daemon is installed (scripts/setup.sh test)");
-        daemon.stdin.take().unwrap().write_all(b"throwaway").unwrap();
-        Killed(daemon)
+        let mut daemon = Killed(
+            self.command("gnome-keyring-daemon")
+                .args(["--foreground", "--unlock", "--components=secrets"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("gnome-keyring-daemon is installed (scripts/setup.sh test)"),
+        );
+        daemon.0.stdin.take().unwrap().write_all(b"throwaway").unwrap();
+        daemon
+    }
+
+    /// Waits until a daemon owns the Secret Service name, asked by another client so
+    /// that Signet's own session is not touched.
+    fn wait_for_keyring_name(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let out = self
+                .command("dbus-send")
+                .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus"])
+                .args(["org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"])
+                .output()
+                .expect("dbus-send is installed (scripts/setup.sh test)");
+            if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the new keyring daemon never took its name");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `secret-tool store` with these attributes, as another program would file an entry.
+    fn store_by_hand(&self, value: &str, attributes: &[&str]) {
+        let mut tool = Killed(self.command("secret-tool").args(["store", "--label=by hand"]).args(attributes).stdin(Stdio::piped()).spawn().unwrap());
+        tool.0.stdin.take().unwrap().write_all(value.as_bytes()).unwrap();
+        assert!(tool.0.wait().unwrap().success());
+    }
+
+    /// What `secret-tool search --all` shows for one account.
+    fn listed(&self, account: &str) -> String {
+        let out = self.command("secret-tool").args(["search", "--all", "service", "signet", "username", account]).output().unwrap();
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout)
     }
 }
 
@@ -95,24 +128,23 @@ fn signet_keeps_its_keyring_through_entries_filed_by_hand_and_a_daemon_restart()
     let mut daemon = session.start_keyring();
     wait_until_reachable(&store);
 
-    // Filed by hand, as IT might: found, replaced in place (still one entry), deleted.
-    let at = SecretRef::new("branch-12", ProviderId::Leegality, "auth_token");
-    let mut store_by_hand = session
-        .command("secret-tool")
-        .args(["store", "--label=by hand", "service", "signet", "username", &at.account()])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    store_by_hand.stdin.take().unwrap().write_all(b"typed-by-it").unwrap();
-    assert!(store_by_hand.wait().unwrap().success());
-    assert_eq!(store.get(&at).unwrap().unwrap().expose_secret(), "typed-by-it");
-    store.set(&at, &SecretString::from("replaced".to_string())).unwrap();
-    let listed = session.command("secret-tool").args(["search", "--all", "service", "signet", "username", &at.account()]).output().unwrap();
-    let listed = String::from_utf8_lossy(&listed.stderr).to_string() + &String::from_utf8_lossy(&listed.stdout);
-    assert_eq!(listed.matches("secret = ").count(), 1, "one entry, replaced in place: {listed}");
-    assert!(listed.contains("secret = replaced"), "{listed}");
-    assert!(store.delete(&at).unwrap());
-    assert!(store.get(&at).unwrap().is_none());
+    // Filed by hand, as IT might (no `target`), and as earlier Signet versions filed
+    // entries through the keyring crate: each found, replaced in place (still one
+    // entry), deleted.
+    let by_hand = SecretRef::new("branch-12", ProviderId::Leegality, "auth_token");
+    let by_keyring_crate = SecretRef::new("branch-12", ProviderId::Signzy, "api_key");
+    session.store_by_hand("typed-by-it", &["service", "signet", "username", &by_hand.account()]);
+    session.store_by_hand("saved-by-0.1", &["service", "signet", "username", &by_keyring_crate.account(), "target", "default", "application", "rust-keyring"]);
+    for (at, first) in [(&by_hand, "typed-by-it"), (&by_keyring_crate, "saved-by-0.1")] {
+        assert_eq!(store.get(at).unwrap().unwrap().expose_secret(), first);
+        store.set(at, &SecretString::from("replaced".to_string())).unwrap();
+        let listed = session.listed(&at.account());
+        assert_eq!(listed.matches("secret = ").count(), 1, "one entry, replaced in place: {listed}");
+        assert!(listed.contains("secret = replaced"), "{listed}");
+        assert!(store.delete(at).unwrap());
+        assert!(store.get(at).unwrap().is_none());
+        assert_eq!(session.listed(&at.account()).matches("secret = ").count(), 0);
+    }
 
     // Signet's own entry, then the daemon dies: a plain "unavailable", at once.
     let key = SecretRef::installation("evidence-signing-key");
@@ -135,14 +167,7 @@ fn signet_keeps_its_keyring_through_entries_filed_by_hand_and_a_daemon_restart()
     // daemon that died, and the call opens a new one by itself.
     drop(daemon);
     let _daemon = session.start_keyring();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let back = loop {
-        match store.get(&key) {
-            Ok(v) => break v,
-            Err(e) => assert!(Instant::now() < deadline, "the restarted keyring never answered: {e}"),
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert_eq!(back.unwrap().expose_secret(), "seed-1");
+    session.wait_for_keyring_name();
+    assert_eq!(store.get(&key).unwrap().unwrap().expose_secret(), "seed-1");
     assert!(store.delete(&key).unwrap());
 }

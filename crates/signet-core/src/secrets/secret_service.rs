@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use dbus_secret_service::{EncryptionType, Error, Item, SecretService};
 
@@ -65,16 +66,19 @@ pub(super) fn delete(account: &str) -> Result<bool, KeyringError> {
 
 /// The one entry filed under `account`. Entries saved by the `keyring` crate carry
 /// `target = "default"`; one added by hand (`secret-tool store`) may not, and is looked
-/// for without it. A locked entry is refused rather than unlocked (which would prompt).
+/// for in the default collection without it. A locked entry is refused rather than
+/// unlocked (which would prompt).
 fn find<'a>(ss: &'a SecretService, account: &str) -> Result<Option<Item<'a>>, Failure> {
-    let mut found = ss.search_items(HashMap::from([("service", KEYRING_SERVICE), ("username", account), ("target", "default")]))?;
-    if found.locked.is_empty() && found.unlocked.is_empty() {
-        found = ss.search_items(HashMap::from([("service", KEYRING_SERVICE), ("username", account)]))?;
-    }
+    let found = ss.search_items(HashMap::from([("service", KEYRING_SERVICE), ("username", account), ("target", "default")]))?;
     if !found.locked.is_empty() {
         return Err(Error::Locked.into());
     }
     let mut items = found.unlocked;
+    if items.is_empty() {
+        let default = ss.get_default_collection()?;
+        let by_hand = default.search_items(HashMap::from([("service", KEYRING_SERVICE), ("username", account)]))?;
+        items = by_hand.into_iter().map(|item| Item::new(ss, item.path)).collect();
+    }
     match items.len() {
         0 => Ok(None),
         1 => Ok(items.pop()),
@@ -95,6 +99,32 @@ impl From<Error> for Failure {
     }
 }
 
+/// After a session could not be opened in time, no new attempt for this long: each
+/// attempt is one more client joining and leaving a daemon that is already slow.
+const BACKOFF: Duration = Duration::from_secs(3);
+static SLOW_SINCE: Mutex<Option<Instant>> = Mutex::new(None);
+
+/// A new connection and session. Prompts are refused at once (timeout 0): a desk
+/// without anyone at it must not wait on an unlock dialog.
+fn open() -> Result<SecretService, KeyringError> {
+    let mut slow = SLOW_SINCE.lock().unwrap_or_else(|p| p.into_inner());
+    if slow.is_some_and(|at| at.elapsed() < BACKOFF) {
+        return Err(KeyringError::Unavailable("the Secret Service did not answer in time; trying again in a few seconds".into()));
+    }
+    match SecretService::connect_with_max_prompt_timeout(EncryptionType::Dh, 0) {
+        Ok(ss) => {
+            *slow = None;
+            Ok(ss)
+        }
+        Err(e) if dbus_name(&e) == Some(NO_REPLY) && !died_under_us(&e) => {
+            *slow = Some(Instant::now());
+            Err(keyring_error(Failure::Service(e)))
+        }
+        // No bus, no daemon, or no way to start one: whatever libdbus calls it.
+        Err(e) => Err(KeyringError::Unavailable(format!("no Secret Service on the session bus ({e})"))),
+    }
+}
+
 /// Runs `op` on the process's session, opening one if there is none. If the daemon we
 /// had a session with is gone (restarted, or replaced by D-Bus activation), the session
 /// is opened again once and `op` retried: every operation here is safe to repeat.
@@ -105,12 +135,12 @@ fn with_session<T>(op: impl Fn(&SecretService) -> Result<T, Failure>) -> Result<
     let reused = session.is_some();
     let ss = match session.take() {
         Some(ss) => ss,
-        None => SecretService::connect(EncryptionType::Dh).map_err(|e| unreachable(&e))?,
+        None => open()?,
     };
     match op(&ss) {
         Err(e) if reused && session_lost(&e) => {
             drop(ss);
-            let fresh = SecretService::connect(EncryptionType::Dh).map_err(|e| unreachable(&e))?;
+            let fresh = open()?;
             let result = op(&fresh);
             *session = Some(fresh);
             result.map_err(keyring_error)
@@ -122,26 +152,40 @@ fn with_session<T>(op: impl Fn(&SecretService) -> Result<T, Failure>) -> Result<
     }
 }
 
-/// D-Bus errors that say our session no longer exists on the other side.
-fn session_lost(e: &Failure) -> bool {
-    let Failure::Service(Error::Dbus(e)) = e else { return false };
+const NO_REPLY: &str = "org.freedesktop.DBus.Error.NoReply";
+
+fn dbus_name(e: &Error) -> Option<&str> {
+    match e {
+        Error::Dbus(d) => d.name(),
+        _ => None,
+    }
+}
+
+/// The daemon or the bus is not there (any more).
+fn gone(e: &Error) -> bool {
     matches!(
-        e.name(),
+        dbus_name(e),
         Some(
             "org.freedesktop.DBus.Error.ServiceUnknown"
                 | "org.freedesktop.DBus.Error.NameHasNoOwner"
                 | "org.freedesktop.DBus.Error.NoServer"
                 | "org.freedesktop.DBus.Error.Disconnected"
-                | "org.freedesktop.DBus.Error.UnknownObject"
-                | "org.freedesktop.DBus.Error.UnknownMethod"
-                | "org.freedesktop.Secret.Error.NoSession"
-                | "org.freedesktop.Secret.Error.NoSuchObject"
         )
-    )
+    ) || matches!(e, Error::Unavailable)
 }
 
-fn unreachable(e: &Error) -> KeyringError {
-    KeyringError::Unavailable(format!("no Secret Service on the session bus ({e})"))
+/// The bus's answer for a call whose recipient left the bus before replying, as
+/// opposed to a recipient that is only slow (libdbus names both NoReply).
+fn died_under_us(e: &Error) -> bool {
+    let Error::Dbus(d) = e else { return false };
+    d.name() == Some(NO_REPLY) && d.message().is_some_and(|m| m.contains("disconnected"))
+}
+
+/// Errors that say our session no longer exists on the other side: the daemon went
+/// away (during the call or before it), or a new one does not know our session.
+fn session_lost(e: &Failure) -> bool {
+    let Failure::Service(e) = e else { return false };
+    gone(e) || died_under_us(e) || dbus_name(e) == Some("org.freedesktop.Secret.Error.NoSession")
 }
 
 fn keyring_error(failure: Failure) -> KeyringError {
@@ -151,11 +195,11 @@ fn keyring_error(failure: Failure) -> KeyringError {
     };
     match &e {
         Error::Locked | Error::Prompt => KeyringError::Locked,
+        Error::Dbus(d) if d.name() == Some("org.freedesktop.Secret.Error.IsLocked") => KeyringError::Locked,
         Error::NoResult => KeyringError::Unavailable("the Secret Service has no default keyring".into()),
-        Error::Dbus(d) if d.name() == Some("org.freedesktop.DBus.Error.NoReply") => {
-            KeyringError::Unavailable(format!("the Secret Service did not answer in time ({e})"))
-        }
-        Error::Dbus(_) | Error::Unavailable => unreachable(&e),
+        _ if gone(&e) || died_under_us(&e) => KeyringError::Unavailable(format!("no Secret Service on the session bus ({e})")),
+        Error::Dbus(d) if d.name() == Some(NO_REPLY) => KeyringError::Unavailable(format!("the Secret Service did not answer in time ({e})")),
+        // The service is there and answered no: say what it said.
         _ => KeyringError::Failed(e.to_string()),
     }
 }
