@@ -17,12 +17,23 @@ app=$(realpath "$app")  # WebKitWebDriver starts it from another directory
 cli=$(realpath "$(dirname "$app")/signet")
 [ -x "$cli" ] || { echo "e2e: no signet command line beside the desk at $cli (cargo test builds it)" >&2; exit 1; }
 
+# The suite's targets (one per file in tests/e2e/tests), unless SIGNET_E2E_CARGO_ARGS
+# picks others. Chosen by name beside the whole workspace, with the suite's feature on,
+# so cargo resolves features exactly as scripts/test.sh's unit-test step did and
+# rebuilds nothing but the suite (`-p signet-e2e` alone would resolve them anew).
+suite=()
+for file in tests/e2e/tests/*.rs; do suite+=(--test "$(basename "$file" .rs)"); done
+if [ -n "${SIGNET_E2E_CARGO_ARGS:-}" ]; then
+  # shellcheck disable=SC2206
+  suite=($SIGNET_E2E_CARGO_ARGS)
+fi
+e2e_cargo=(--workspace --features signet-e2e/e2e "${suite[@]}")
+
 if [ -z "${SIGNET_E2E_INSIDE:-}" ]; then
   work=$(mktemp -d /tmp/signet-e2e.XXXXXX)
   trap 'rm -rf "$work" 2>/dev/null || true' EXIT
   # Build the test binary first, outside the timed display session.
-  # shellcheck disable=SC2086
-  cargo test -p signet-e2e ${SIGNET_E2E_CARGO_ARGS:-} --no-run --quiet
+  cargo test "${e2e_cargo[@]}" --no-run --quiet
   # Keep finding the Rust toolchain once HOME points elsewhere.
   export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
   export RUSTUP_HOME="${RUSTUP_HOME:-$(rustup show home 2>/dev/null || echo "$HOME/.rustup")}"
@@ -70,11 +81,11 @@ status=0
 if [ -z "${SIGNET_E2E_TEST_ARGS:-}" ]; then
   # The keyring itself, hammered from many threads as the desk's timers use it. Same
   # workspace feature set as scripts/test.sh's unit-test step, so nothing rebuilds.
-  cargo test --workspace --exclude signet-e2e --test os_keyring || status=$?
+  cargo test --workspace --test os_keyring || status=$?
 fi
 # SIGNET_E2E_CARGO_ARGS / SIGNET_E2E_TEST_ARGS pick other tests (scripts/bench-desk.sh).
 # shellcheck disable=SC2086
-cargo test -p signet-e2e ${SIGNET_E2E_CARGO_ARGS:-} -- --test-threads=1 ${SIGNET_E2E_TEST_ARGS:-} || status=$?
+cargo test "${e2e_cargo[@]}" -- --test-threads=1 ${SIGNET_E2E_TEST_ARGS:-} || status=$?
 # A keyring that died under us fails the run even if every test happened to pass:
 # on an operator's PC that is every desk losing its secrets.
 if ! kill -0 "$keyring_pid" 2>/dev/null; then

@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 pub struct Env {
@@ -76,7 +77,7 @@ impl Driver {
         let mut attempt = 0;
         let client = loop {
             attempt += 1;
-            match ClientBuilder::rustls().expect("TLS roots").capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{}", self.port)).await {
+            match ClientBuilder::new(HttpConnector::new()).capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{}", self.port)).await {
                 Ok(client) => break client,
                 Err(e) if attempt < 3 => {
                     eprintln!("e2e: WebDriver session setup failed ({e}); trying again");
