@@ -3,7 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says when it starts, in minutes since the run began, so a slow CI run
+# shows which step grew (CI allows 90 minutes in all).
+minutes() { printf '%d:%02d' $((SECONDS / 60)) $((SECONDS % 60)); }
+step() { printf '\n==> [%s] %s\n' "$(minutes)" "$*"; }
 
 step "UI build (the desk embeds it at compile time)"
 (cd ui && npm run build --silent)
@@ -40,3 +43,4 @@ step "UI: type check and unit tests"
 
 step "End to end: real window (Xvfb), real keyring, tauri-driver"
 scripts/e2e.sh target/debug/signet-desk
+printf '\n==> [%s] every test passed\n' "$(minutes)"
